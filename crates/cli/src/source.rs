@@ -1,0 +1,55 @@
+//! Where a model comes from: a GGUF file, a Hugging Face folder, or an
+//! http(s) URL of either a GGUF file or a Hugging Face repository.
+
+use std::path::Path;
+
+use nunchi_engine::{Error, Quant, Result};
+use nunchi_models::{HfParts, ModelFile};
+
+/// Opens `spec` (path or URL), quantizing Hugging Face weights to `quant`.
+pub fn open(spec: &str, quant: &str) -> Result<ModelFile> {
+    let quant = Quant::parse(quant)?;
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return open_url(spec, quant);
+    }
+    let path = Path::new(spec);
+    if !path.exists() {
+        return Err(Error::input(format!("no model at '{spec}' (expected a .gguf file, a model folder or a URL)")));
+    }
+    ModelFile::open(path, quant)
+}
+
+fn fetch(url: &str) -> Result<Vec<u8>> {
+    let response = ureq::get(url).call().map_err(|e| Error::new(nunchi_engine::ErrorKind::Io, format!("GET {url}: {e}")))?;
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_body().into_reader(), &mut body)
+        .map_err(|e| Error::new(nunchi_engine::ErrorKind::Io, format!("GET {url}: {e}")))?;
+    Ok(body)
+}
+
+/// A URL ending in `.gguf` is one of our files; anything else is taken as a
+/// Hugging Face repository base (`https://huggingface.co/google/flan-t5-small`),
+/// whose files are at `{base}/resolve/main/{file}`.
+fn open_url(url: &str, quant: Quant) -> Result<ModelFile> {
+    if url.ends_with(".gguf") {
+        return ModelFile::from_gguf_bytes(&fetch(url)?);
+    }
+    let base = url.trim_end_matches('/');
+    let file = |name: &str| format!("{base}/resolve/main/{name}");
+    let text = |name: &str| -> Result<String> {
+        String::from_utf8(fetch(&file(name))?).map_err(|_| Error::format(format!("{name} is not UTF-8 text")))
+    };
+    let optional = |name: &str| text(name).ok();
+    let safetensors = fetch(&file("model.safetensors"))?;
+    ModelFile::from_hf_parts(HfParts {
+        name: base.rsplit('/').next().unwrap_or("model").to_string(),
+        config_json: text("config.json")?,
+        tokenizer_json: text("tokenizer.json")?,
+        safetensors: &safetensors,
+        sentence_bert_config: optional("sentence_bert_config.json"),
+        pooling_config: optional("1_Pooling/config.json"),
+        modules: optional("modules.json"),
+        test_weights_marker: optional(nunchi_models::model_file::TEST_WEIGHTS_MARKER),
+        quant,
+    })
+}

@@ -1,0 +1,102 @@
+//! One error type for the whole stack, with a stable code per kind so the
+//! CLI and the JS bindings can report failures the same way.
+
+use std::fmt;
+
+/// What went wrong, coarsely: callers branch on this, people read the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The model file is corrupt, truncated, of another architecture, or inconsistent.
+    ModelFormat,
+    /// The caller's input or options are unusable (empty batch, unknown option, ...).
+    Input,
+    /// The caller cancelled the operation.
+    Aborted,
+    /// The compute backend failed (device lost, out of memory, shape bug).
+    Backend,
+    /// Reading or writing a file or stream failed.
+    Io,
+}
+
+impl ErrorKind {
+    /// A stable identifier, exposed to JS as `error.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::ModelFormat => "E_MODEL_FORMAT",
+            ErrorKind::Input => "E_INPUT",
+            ErrorKind::Aborted => "E_ABORTED",
+            ErrorKind::Backend => "E_BACKEND",
+            ErrorKind::Io => "E_IO",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+    pub fn format(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::ModelFormat, message)
+    }
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Input, message)
+    }
+    pub fn aborted() -> Self {
+        Self::new(ErrorKind::Aborted, "the operation was cancelled")
+    }
+    pub fn backend(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Backend, message)
+    }
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// Prefixes the message with where it happened, keeping the kind.
+    pub fn context(self, what: impl fmt::Display) -> Self {
+        Self { kind: self.kind, message: format!("{what}: {}", self.message) }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::backend(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io, e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Adds context to any fallible result, converting its error.
+pub trait ResultExt<T> {
+    fn context_kind(self, kind: ErrorKind, what: impl fmt::Display) -> Result<T>;
+}
+
+impl<T, E: fmt::Display> ResultExt<T> for std::result::Result<T, E> {
+    fn context_kind(self, kind: ErrorKind, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| Error::new(kind, format!("{what}: {e}")))
+    }
+}

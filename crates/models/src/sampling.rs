@@ -1,0 +1,171 @@
+//! Choosing the next token: greedy, or sampling with temperature, top-k and
+//! top-p from a seeded generator, so the same seed gives the same text on
+//! every platform.
+
+use nunchi_engine::{Error, Result};
+
+/// SplitMix64: tiny, fast, and identical on native and wasm.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplingOptions {
+    /// 0 (or less) means greedy decoding.
+    pub temperature: f32,
+    /// Keep the k most likely tokens (0 = all).
+    pub top_k: usize,
+    /// Keep the smallest set of tokens whose probability reaches p (1.0 = all).
+    pub top_p: f32,
+    pub seed: u64,
+}
+
+impl Default for SamplingOptions {
+    fn default() -> Self {
+        Self { temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 }
+    }
+}
+
+impl SamplingOptions {
+    pub fn validate(&self) -> Result<()> {
+        if !self.temperature.is_finite() || self.temperature < 0.0 {
+            return Err(Error::input(format!("temperature must be a number ≥ 0, got {}", self.temperature)));
+        }
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            return Err(Error::input(format!("top_p must be in (0, 1], got {}", self.top_p)));
+        }
+        Ok(())
+    }
+}
+
+/// Index of the largest value; the first one on ties (as `torch.argmax`).
+pub fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, &x) in logits.iter().enumerate() {
+        if x > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// `log_softmax` of one row, computed in f64 for stable sums.
+pub fn log_softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let lse = logits.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+    logits.iter().map(|&x| (x as f64 - lse) as f32).collect()
+}
+
+pub struct Sampler {
+    opts: SamplingOptions,
+    rng: Rng,
+}
+
+impl Sampler {
+    pub fn new(opts: SamplingOptions) -> Result<Self> {
+        opts.validate()?;
+        let rng = Rng::new(opts.seed);
+        Ok(Self { opts, rng })
+    }
+
+    pub fn next(&mut self, logits: &[f32]) -> u32 {
+        if self.opts.temperature <= 0.0 {
+            return argmax(logits);
+        }
+        let t = self.opts.temperature as f64;
+        let mut order: Vec<u32> = (0..logits.len() as u32).collect();
+        // Stable sort: equal logits keep index order, so the result is deterministic.
+        order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
+        if self.opts.top_k > 0 {
+            order.truncate(self.opts.top_k.max(1));
+        }
+        let max = logits[order[0] as usize] as f64;
+        let mut probs: Vec<f64> = order.iter().map(|&i| ((logits[i as usize] as f64 - max) / t).exp()).collect();
+        let total: f64 = probs.iter().sum();
+        probs.iter_mut().for_each(|p| *p /= total);
+        if self.opts.top_p < 1.0 {
+            let mut acc = 0.0;
+            let mut keep = probs.len();
+            for (i, p) in probs.iter().enumerate() {
+                acc += p;
+                if acc >= self.opts.top_p as f64 {
+                    keep = i + 1;
+                    break;
+                }
+            }
+            probs.truncate(keep);
+            order.truncate(keep);
+        }
+        let total: f64 = probs.iter().sum();
+        let mut r = self.rng.next_f64() * total;
+        for (i, p) in probs.iter().enumerate() {
+            if r < *p {
+                return order[i];
+            }
+            r -= p;
+        }
+        order[order.len() - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greedy_is_argmax_and_ties_take_the_first() {
+        let mut s = Sampler::new(SamplingOptions::default()).unwrap();
+        assert_eq!(s.next(&[0.1, 3.0, 3.0, -1.0]), 1);
+    }
+
+    #[test]
+    fn same_seed_same_choices_and_top_k_one_is_greedy() {
+        let logits: Vec<f32> = (0..50).map(|i| ((i * 37) % 11) as f32 * 0.3).collect();
+        let opts = SamplingOptions { temperature: 1.0, top_k: 0, top_p: 1.0, seed: 7 };
+        let a: Vec<u32> = { let mut s = Sampler::new(opts.clone()).unwrap(); (0..20).map(|_| s.next(&logits)).collect() };
+        let b: Vec<u32> = { let mut s = Sampler::new(opts.clone()).unwrap(); (0..20).map(|_| s.next(&logits)).collect() };
+        assert_eq!(a, b);
+        assert!(a.iter().any(|&x| x != a[0]), "sampling at temperature 1 should vary: {a:?}");
+        let mut k1 = Sampler::new(SamplingOptions { top_k: 1, ..opts }).unwrap();
+        assert_eq!(k1.next(&logits), argmax(&logits));
+    }
+
+    #[test]
+    fn top_p_keeps_only_the_nucleus() {
+        // One token holds ~88% of the mass; p = 0.5 must always pick it.
+        let logits = [5.0, 3.0, 0.0, 0.0];
+        let mut s = Sampler::new(SamplingOptions { temperature: 1.0, top_k: 0, top_p: 0.5, seed: 1 }).unwrap();
+        assert!((0..100).all(|_| s.next(&logits) == 0));
+    }
+
+    #[test]
+    fn bad_options_are_rejected() {
+        assert!(Sampler::new(SamplingOptions { temperature: -1.0, ..Default::default() }).is_err());
+        assert!(Sampler::new(SamplingOptions { top_p: 0.0, ..Default::default() }).is_err());
+    }
+
+    #[test]
+    fn log_softmax_sums_to_one() {
+        let l = log_softmax(&[1.0, 2.0, 3.0]);
+        let s: f32 = l.iter().map(|x| x.exp()).sum();
+        assert!((s - 1.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,175 @@
+//! Prompted text-to-text with a T5 model: streaming generation and scoring
+//! of candidate completions (for classification by labels).
+
+use std::cell::RefCell;
+
+use nunchi_engine::{Backend, Error, Result};
+
+use crate::model_file::{Architecture, ModelFile, ModelMeta};
+use crate::sampling::{log_softmax, Sampler, SamplingOptions};
+use crate::t5::{T5Config, T5Model};
+use crate::tokenizer::TextTokenizer;
+
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub max_new_tokens: usize,
+    pub sampling: SamplingOptions,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self { max_new_tokens: 32, sampling: SamplingOptions::default() }
+    }
+}
+
+/// What `on_token` tells the generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+#[derive(Debug, Clone)]
+pub struct Generation {
+    pub text: String,
+    pub tokens: Vec<u32>,
+    /// Prompt tokens cut to fit the model's limit.
+    pub prompt_truncated: usize,
+    /// True when generation ended at the end-of-sequence token.
+    pub finished: bool,
+}
+
+/// Log-probability of one candidate completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateScore {
+    pub candidate: String,
+    /// Sum of token log-probabilities, end-of-sequence included.
+    pub logprob: f32,
+    pub tokens: usize,
+}
+
+impl CandidateScore {
+    /// Length-normalized log-probability, for comparing labels of different lengths.
+    pub fn mean_logprob(&self) -> f32 {
+        self.logprob / self.tokens.max(1) as f32
+    }
+}
+
+pub struct Text2Text<B: Backend> {
+    model: T5Model<B>,
+    tokenizer: TextTokenizer,
+    meta: ModelMeta,
+}
+
+impl<B: Backend> Text2Text<B> {
+    pub fn load(backend: B, file: ModelFile) -> Result<Self> {
+        if file.arch != Architecture::T5 {
+            return Err(Error::format(format!("this is a {} model; text-to-text needs a T5 model", file.arch.name())));
+        }
+        let config = T5Config::from_json(&file.config_json)?;
+        let tokenizer = TextTokenizer::from_json(&file.tokenizer_json, file.meta.max_tokens)?;
+        if tokenizer.max_id() as usize >= config.vocab_size {
+            return Err(Error::format(format!(
+                "the tokenizer produces ids up to {} but the model's vocabulary has {} entries: tokenizer and weights do not belong together",
+                tokenizer.max_id(),
+                config.vocab_size
+            )));
+        }
+        let weights = RefCell::new(file.weights);
+        let model = T5Model::load(backend, &weights, config)?;
+        Ok(Self { model, tokenizer, meta: file.meta })
+    }
+
+    pub fn meta(&self) -> &ModelMeta {
+        &self.meta
+    }
+
+    pub fn model(&self) -> &T5Model<B> {
+        &self.model
+    }
+
+    pub fn tokenizer(&self) -> &TextTokenizer {
+        &self.tokenizer
+    }
+
+    /// Generates a completion of `prompt`. `on_token` receives each new piece
+    /// of text as it is decoded and may stop generation (an `Aborted` error).
+    pub fn generate(
+        &self,
+        prompt: &str,
+        opts: &GenerateOptions,
+        mut on_token: impl FnMut(&str) -> Flow,
+    ) -> Result<Generation> {
+        let mut sampler = Sampler::new(opts.sampling.clone())?;
+        let enc = self.tokenizer.encode(prompt)?;
+        let b = self.model.backend();
+        let cfg = self.model.config();
+        let mask = vec![1.0; enc.ids.len()];
+        let encoding = self.model.encode(&enc.ids, &mask, 1, enc.ids.len())?;
+        let mut state = self.model.start_decoding(&encoding, 1)?;
+        let mut tokens: Vec<u32> = Vec::new();
+        let mut emitted = String::new();
+        let mut next = cfg.decoder_start_token_id;
+        let mut finished = false;
+        for _ in 0..opts.max_new_tokens {
+            let logits = b.to_vec(&self.model.decode(&mut state, &[next], 1)?)?;
+            next = sampler.next(&logits);
+            if next == cfg.eos_token_id {
+                finished = true;
+                break;
+            }
+            tokens.push(next);
+            // Decode the whole tail so SentencePiece spaces come out right.
+            let text = self.tokenizer.decode(&tokens)?;
+            if let Some(piece) = text.strip_prefix(emitted.as_str()) {
+                if !piece.is_empty() && on_token(piece) == Flow::Stop {
+                    return Err(Error::aborted());
+                }
+            }
+            emitted = text;
+        }
+        Ok(Generation { text: self.tokenizer.decode(&tokens)?, tokens, prompt_truncated: enc.dropped, finished })
+    }
+
+    /// Log-probability of each candidate completing `prompt`: one encoder pass,
+    /// all candidates batched through the decoder.
+    pub fn score(&self, prompt: &str, candidates: &[&str]) -> Result<Vec<CandidateScore>> {
+        if candidates.is_empty() {
+            return Err(Error::input("no candidates to score: pass at least one"));
+        }
+        let b = self.model.backend();
+        let cfg = self.model.config();
+        let targets: Vec<Vec<u32>> =
+            candidates.iter().map(|c| self.tokenizer.encode(c).map(|e| e.ids)).collect::<Result<_>>()?;
+        let n = targets.iter().map(|t| t.len()).max().unwrap_or(1);
+        // Decoder input: start token then the target shifted right, padded at the end
+        // (causal attention keeps padding from touching real positions).
+        let mut inputs = vec![cfg.pad_token_id; candidates.len() * n];
+        for (row, t) in targets.iter().enumerate() {
+            inputs[row * n] = cfg.decoder_start_token_id;
+            inputs[row * n + 1..row * n + t.len()].copy_from_slice(&t[..t.len() - 1]);
+        }
+        let enc = self.tokenizer.encode(prompt)?;
+        let mask = vec![1.0; enc.ids.len()];
+        let encoding = self.model.encode(&enc.ids, &mask, 1, enc.ids.len())?;
+        let mut state = self.model.start_decoding(&encoding, candidates.len())?;
+        let logits = b.to_vec(&self.model.decode(&mut state, &inputs, n)?)?;
+        let vocab = cfg.vocab_size;
+        let scores = targets
+            .iter()
+            .enumerate()
+            .map(|(row, t)| {
+                let logprob = t
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &tok)| {
+                        let at = (row * n + i) * vocab;
+                        log_softmax(&logits[at..at + vocab])[tok as usize]
+                    })
+                    .sum();
+                CandidateScore { candidate: candidates[row].to_string(), logprob, tokens: t.len() }
+            })
+            .collect();
+        Ok(scores)
+    }
+}
