@@ -55,6 +55,7 @@ import hashlib
 import json
 import math
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -274,19 +275,27 @@ def make_minilm(models: Path, out: Path, vers: dict[str, str]) -> None:
 # Flan-T5 (generated weights)
 # --------------------------------------------------------------------------
 
-def manual_greedy(model, input_ids: torch.Tensor, start: int, eos: int, max_new: int) -> list[int]:
-    """Plain greedy decoding without KV cache: recompute the decoder every step."""
-    dec = [start]
+def manual_greedy(model, input_ids: torch.Tensor, start: int, eos: int,
+                  max_new: int) -> tuple[list[int], list[float], float]:
+    """Plain greedy decoding without KV cache: recompute the decoder every step.
+
+    Returns the generated ids (incl. EOS if produced), the top-1 minus top-2
+    logit margin at every step, and the largest |logit| seen.
+    """
+    dec, margins, max_abs = [start], [], 0.0
     with torch.no_grad():
         enc = model.get_encoder()(input_ids=input_ids).last_hidden_state
         for _ in range(max_new):
             logits = model(encoder_outputs=(enc,), decoder_input_ids=torch.tensor([dec]),
                            use_cache=False).logits[0, -1]
+            top = torch.topk(logits, 2).values
+            margins.append(float(top[0] - top[1]))
+            max_abs = max(max_abs, float(logits.abs().max()))
             nxt = int(torch.argmax(logits))
             dec.append(nxt)
             if nxt == eos:
                 break
-    return dec[1:]
+    return dec[1:], margins, max_abs
 
 
 def make_t5(models: Path, out: Path, name: str, fname: str, vers: dict[str, str]) -> None:
@@ -308,9 +317,16 @@ def make_t5(models: Path, out: Path, name: str, fname: str, vers: dict[str, str]
     cfg = model.config
     start, eos = cfg.decoder_start_token_id, cfg.eos_token_id
     assert start == 0 and eos == 1, (start, eos)
+    # transformers 5 always sets config.tie_word_embeddings = True for T5 and
+    # derives scale_decoder_outputs from the *saved* tie_word_embeddings; the
+    # checkpoints say false (like real flan-t5), so no d_model**-0.5 rescale
+    # before lm_head, and lm_head is loaded from the checkpoint, not tied.
+    assert getattr(cfg, "scale_decoder_outputs", False) is False
+    assert model.lm_head.weight.data_ptr() != model.shared.weight.data_ptr()
     print(f"{name}: tokenizer {type(tok).__name__}; generation_config {model.generation_config.to_diff_dict()}")
 
     input_ids, greedy, finished, texts = [], [], [], []
+    greedy_margin, max_abs_logit = [], 0.0
     enc_b64, enc_shape, step_b64, step_shape = [], [], [], []
     for i, prompt in enumerate(T5_PROMPTS):
         ids = tok(prompt).input_ids
@@ -327,11 +343,13 @@ def make_t5(models: Path, out: Path, name: str, fname: str, vers: dict[str, str]
         # batch size 1: no padding after EOS, but be safe.
         if eos in seq:
             seq = seq[: seq.index(eos) + 1]
-        manual = manual_greedy(model, x, start, eos, MAX_NEW_TOKENS)
+        manual, margins, max_abs = manual_greedy(model, x, start, eos, MAX_NEW_TOKENS)
         assert manual == seq, (prompt, manual, seq)
         done = len(seq) > 0 and seq[-1] == eos
         g = seq[:-1] if done else seq
         greedy.append(g)
+        greedy_margin.append(r7(margins))
+        max_abs_logit = max(max_abs_logit, max_abs)
         finished.append(done)
         texts.append(tok.decode(g, skip_special_tokens=True))
 
@@ -378,6 +396,11 @@ def make_t5(models: Path, out: Path, name: str, fname: str, vers: dict[str, str]
         "greedy": greedy,
         "greedy_finished": finished,
         "greedy_text": texts,
+        # Top-1 minus top-2 logit at each greedy step (incl. the EOS step if
+        # any): how much numerical slack an implementation has before its
+        # greedy path may diverge.  Random weights give small margins.
+        "greedy_margin": greedy_margin,
+        "max_abs_logit": r7(max_abs_logit),
         "encoder_hidden_b64": enc_b64,
         "encoder_hidden_shape": enc_shape,
         "step_logits_b64": step_b64,
@@ -393,6 +416,8 @@ def make_t5(models: Path, out: Path, name: str, fname: str, vers: dict[str, str]
     })
     for i in range(3):
         print(f"{name}: prompt {i} greedy {greedy[i][:8]} finished={finished[i]} text={texts[i]!r}")
+    print(f"{name}: smallest greedy margin {min(min(m) for m in greedy_margin):.4g}, "
+          f"max |logit| {max_abs_logit:.4g}, finished {finished}")
 
 
 def main() -> None:
@@ -401,16 +426,24 @@ def main() -> None:
                     help="folder holding the model folders (default: repo models/)")
     ap.add_argument("--out", type=Path, default=REPO / "tests" / "goldens",
                     help="where to write the goldens (default: repo tests/goldens/)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch intra-op threads (default 1: with 2 threads on a busy "
+                         "2-core machine OpenMP spin-waiting made the run ~10x slower)")
     args = ap.parse_args()
 
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     torch.set_grad_enabled(False)
     vers = versions()
     print("reference:", reference_string(vers))
     check_mr_polarity()
+    t0 = time.time()
     make_minilm(args.models, args.out, vers)
+    print(f"minilm done in {time.time() - t0:.1f}s")
     for name, fname in T5_DIRS:
+        t0 = time.time()
         make_t5(args.models, args.out, name, fname, vers)
+        print(f"{name} done in {time.time() - t0:.1f}s")
 
 
 if __name__ == "__main__":
