@@ -1,0 +1,149 @@
+//! The CLI contract that scripts and users rely on: stdin/stdout formats,
+//! streaming, JSON output, and one-line errors with a non-zero exit.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn models() -> PathBuf {
+    let dir = std::env::var_os("NUNCHI_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models"));
+    assert!(dir.exists(), "{} is missing: run scripts/prepare-models.sh first", dir.display());
+    dir
+}
+
+fn model(name: &str) -> String {
+    models().join(name).to_string_lossy().into_owned()
+}
+
+fn nunchi(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nunchi"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nunchi runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "nunchi failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// Errors are one line on stderr, prefixed, with a non-zero exit.
+fn assert_one_line_error(o: &Output, needle: &str) {
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("nunchi: ") && err.contains(needle), "stderr: {err}");
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn embed_prints_one_normalized_json_array_per_line() {
+    let out = stdout(&nunchi(
+        &["embed", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf")],
+        "A wonderful, moving film.\nA dull, lifeless film.\nA beautiful and touching movie.\n",
+    ));
+    let rows: Vec<Vec<f64>> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        assert_eq!(r.len(), 384);
+        assert!((dot(r, r) - 1.0).abs() < 1e-4);
+    }
+    // The two positive reviews are closer to each other than to the negative one.
+    assert!(dot(&rows[0], &rows[2]) > dot(&rows[0], &rows[1]));
+}
+
+#[test]
+fn embed_from_a_hugging_face_folder_with_options() {
+    let out = stdout(&nunchi(
+        &["embed", "--model", &model("all-MiniLM-L6-v2"), "--quant", "f32", "--pooling", "cls", "--no-normalize"],
+        "hello\n",
+    ));
+    let row: Vec<f64> = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(row.len(), 384);
+    assert!((dot(&row, &row) - 1.0).abs() > 1e-2, "--no-normalize must not normalize");
+}
+
+#[test]
+fn score_prints_a_json_object_of_log_probabilities() {
+    let out = stdout(&nunchi(
+        &[
+            "score",
+            "--model",
+            &model("flan-t5-small-generated-q8_0.gguf"),
+            "--prompt",
+            "Is the following sentence positive or negative? a triumph",
+            "--candidates",
+            "positive,negative",
+        ],
+        "",
+    ));
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v.len(), 2);
+    assert!(v["positive"].as_f64().unwrap() < 0.0 && v["negative"].as_f64().unwrap() < 0.0);
+}
+
+#[test]
+fn generate_streams_text_and_a_seed_repeats_it() {
+    let args = |seed: &str| -> Vec<String> {
+        ["generate", "--model", &model("flan-t5-small-generated-tiny"), "--max-new-tokens", "8", "--temperature", "0.8", "--seed", seed, "Name this topic: refunds"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |seed: &str| {
+        let a = args(seed);
+        let refs: Vec<&str> = a.iter().map(|s| s.as_str()).collect();
+        let o = nunchi(&refs, "");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("test weights"), "test weights are announced");
+        stdout(&o)
+    };
+    let first = run("7");
+    assert!(!first.trim().is_empty());
+    assert_eq!(first, run("7"));
+}
+
+#[test]
+fn convert_writes_a_self_contained_gguf() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tiny-q8_0.gguf");
+    let o = nunchi(
+        &["convert", "--from", &model("flan-t5-small-generated-tiny"), "--quant", "q8_0", "--out", out.to_str().unwrap()],
+        "",
+    );
+    stdout(&o);
+    let info: serde_json::Value = serde_json::from_str(&stdout(&nunchi(&["info", "--model", out.to_str().unwrap()], ""))).unwrap();
+    assert_eq!(info["architecture"], "t5");
+    assert_eq!(info["test_weights"], true);
+    assert_eq!(info["quant"], "q8_0");
+}
+
+#[test]
+fn errors_are_one_line_with_a_non_zero_exit() {
+    assert_one_line_error(&nunchi(&["embed", "--model", "/no/such/model.gguf"], "x\n"), "no model at");
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.gguf");
+    std::fs::write(&junk, b"GGUF\x03\x00\x00\x00garbage").unwrap();
+    assert_one_line_error(&nunchi(&["embed", "--model", junk.to_str().unwrap()], "x\n"), "GGUF");
+    assert_one_line_error(
+        &nunchi(&["convert", "--from", &model("all-MiniLM-L6-v2"), "--quant", "q3", "--out", "/tmp/x.gguf"], ""),
+        "unknown quantization",
+    );
+    assert_one_line_error(
+        &nunchi(&["embed", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf"), "--pooling", "max"], "x\n"),
+        "unknown pooling",
+    );
+    assert_one_line_error(
+        &nunchi(&["generate", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf"), "hi"], ""),
+        "needs a T5 model",
+    );
+}
