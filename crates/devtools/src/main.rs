@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use candle_core::{Device, Tensor};
 use clap::{Parser, Subcommand, ValueEnum};
+use nunchi_models::sampling::Rng;
 
 #[derive(Parser)]
 #[command(name = "nunchi-dev", about = "nunchi developer tooling (test weights)")]
@@ -44,24 +45,18 @@ enum Size {
     Small,
 }
 
-/// SplitMix64 and Box-Muller: simple, portable, and reproducible.
+/// Box-Muller over nunchi's portable SplitMix64 generator.
 struct Normal {
-    state: u64,
+    rng: Rng,
 }
 
 impl Normal {
     fn new(seed: u64) -> Self {
-        Self { state: seed }
+        Self { rng: Rng::new(seed) }
     }
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+    /// Uniform in (0, 1): never 0, so the logarithm below is finite.
     fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        ((self.rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
     fn sample(&mut self) -> f32 {
         let (u1, u2) = (self.uniform(), self.uniform());
