@@ -14,4 +14,4 @@ pub mod weights;
 pub use encoder::{EmbedOptions, Embeddings, Pooling, SentenceEncoder};
 pub use model_file::{Architecture, HfParts, ModelFile, ModelMeta};
 pub use sampling::SamplingOptions;
-pub use text2text::{CandidateScore, Flow, GenerateOptions, Generation, Text2Text};
+pub use text2text::{CandidateScore, Flow, GenerateOptions, Generation, GenerationSession, Text2Text};

@@ -7,7 +7,7 @@ use nunchi_engine::{Backend, Error, Result};
 
 use crate::model_file::{Architecture, ModelFile, ModelMeta};
 use crate::sampling::{log_softmax, Sampler, SamplingOptions};
-use crate::t5::{T5Config, T5Model};
+use crate::t5::{DecoderState, T5Config, T5Model};
 use crate::tokenizer::TextTokenizer;
 
 #[derive(Debug, Clone)]
@@ -55,6 +55,18 @@ impl CandidateScore {
     }
 }
 
+/// A generation in progress: decoder cache, sampler and the text so far.
+pub struct GenerationSession<B: Backend> {
+    state: DecoderState<B>,
+    sampler: Sampler,
+    tokens: Vec<u32>,
+    emitted: String,
+    next: u32,
+    remaining: usize,
+    finished: bool,
+    prompt_truncated: usize,
+}
+
 pub struct Text2Text<B: Backend> {
     model: T5Model<B>,
     tokenizer: TextTokenizer,
@@ -100,35 +112,63 @@ impl<B: Backend> Text2Text<B> {
         opts: &GenerateOptions,
         mut on_token: impl FnMut(&str) -> Flow,
     ) -> Result<Generation> {
-        let mut sampler = Sampler::new(opts.sampling.clone())?;
+        let mut session = self.start_generation(prompt, opts)?;
+        while let Some(piece) = self.next_piece(&mut session)? {
+            if !piece.is_empty() && on_token(&piece) == Flow::Stop {
+                return Err(Error::aborted());
+            }
+        }
+        self.finish(session)
+    }
+
+    /// Starts a generation that the caller advances token by token with
+    /// [`Text2Text::next_piece`] (so an async caller can yield and cancel between tokens).
+    pub fn start_generation(&self, prompt: &str, opts: &GenerateOptions) -> Result<GenerationSession<B>> {
+        let sampler = Sampler::new(opts.sampling.clone())?;
         let enc = self.tokenizer.encode(prompt)?;
-        let b = self.model.backend();
-        let cfg = self.model.config();
         let mask = vec![1.0; enc.ids.len()];
         let encoding = self.model.encode(&enc.ids, &mask, 1, enc.ids.len())?;
-        let mut state = self.model.start_decoding(&encoding, 1)?;
-        let mut tokens: Vec<u32> = Vec::new();
-        let mut emitted = String::new();
-        let mut next = cfg.decoder_start_token_id;
-        let mut finished = false;
-        for _ in 0..opts.max_new_tokens {
-            let logits = b.to_vec(&self.model.decode(&mut state, &[next], 1)?)?;
-            next = sampler.next(&logits);
-            if next == cfg.eos_token_id {
-                finished = true;
-                break;
-            }
-            tokens.push(next);
-            // Decode the whole tail so SentencePiece spaces come out right.
-            let text = self.tokenizer.decode(&tokens)?;
-            if let Some(piece) = text.strip_prefix(emitted.as_str()) {
-                if !piece.is_empty() && on_token(piece) == Flow::Stop {
-                    return Err(Error::aborted());
-                }
-            }
-            emitted = text;
+        let state = self.model.start_decoding(&encoding, 1)?;
+        Ok(GenerationSession {
+            state,
+            sampler,
+            tokens: Vec::new(),
+            emitted: String::new(),
+            next: self.model.config().decoder_start_token_id,
+            remaining: opts.max_new_tokens,
+            finished: false,
+            prompt_truncated: enc.dropped,
+        })
+    }
+
+    /// Decodes one token; returns the new text (possibly empty), or `None` when done.
+    pub fn next_piece(&self, s: &mut GenerationSession<B>) -> Result<Option<String>> {
+        if s.finished || s.remaining == 0 {
+            return Ok(None);
         }
-        Ok(Generation { text: self.tokenizer.decode(&tokens)?, tokens, prompt_truncated: enc.dropped, finished })
+        let logits = self.model.backend().to_vec(&self.model.decode(&mut s.state, &[s.next], 1)?)?;
+        s.next = s.sampler.next(&logits);
+        s.remaining -= 1;
+        if s.next == self.model.config().eos_token_id {
+            s.finished = true;
+            return Ok(None);
+        }
+        s.tokens.push(s.next);
+        // Decode the whole tail so SentencePiece spaces come out right.
+        let text = self.tokenizer.decode(&s.tokens)?;
+        let piece = text.strip_prefix(s.emitted.as_str()).unwrap_or("").to_string();
+        s.emitted = text;
+        Ok(Some(piece))
+    }
+
+    /// The result of a finished (or stopped) generation.
+    pub fn finish(&self, s: GenerationSession<B>) -> Result<Generation> {
+        Ok(Generation {
+            text: self.tokenizer.decode(&s.tokens)?,
+            tokens: s.tokens,
+            prompt_truncated: s.prompt_truncated,
+            finished: s.finished,
+        })
     }
 
     /// Log-probability of each candidate completing `prompt`: one encoder pass,
