@@ -22,7 +22,7 @@ export interface LoadOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** `'auto'` (default) and `'cpu'` run the wasm SIMD path; `'webgpu'` is not in this build yet. */
   device?: 'auto' | 'cpu' | 'webgpu';
-  /** Reserved for the browser model cache. */
+  /** Keep model files in Cache Storage (browsers; default true). Entries are checked by size and sha256 before use. */
   cache?: boolean;
   signal?: AbortSignal;
   /** Weight format when loading Hugging Face safetensors (default `'q8_0'`). */

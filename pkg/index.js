@@ -26,13 +26,13 @@ const QUANTS = ['f32', 'f16', 'q8_0', 'q4_0', 'q4k'];
 
 /** Shared by both model kinds: options, source resolution, progress, timing. */
 async function loadModel(WasmClass, source, opts, where) {
-  const { onProgress, device = 'auto', signal, quant = 'q8_0' } = checkOptions(opts, LOAD_OPTIONS, where);
+  const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkOptions(opts, LOAD_OPTIONS, where);
   if (!DEVICES.includes(device)) throw nunchiError('E_INPUT', `${where}: unknown device '${device}' (expected one of ${DEVICES.join(', ')})`);
   if (device === 'webgpu') throw nunchiError('E_DEVICE', `${where}: the WebGPU backend is not available in this build; use device 'auto' or 'cpu'`);
   if (!QUANTS.includes(quant)) throw nunchiError('E_INPUT', `${where}: unknown quant '${quant}' (expected one of ${QUANTS.join(', ')})`);
   const t0 = performance.now();
   await ensureWasm();
-  const src = await resolveSource(source, { onProgress, signal });
+  const src = await resolveSource(source, { onProgress, signal, cache });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'parse' });
   const inner = src.kind === 'gguf'

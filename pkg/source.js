@@ -38,8 +38,58 @@ async function fetchBytes(url, onProgress, signal) {
   return out;
 }
 
-async function fetchText(url, onProgress, signal) {
-  return new TextDecoder().decode(await fetchBytes(url, onProgress, signal));
+// ---- Cache Storage: model bytes keyed by URL, checked (size + sha256) before use ----
+
+const CACHE_NAME = 'nunchi-models-v1';
+// Size and sha256 of each entry live in a second cache under the same URL
+// (Cache Storage ignores URL fragments, so they cannot share one cache).
+const META_CACHE_NAME = 'nunchi-models-v1-meta';
+const hasCacheStorage = () => typeof caches !== 'undefined' && typeof crypto !== 'undefined' && !!crypto.subtle;
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Bytes of `url` from the cache if they are whole and unaltered, else `undefined`. */
+async function readCache({ cache, metaCache }, url) {
+  const [hit, meta] = await Promise.all([cache.match(url), metaCache.match(url)]);
+  if (!hit || !meta) return undefined;
+  try {
+    const { size, sha256 } = await meta.json();
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    if (bytes.length === size && (await sha256Hex(bytes)) === sha256) return bytes;
+  } catch { /* unreadable entry: drop it below */ }
+  // A corrupt or truncated entry is never parsed: drop it and download again.
+  await Promise.all([cache.delete(url), metaCache.delete(url)]);
+  return undefined;
+}
+
+async function writeCache({ cache, metaCache }, url, bytes) {
+  const meta = JSON.stringify({ size: bytes.length, sha256: await sha256Hex(bytes) });
+  try {
+    await cache.put(url, new Response(bytes));
+    await metaCache.put(url, new Response(meta, { headers: { 'content-type': 'application/json' } }));
+  } catch { /* quota exceeded or private mode: the model still loads, uncached */ }
+}
+
+/** `fetchBytes` through Cache Storage when the platform has it and `useCache` is on. */
+async function fetchModelBytes(url, onProgress, signal, useCache) {
+  if (!useCache || !hasCacheStorage()) return fetchBytes(url, onProgress, signal);
+  const absolute = new URL(url, globalThis.location?.href).href;
+  const cache = { cache: await caches.open(CACHE_NAME), metaCache: await caches.open(META_CACHE_NAME) };
+  const cached = await readCache(cache, absolute);
+  if (cached) {
+    onProgress?.({ status: 'cached', url });
+    return cached;
+  }
+  const bytes = await fetchBytes(url, onProgress, signal);
+  await writeCache(cache, absolute, bytes);
+  return bytes;
+}
+
+async function fetchText(url, onProgress, signal, useCache) {
+  return new TextDecoder().decode(await fetchModelBytes(url, onProgress, signal, useCache));
 }
 
 async function tryFetchText(url, signal) {
@@ -55,7 +105,7 @@ async function tryFetchText(url, signal) {
  * Resolves a source to `{ kind: 'gguf', bytes }` or
  * `{ kind: 'hf', name, config, tokenizer, safetensors, extras }`.
  */
-export async function resolveSource(source, { onProgress, signal } = {}) {
+export async function resolveSource(source, { onProgress, signal, cache = true } = {}) {
   if (source instanceof Uint8Array) return { kind: 'gguf', bytes: source };
   if (source instanceof ArrayBuffer) return { kind: 'gguf', bytes: new Uint8Array(source) };
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
@@ -67,15 +117,15 @@ export async function resolveSource(source, { onProgress, signal } = {}) {
   const text = String(source);
   const isUrl = /^(https?|file|blob|data):/i.test(text) || !isNode;
   if (!isUrl) return resolvePath(text, onProgress);
-  if (/\.gguf($|\?)/i.test(text)) return { kind: 'gguf', bytes: await fetchBytes(text, onProgress, signal) };
+  if (/\.gguf($|\?)/i.test(text)) return { kind: 'gguf', bytes: await fetchModelBytes(text, onProgress, signal, cache) };
   // A Hugging Face repository base URL: files live at {base}/resolve/main/{file}.
   const base = text.replace(/\/+$/, '');
   const file = (name) => `${base}/resolve/main/${name}`;
   const [config, tokenizer] = await Promise.all([
-    fetchText(file('config.json'), onProgress, signal),
-    fetchText(file('tokenizer.json'), onProgress, signal),
+    fetchText(file('config.json'), onProgress, signal, cache),
+    fetchText(file('tokenizer.json'), onProgress, signal, cache),
   ]);
-  const safetensors = await fetchBytes(file('model.safetensors'), onProgress, signal);
+  const safetensors = await fetchModelBytes(file('model.safetensors'), onProgress, signal, cache);
   const extras = {};
   for (const name of HF_EXTRAS) {
     const t = await tryFetchText(file(name), signal);

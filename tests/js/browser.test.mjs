@@ -1,0 +1,103 @@
+// The built package in headless Chromium (Debian's chromium, driven by
+// playwright-core), imported by a page as a user's page would: parity with
+// the goldens, progress events, the model cache, and a request log proving
+// that user text never leaves the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer } from '../browser/server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
+const golden = (name) => JSON.parse(readFileSync(path.join(root, 'tests/goldens', name), 'utf8'));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server, browser, page;
+
+before(async () => {
+  server = await startServer({ root, models });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(`${server.base}/tests/browser/index.html`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const cosine = (a, b) => {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  return d / Math.sqrt(na * nb);
+};
+
+/** Loads a model in the page, embeds `texts`, and returns rows and progress events. */
+async function embedInPage(source, texts, options = {}) {
+  return page.evaluate(async ({ source, texts, options }) => {
+    const { Encoder } = await import('/pkg/index.js');
+    const events = [];
+    const enc = await Encoder.load(source, { ...options, onProgress: (e) => events.push(e) });
+    const r = await enc.embed(texts);
+    const rows = [];
+    for (let i = 0; i < r.dims[0]; i++) rows.push(Array.from(r.data.subarray(i * r.dims[1], (i + 1) * r.dims[1])));
+    const info = enc.info;
+    enc.dispose();
+    return { rows, events, info };
+  }, { source, texts, options });
+}
+
+test('q8_0 GGUF by URL: parity, progress order, then served from the cache', async () => {
+  const g = golden('minilm.json');
+  const first = await embedInPage('/models/all-MiniLM-L6-v2-q8_0.gguf', g.texts);
+  const min = Math.min(...g.embeddings.map((want, i) => cosine(first.rows[i], want)));
+  assert.ok(min >= 0.99, `min cosine ${min}`);
+  const statuses = first.events.map((e) => e.status);
+  assert.equal(statuses.at(-2), 'parse');
+  assert.equal(statuses.at(-1), 'ready');
+  assert.ok(statuses.slice(0, -2).every((s) => s === 'download'), statuses.join());
+  const downloads = first.events.filter((e) => e.status === 'download');
+  assert.equal(downloads.at(-1).loaded, downloads.at(-1).total, 'the last download event is complete');
+  assert.equal(first.info.device, 'wasm-simd');
+
+  const requestsBefore = server.log.filter((p) => p.includes('q8_0.gguf')).length;
+  const second = await embedInPage('/models/all-MiniLM-L6-v2-q8_0.gguf', g.texts.slice(0, 2));
+  assert.deepEqual(second.events.map((e) => e.status), ['cached', 'parse', 'ready']);
+  assert.equal(server.log.filter((p) => p.includes('q8_0.gguf')).length, requestsBefore, 'no second download');
+});
+
+test('a corrupted cache entry is dropped and downloaded again, never parsed', async () => {
+  await embedInPage('/models/all-MiniLM-L6-v2-q8_0.gguf', ['fill the cache']);
+  const url = `${server.base}/models/all-MiniLM-L6-v2-q8_0.gguf`;
+  await page.evaluate(async (url) => {
+    const cache = await caches.open('nunchi-models-v1');
+    const bytes = new Uint8Array(await (await cache.match(url)).arrayBuffer());
+    await cache.put(url, new Response(bytes.subarray(0, bytes.length - 1000)));
+  }, url);
+  const again = await embedInPage('/models/all-MiniLM-L6-v2-q8_0.gguf', ['hello']);
+  assert.equal(again.events[0].status, 'download');
+});
+
+test('f32 from a Hugging Face repository URL matches sentence-transformers within 1e-4', async () => {
+  const g = golden('minilm.json');
+  const r = await embedInPage('/hf/all-MiniLM-L6-v2', g.texts, { quant: 'f32', cache: false });
+  g.embeddings.forEach((want, i) => {
+    const d = Math.max(...want.map((x, j) => Math.abs(x - r.rows[i][j])));
+    assert.ok(d < 1e-4, `${JSON.stringify(g.texts[i])}: max abs diff ${d}`);
+  });
+});
+
+test('user text never leaves the page: only static files and model files are requested', async () => {
+  const secret = 'my private support ticket 4417 about a refund';
+  await embedInPage('/models/all-MiniLM-L6-v2-q8_0.gguf', [secret]);
+  for (const entry of server.log) {
+    assert.ok(!entry.includes('4417') && !entry.toLowerCase().includes('refund'), `user text in a request: ${entry}`);
+    assert.match(entry, /^GET \/(pkg\/|tests\/browser\/index\.html|models\/[\w.-]+\.gguf|hf\/[\w.-]+\/resolve\/main\/[\w./-]+)/, entry);
+  }
+});
