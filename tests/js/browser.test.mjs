@@ -101,3 +101,42 @@ test('user text never leaves the page: only static files and model files are req
     assert.match(entry, /^GET \/(pkg\/|tests\/browser\/index\.html|models\/[\w.-]+\.gguf|hf\/[\w.-]+\/resolve\/main\/[\w./-]+)/, entry);
   }
 });
+
+test('the Worker client has the same API, streams tokens, aborts, and transfers results', async () => {
+  const g = golden('minilm.json');
+  const r = await page.evaluate(async (texts) => {
+    const { createWorkerClient } = await import('/pkg/client.js');
+    const { Encoder, Text2Text, terminate } = createWorkerClient();
+    const events = [];
+    const enc = await Encoder.load('/models/all-MiniLM-L6-v2-q8_0.gguf', { onProgress: (e) => events.push(e.status) });
+    const e = await enc.embed(texts);
+    const t5 = await Text2Text.load('/hf/flan-t5-small-generated-tiny', { cache: false });
+    let streamed = '';
+    const text = await t5.generate('Name this topic: refunds', { maxNewTokens: 6, onToken: (p) => { streamed += p; } });
+    const controller = new AbortController();
+    let pieces = 0;
+    let abortCode;
+    try {
+      await t5.generate('Name this topic: refunds', { maxNewTokens: 30, signal: controller.signal, onToken: () => { if (++pieces === 2) controller.abort(); } });
+    } catch (err) { abortCode = err.code; }
+    const scores = await t5.score('Is it good?', ['yes', 'no']);
+    let badCode;
+    try { await enc.embed([]); } catch (err) { badCode = err.code; }
+    const rows = [];
+    for (let i = 0; i < e.dims[0]; i++) rows.push(Array.from(e.data.subarray(i * e.dims[1], (i + 1) * e.dims[1])));
+    enc.dispose();
+    terminate();
+    return { isF32: e.data instanceof Float32Array, dims: e.dims, rows, events, text, streamed, abortCode, pieces, scores, badCode, info: enc.info };
+  }, g.texts.slice(0, 4));
+  assert.ok(r.isF32);
+  assert.deepEqual(r.dims, [4, 384]);
+  r.rows.forEach((row, i) => assert.ok(cosine(row, g.embeddings[i]) >= 0.99));
+  assert.equal(r.events.at(-1), 'ready');
+  assert.ok(r.text.length > 0);
+  assert.equal(r.streamed, r.text);
+  assert.equal(r.abortCode, 'E_ABORTED');
+  assert.ok(r.pieces >= 2 && r.pieces <= 3, `pieces after abort: ${r.pieces}`);
+  assert.equal(r.scores.length, 2);
+  assert.equal(r.badCode, 'E_INPUT');
+  assert.equal(r.info.quant, 'q8_0');
+});

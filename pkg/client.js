@@ -1,0 +1,75 @@
+// The Worker client: the same API as 'nunchi', with inference in a Web Worker
+// so a page never runs a model on its main thread.
+import { nunchiError, checkOptions, abortError } from './errors.js';
+
+/** Starts the package's worker (a module worker next to this file). */
+export function startWorker() {
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+}
+
+/** Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, Text2Text }`. */
+export function createWorkerClient(worker = startWorker()) {
+  let nextId = 1;
+  const pending = new Map();
+
+  worker.addEventListener('message', ({ data }) => {
+    const p = pending.get(data.id);
+    if (!p) return;
+    if (data.progress) return p.onProgress?.(data.progress);
+    if (data.token !== undefined) return p.onToken?.(data.token);
+    pending.delete(data.id);
+    if (data.error) {
+      const e = nunchiError(data.error.code, data.error.message);
+      if (data.error.name) e.name = data.error.name;
+      p.reject(e);
+    } else {
+      p.resolve(data.result);
+    }
+  });
+
+  function call(op, args, { onProgress, onToken, signal } = {}) {
+    if (signal?.aborted) return Promise.reject(abortError());
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, onProgress, onToken });
+      signal?.addEventListener('abort', () => worker.postMessage({ id: 0, op: 'abort', args: [id] }), { once: true });
+      worker.postMessage({ id, op, args });
+    });
+  }
+
+  class RemoteModel {
+    #handle;
+    #info;
+    constructor(handle, info) { this.#handle = handle; this.#info = info; }
+    get handle() {
+      if (this.#handle === undefined) throw nunchiError('E_INPUT', 'this model was disposed');
+      return this.#handle;
+    }
+    /** Snapshot of the model's info, refreshed by `refreshInfo()`. */
+    get info() { return this.#info; }
+    async refreshInfo() { this.#info = await call('info', [this.handle]); return this.#info; }
+    dispose() { if (this.#handle !== undefined) call('dispose', [this.#handle]); this.#handle = undefined; }
+  }
+
+  async function load(kind, source, opts) {
+    const { onProgress, signal, ...rest } = checkOptions(opts, ['onProgress', 'device', 'cache', 'signal', 'quant'], `${kind}.load`);
+    const { handle, info } = await call('load', [kind, source, rest], { onProgress, signal });
+    return [handle, info];
+  }
+
+  class Encoder extends RemoteModel {
+    static async load(source, opts) { return new Encoder(...(await load('encoder', source, opts))); }
+    embed(texts, opts) { return call('embed', [this.handle, texts, opts]); }
+  }
+
+  class Text2Text extends RemoteModel {
+    static async load(source, opts) { return new Text2Text(...(await load('text2text', source, opts))); }
+    generate(prompt, opts = {}) {
+      const { onToken, signal, ...rest } = checkOptions(opts, ['maxNewTokens', 'temperature', 'topK', 'topP', 'seed', 'onToken', 'signal'], 'generate');
+      return call('generate', [this.handle, prompt, rest], { onToken, signal });
+    }
+    score(prompt, candidates) { return call('score', [this.handle, prompt, candidates]); }
+  }
+
+  return { Encoder, Text2Text, terminate: () => worker.terminate() };
+}

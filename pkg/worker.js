@@ -1,0 +1,71 @@
+// A ready-made Worker entry: runs nunchi off the main thread. Talk to it with
+// `createWorkerClient` from 'nunchi/client', which mirrors the main API.
+import { Encoder, Text2Text } from './index.js';
+import { nunchiError } from './errors.js';
+
+const KINDS = { encoder: Encoder, text2text: Text2Text };
+const models = new Map();
+const running = new Map(); // request id → AbortController
+let nextHandle = 1;
+
+function model(handle) {
+  const m = models.get(handle);
+  if (!m) throw nunchiError('E_INPUT', 'this model was disposed');
+  return m;
+}
+
+async function handle(id, op, args) {
+  switch (op) {
+    case 'load': {
+      const [kind, source, opts = {}] = args;
+      const Kind = KINDS[kind];
+      if (!Kind) throw nunchiError('E_INPUT', `unknown model kind '${kind}'`);
+      const controller = new AbortController();
+      running.set(id, controller);
+      const m = await Kind.load(source, { ...opts, signal: controller.signal, onProgress: (progress) => self.postMessage({ id, progress }) });
+      const h = nextHandle++;
+      models.set(h, m);
+      return [{ handle: h, info: m.info }];
+    }
+    case 'embed': {
+      const [h, texts, opts] = args;
+      const result = await model(h).embed(texts, opts);
+      return [result, [result.data.buffer]]; // transferred, not copied
+    }
+    case 'generate': {
+      const [h, prompt, opts = {}] = args;
+      const controller = new AbortController();
+      running.set(id, controller);
+      const text = await model(h).generate(prompt, { ...opts, signal: controller.signal, onToken: (token) => self.postMessage({ id, token }) });
+      return [text];
+    }
+    case 'score': {
+      const [h, prompt, candidates] = args;
+      return [await model(h).score(prompt, candidates)];
+    }
+    case 'info':
+      return [model(args[0]).info];
+    case 'dispose':
+      models.get(args[0])?.dispose();
+      models.delete(args[0]);
+      return [undefined];
+    default:
+      throw nunchiError('E_INPUT', `unknown operation '${op}'`);
+  }
+}
+
+self.onmessage = async ({ data }) => {
+  const { id, op, args } = data;
+  if (op === 'abort') {
+    running.get(args[0])?.abort();
+    return;
+  }
+  try {
+    const [result, transfer = []] = await handle(id, op, args);
+    self.postMessage({ id, result }, transfer);
+  } catch (e) {
+    self.postMessage({ id, error: { message: e?.message ?? String(e), code: e?.code ?? 'E_BACKEND', name: e?.name } });
+  } finally {
+    running.delete(id);
+  }
+};
