@@ -93,6 +93,23 @@ test('f32 from a Hugging Face repository URL matches sentence-transformers withi
   });
 });
 
+test('T5 f32 greedy text and scores equal transformers in the browser', async () => {
+  const g = golden('t5_tiny.json');
+  const r = await page.evaluate(async ({ prompts, maxNewTokens, score }) => {
+    const { Text2Text } = await import('/pkg/index.js');
+    const t5 = await Text2Text.load('/hf/flan-t5-small-generated-tiny', { quant: 'f32', cache: false });
+    const texts = [];
+    for (const p of prompts) texts.push(await t5.generate(p, { maxNewTokens }));
+    const scores = await t5.score(score.prompt, score.candidates);
+    const testWeights = t5.info.testWeights;
+    t5.dispose();
+    return { texts, scores, testWeights };
+  }, { prompts: g.prompts, maxNewTokens: g.max_new_tokens, score: g.score });
+  assert.deepEqual(r.texts, g.greedy_text);
+  r.scores.forEach((got, i) => assert.ok(Math.abs(got.logprob - g.score.logprob[i]) < 2e-3 * got.tokens, got.candidate));
+  assert.equal(r.testWeights, true, 'a generated T5 is flagged as test weights');
+});
+
 test('user text never leaves the page: only static files and model files are requested', async () => {
   const secret = 'my private support ticket 4417 about a refund';
   await embedInPage('/models/all-MiniLM-L6-v2-q8_0.gguf', [secret]);
