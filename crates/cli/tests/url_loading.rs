@@ -61,7 +61,8 @@ fn embed(model: &str, text: &str) -> Vec<f64> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    // If nunchi fails before reading stdin, the status check below reports it.
+    let _ = child.stdin.take().unwrap().write_all(text.as_bytes());
     let mut out = String::new();
     child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     let status = child.wait().unwrap();
