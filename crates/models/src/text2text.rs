@@ -181,6 +181,9 @@ impl<B: Backend> Text2Text<B> {
         let cfg = self.model.config();
         let targets: Vec<Vec<u32>> =
             candidates.iter().map(|c| self.tokenizer.encode(c).map(|e| e.ids)).collect::<Result<_>>()?;
+        if let Some(i) = targets.iter().position(|t| t.is_empty()) {
+            return Err(Error::input(format!("candidate {:?} has no tokens to score", candidates[i])));
+        }
         let n = targets.iter().map(|t| t.len()).max().unwrap_or(1);
         // Decoder input: start token then the target shifted right, padded at the end
         // (causal attention keeps padding from touching real positions).
