@@ -32,7 +32,13 @@ export function createWorkerClient(worker = startWorker()) {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject, onProgress, onToken });
-      signal?.addEventListener('abort', () => worker.postMessage({ id: 0, op: 'abort', args: [id] }), { once: true });
+      // The worker only sees the abort between steps, and tokens already in
+      // flight would still arrive; settle here so abort() takes effect at once.
+      signal?.addEventListener('abort', () => {
+        if (!pending.delete(id)) return;
+        worker.postMessage({ id: 0, op: 'abort', args: [id] });
+        reject(abortError());
+      }, { once: true });
       worker.postMessage({ id, op, args });
     });
   }

@@ -1,7 +1,7 @@
 // A ready-made Worker entry: runs nunchi off the main thread. Talk to it with
 // `createWorkerClient` from 'nunchi/client', which mirrors the main API.
 import { Encoder, Text2Text } from './index.js';
-import { nunchiError } from './errors.js';
+import { nunchiError, abortError } from './errors.js';
 
 const KINDS = { encoder: Encoder, text2text: Text2Text };
 const models = new Map();
@@ -23,6 +23,10 @@ async function handle(id, op, args) {
       const controller = new AbortController();
       running.set(id, controller);
       const m = await Kind.load(source, { ...opts, signal: controller.signal, onProgress: (progress) => self.postMessage({ id, progress }) });
+      if (controller.signal.aborted) { // the page has already given up on it
+        m.dispose();
+        throw abortError();
+      }
       const h = nextHandle++;
       models.set(h, m);
       return [{ handle: h, info: m.info }];
