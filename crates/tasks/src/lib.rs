@@ -1,0 +1,23 @@
+//! nunchi's analysis tasks: what users come for, on top of the models.
+//!
+//! - Classification four ways with one result shape: prompting a text-to-text
+//!   model, zero-shot by label embeddings, a few-shot head trained on the
+//!   user's labels, each over batches with progress.
+//! - Metrics defined as scikit-learn's `classification_report`.
+//! - Clustering of feedback: k-means++, keywords by class-based TF-IDF,
+//!   representative texts, titles, and a 2-D map.
+
+pub mod rows;
+
+// Plain numeric building blocks (no model involved).
+pub mod centroid;
+pub mod datasets;
+pub mod folds;
+pub mod keywords;
+pub mod kmeans;
+pub mod logistic;
+pub mod metrics;
+pub mod pca;
+pub mod stopwords;
+
+pub use rows::Rows;
