@@ -110,3 +110,143 @@ export declare class Text2Text {
 
 /** Bytes of WebAssembly memory the module holds now. */
 export declare function wasmMemoryBytes(): number;
+
+// ---------------------------------------------------------------- tasks
+
+/** Anything with the Encoder's `embed` (this package's, or the Worker client's). */
+export interface EmbeddingModel {
+  embed(texts: string[], options?: EmbedOptions): Promise<Embeddings>;
+  readonly info?: { model?: string; dim?: number };
+}
+/** Anything with Text2Text's `score` and `generate`. */
+export interface TextToTextModel {
+  score(prompt: string, candidates: string[]): Promise<CandidateScore[]>;
+  generate(prompt: string, options?: GenerateOptions): Promise<string>;
+}
+
+/** Progress of a task, tagged by `status`. */
+export type TaskProgress =
+  | { status: 'embed'; done: number; total: number }
+  | { status: 'classify'; done: number; total: number }
+  | { status: 'train' }
+  | { status: 'cluster' }
+  | { status: 'title'; done: number; total: number };
+
+export interface TaskOptions {
+  onProgress?: (event: TaskProgress) => void;
+  /** Aborting rejects with `E_ABORTED` between batches. */
+  signal?: AbortSignal;
+}
+
+/** One classified text: the best label, its probability, and every label's. */
+export interface Classification {
+  label: string;
+  score: number;
+  scores: Record<string, number>;
+}
+
+export interface ZeroShotOptions extends TaskOptions {
+  labels: string[];
+  /** What each label means, embedded in its place (e.g. "A very positive movie review"); default the labels. */
+  descriptions?: string[];
+  /** Softmax temperature over cosines (default 0.05). */
+  temperature?: number;
+}
+/** Zero-shot classification by label embeddings. */
+export declare function zeroShot(encoder: EmbeddingModel, texts: string[], options: ZeroShotOptions): Promise<Classification[]>;
+
+export interface ClassifyOptions extends TaskOptions {
+  labels: string[];
+  /** Prompt with `{text}` where each text goes (default {@link DEFAULT_TEMPLATE}). */
+  template?: string;
+}
+/** Classification by prompting a text-to-text model (Flan-T5): labels ranked by mean token log-probability. */
+export declare function classify(model: TextToTextModel, texts: string[], options: ClassifyOptions): Promise<Classification[]>;
+export declare const DEFAULT_TEMPLATE: string;
+
+/** scikit-learn's `classification_report` and `confusion_matrix`. */
+export interface ClassificationReport {
+  labels: string[];
+  classes: { label: string; precision: number; recall: number; f1: number; support: number }[];
+  accuracy: number;
+  macroAvg: { precision: number; recall: number; f1: number; support: number };
+  weightedAvg: { precision: number; recall: number; f1: number; support: number };
+  /** Rows: true label; columns: predicted label. */
+  confusion: number[][];
+  /** The report laid out as scikit-learn prints it. */
+  text: string;
+}
+/** Scores predictions against the truth; `labels` fixes the order (default: first seen). */
+export declare function evaluate(truth: string[], predicted: string[], labels?: string[]): Promise<ClassificationReport>;
+
+export interface CrossValidation {
+  folds: number;
+  foldAccuracy: number[];
+  meanAccuracy: number;
+  report: Omit<ClassificationReport, 'text'>;
+}
+
+export interface TrainOptions extends TaskOptions {
+  /** `'logistic'` regression (default) or `'nearest-centroid'`. */
+  head?: 'logistic' | 'nearest-centroid';
+  /** Stratified k-fold cross-validation before training (default 5; 0 skips). */
+  folds?: number;
+}
+/** Trains a few-shot head on labelled texts, in seconds, on this device. */
+export declare function trainClassifier(encoder: EmbeddingModel, texts: string[], labels: string[], options?: TrainOptions): Promise<Classifier>;
+
+export declare class Classifier {
+  readonly labels: string[];
+  readonly head: 'logistic' | 'nearest-centroid';
+  /** Expected accuracy from cross-validation, when it ran. */
+  readonly crossValidation?: CrossValidation;
+  predict(texts: string[], options?: TaskOptions): Promise<Classification[]>;
+  evaluate(texts: string[], labels: string[], options?: TaskOptions): Promise<ClassificationReport>;
+  /** A plain object: `JSON.stringify(classifier)` saves it. */
+  toJSON(): object;
+  /** Restores a saved head onto the encoder it was trained with. */
+  static fromJSON(json: string | object, encoder: EmbeddingModel): Promise<Classifier>;
+  dispose(): void;
+}
+
+export interface ClusterOptions extends TaskOptions {
+  /** The number of clusters; default: the best silhouette in `kRange`. */
+  k?: number;
+  /** Default `[2, 10]`. */
+  kRange?: [number, number];
+  /** Clusters smaller than this fold into `other` (default 1% of texts, at least 2). */
+  minClusterSize?: number;
+  seed?: number;
+  /** A text-to-text model that titles each cluster from its representative texts. */
+  t5?: TextToTextModel;
+  /** Mean zero-shot sentiment per cluster (default true). */
+  sentiment?: boolean;
+}
+export interface TopicCluster {
+  size: number;
+  /** Text indices, nearest the centroid first. */
+  members: number[];
+  representatives: number[];
+  keywords: { term: string; weight: number }[];
+  title: string | null;
+  /** Mean probability of "positive", 0..1. */
+  sentiment: number | null;
+}
+export interface ClusterReport {
+  k: number;
+  /** Silhouette per candidate k, when k was chosen. */
+  kScores: [number, number][];
+  /** Largest first. */
+  clusters: TopicCluster[];
+  /** Texts in clusters too small to report alone. */
+  other: number[];
+  /** Per text: its index in `clusters`, or null for `other`. */
+  assignments: (number | null)[];
+  /** A 2-D projection of every text, for a map. */
+  points: [number, number][];
+  /** Milliseconds per stage. */
+  timings: { stage: string; ms: number }[];
+  texts: string[];
+}
+/** Clusters texts into topics with keywords, sentiment and (with `t5`) titles. */
+export declare function cluster(encoder: EmbeddingModel, texts: string[], options?: ClusterOptions): Promise<ClusterReport>;

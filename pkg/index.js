@@ -1,24 +1,8 @@
 // nunchi: MiniLM embeddings and Flan-T5 in WebAssembly, for pages, Workers and Node.
-import init, { initSync, Encoder as WasmEncoder, Text2Text as WasmText2Text, wasmMemoryBytes } from './wasm/nunchi_wasm.js';
+import { Encoder as WasmEncoder, Text2Text as WasmText2Text, wasmMemoryBytes } from './wasm/nunchi_wasm.js';
+import { ensureWasm } from './runtime.js';
 import { nunchiError, checkOptions, abortError } from './errors.js';
 import { resolveSource } from './source.js';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-let wasmReady;
-
-/** Instantiates the wasm module once (Node reads the file; browsers fetch it). */
-function ensureWasm() {
-  wasmReady ??= (async () => {
-    const url = new URL('./wasm/nunchi_wasm_bg.wasm', import.meta.url);
-    if (isNode) {
-      const { readFile } = await import('node:fs/promises');
-      initSync({ module: await readFile(url) });
-    } else {
-      await init({ module_or_path: url });
-    }
-  })();
-  return wasmReady;
-}
 
 const LOAD_OPTIONS = ['onProgress', 'device', 'cache', 'signal', 'quant'];
 const DEVICES = ['auto', 'cpu', 'webgpu'];
@@ -132,3 +116,7 @@ export class Text2Text {
 }
 
 export { wasmMemoryBytes };
+
+export {
+  zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
+} from './tasks.js';

@@ -135,8 +135,8 @@ export async function resolveSource(source, { onProgress, signal, cache = true }
 }
 
 async function resolvePath(path, onProgress) {
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
+  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
+  const nodePath = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:path');
   let stat;
   try {
     stat = await fs.stat(path);

@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use nunchi_engine::{CpuBackend, Error, Quant, Result};
+use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::model_file::storage_summary;
 use nunchi_models::{Flow, GenerateOptions, Pooling, SamplingOptions, SentenceEncoder, Text2Text};
 
@@ -84,7 +84,6 @@ pub fn score(model: &str, quant: &str, prompt: &str, candidates: &str) -> Result
 }
 
 pub fn convert(from: &str, quant: &str, out: &Path) -> Result<()> {
-    Quant::parse(quant)?;
     let file = source::open(from, quant)?;
     let tmp = out.with_extension("gguf.partial");
     {

@@ -3,7 +3,10 @@
 
 mod bench;
 mod commands;
+mod eval;
 mod source;
+mod table;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,6 +88,113 @@ enum Command {
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
+    /// Classify texts (one per line, or a CSV column) into labels; writes CSV.
+    Classify {
+        /// The encoder (zero-shot, head) or text-to-text model (prompt).
+        #[arg(long)]
+        model: String,
+        /// zero-shot | prompt | head
+        #[arg(long, default_value = "zero-shot")]
+        method: String,
+        /// Comma-separated labels, e.g. "positive,negative" (zero-shot, prompt).
+        #[arg(long)]
+        labels: Option<String>,
+        /// Zero-shot: a description per label, separated by '|', e.g.
+        /// "A very positive review|A very negative review" (default: the labels).
+        #[arg(long)]
+        descriptions: Option<String>,
+        /// Prompt: the template, with {text} where the text goes.
+        #[arg(long)]
+        template: Option<String>,
+        /// Head: a classifier saved by `nunchi train`.
+        #[arg(long)]
+        head: Option<PathBuf>,
+        /// A .txt (one text per line) or .csv file; default stdin.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// The CSV column holding the texts.
+        #[arg(long, default_value = "text")]
+        column: String,
+        /// Where the CSV goes; default stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "q8_0")]
+        quant: String,
+    },
+    /// Train a few-shot classifier head on a labelled CSV and save it as JSON.
+    Train {
+        #[arg(long)]
+        model: String,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value = "text")]
+        text_column: String,
+        #[arg(long, default_value = "label")]
+        label_column: String,
+        /// logistic | nearest-centroid
+        #[arg(long, default_value = "logistic")]
+        head: String,
+        /// k-fold cross-validation before training on everything (0 = skip).
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "q8_0")]
+        quant: String,
+    },
+    /// Cluster texts into topics with keywords (and titles with --t5).
+    Cluster {
+        /// The encoder.
+        #[arg(long)]
+        model: String,
+        /// A text-to-text model to title each cluster.
+        #[arg(long)]
+        t5: Option<String>,
+        /// The number of clusters (default: chosen by silhouette in 2..=k-max).
+        #[arg(long)]
+        k: Option<usize>,
+        #[arg(long, default_value_t = 10)]
+        k_max: usize,
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[arg(long, default_value = "text")]
+        column: String,
+        /// json | csv
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "q8_0")]
+        quant: String,
+    },
+    /// Evaluate every classification method on a labelled dataset.
+    Eval {
+        #[arg(long)]
+        model: String,
+        /// A text-to-text model for the prompt method.
+        #[arg(long)]
+        t5: Option<String>,
+        /// mr | banking77 | nsmc
+        #[arg(long)]
+        dataset: String,
+        /// The folder holding mr_polarity/, banking77/, nsmc/.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        /// Comma-separated: zero-shot, prompt, head-N (N per label), head-full.
+        #[arg(long)]
+        methods: Option<String>,
+        /// Evaluate on a seeded sample of this many test texts per label.
+        #[arg(long)]
+        test_per_label: Option<usize>,
+        /// Cap the training texts per label (for head-full).
+        #[arg(long)]
+        train_per_label: Option<usize>,
+        /// Also write the results as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long, default_value = "q8_0")]
+        quant: String,
+    },
     /// Measure speed, load time and memory for f32, q8_0 and q4 models.
     Bench(bench::BenchArgs),
     /// (internal) one benchmark in a fresh process, so peak memory is its own.
@@ -104,6 +214,58 @@ fn main() -> ExitCode {
         Command::Score { model, prompt, candidates, quant } => commands::score(&model, &quant, &prompt, &candidates),
         Command::Convert { from, quant, out } => commands::convert(&from, &quant, &out),
         Command::Info { model, quant } => commands::info(&model, &quant),
+        Command::Classify { model, method, labels, descriptions, template, head, input, column, output, quant } => {
+            tasks::classify(tasks::ClassifyArgs {
+                model: &model,
+                quant: &quant,
+                method: &method,
+                labels: labels.as_deref(),
+                descriptions: descriptions.as_deref(),
+                template: template.as_deref(),
+                head: head.as_deref(),
+                input: input.as_deref(),
+                column: &column,
+                output: output.as_deref(),
+            })
+        }
+        Command::Train { model, input, text_column, label_column, head, folds, out, quant } => {
+            tasks::train(tasks::TrainArgs {
+                model: &model,
+                quant: &quant,
+                input: &input,
+                text_column: &text_column,
+                label_column: &label_column,
+                head: &head,
+                folds,
+                out: &out,
+            })
+        }
+        Command::Cluster { model, t5, k, k_max, input, column, format, output, quant } => {
+            tasks::cluster_texts(tasks::ClusterArgs {
+                model: &model,
+                quant: &quant,
+                t5: t5.as_deref(),
+                k,
+                k_max,
+                input: input.as_deref(),
+                column: &column,
+                format: &format,
+                output: output.as_deref(),
+            })
+        }
+        Command::Eval { model, t5, dataset, data, methods, test_per_label, train_per_label, json, quant } => {
+            eval::eval(eval::EvalArgs {
+                model: &model,
+                quant: &quant,
+                t5: t5.as_deref(),
+                dataset: &dataset,
+                data: &data,
+                methods: methods.as_deref(),
+                test_per_label,
+                train_per_label,
+                json: json.as_deref(),
+            })
+        }
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
     };

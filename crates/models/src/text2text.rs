@@ -164,7 +164,8 @@ impl<B: Backend> Text2Text<B> {
     /// The result of a finished (or stopped) generation.
     pub fn finish(&self, s: GenerationSession<B>) -> Result<Generation> {
         Ok(Generation {
-            text: self.tokenizer.decode(&s.tokens)?,
+            // `emitted` is the decoded text of every token so far.
+            text: s.emitted,
             tokens: s.tokens,
             prompt_truncated: s.prompt_truncated,
             finished: s.finished,

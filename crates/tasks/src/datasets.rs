@@ -1,1 +1,145 @@
-//! TODO(tasks-algorithms): datasets
+//! Loaders for the labelled data sets in `../shared/data`, with the project's
+//! fixed train/test splits, so tests, benchmarks and the README's figures all
+//! use the same examples. Each function takes the data set's own folder
+//! (e.g. `../shared/data/mr_polarity`).
+//!
+//! | set | test split | sizes (train / test) |
+//! |---|---|---|
+//! | movie reviews | line index ≡ 0 (mod 10) within each file | 9,594 / 1,068 |
+//! | BANKING77 | the published `train.csv` / `test.csv` | 10,003 / 3,080 |
+//! | NSMC (`dev.txt` sample) | data row index ≡ 0 (mod 10) | 36,000 / 4,000 |
+
+use std::path::Path;
+
+use nunchi_engine::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Labelled {
+    pub texts: Vec<String>,
+    /// Indices into `label_names`, one per text.
+    pub labels: Vec<usize>,
+    pub label_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Split {
+    pub train: Labelled,
+    pub test: Labelled,
+}
+
+impl Labelled {
+    fn new(label_names: &[&str]) -> Self {
+        Self { texts: Vec::new(), labels: Vec::new(), label_names: label_names.iter().map(|s| s.to_string()).collect() }
+    }
+    fn push(&mut self, text: String, label: usize) {
+        self.texts.push(text);
+        self.labels.push(label);
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))
+}
+
+/// Movie Review polarity (Pang & Lee): `rt-polarity.neg` (label 0,
+/// "negative") and `rt-polarity.pos` (label 1, "positive"), one snippet per
+/// line. Test: the lines whose 0-based index within their file is ≡ 0 mod 10
+/// (534 + 534); train: the rest. Negatives first in both. Blank lines
+/// (there are none) would be skipped without shifting the indices.
+pub fn movie_reviews(dir: &Path) -> Result<Split> {
+    let names = ["negative", "positive"];
+    let mut split = Split { train: Labelled::new(&names), test: Labelled::new(&names) };
+    for (label, file) in ["rt-polarity.neg", "rt-polarity.pos"].into_iter().enumerate() {
+        let text = read(&dir.join(file))?;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let part = if i % 10 == 0 { &mut split.test } else { &mut split.train };
+            part.push(line.to_string(), label);
+        }
+    }
+    Ok(split)
+}
+
+/// BANKING77: `train.csv` and `test.csv` (columns `text` and `category`,
+/// in any order, quoted as CSV), labels numbered in `categories.json` order.
+pub fn banking77(dir: &Path) -> Result<Split> {
+    let path = dir.join("categories.json");
+    let names: Vec<String> = serde_json::from_str(&read(&path)?)
+        .map_err(|e| Error::input(format!("{} is not a JSON list of names: {e}", path.display())))?;
+    if names.is_empty() {
+        return Err(Error::input(format!("{} lists no categories", path.display())));
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    Ok(Split {
+        train: banking77_file(&dir.join("train.csv"), &names)?,
+        test: banking77_file(&dir.join("test.csv"), &names)?,
+    })
+}
+
+fn banking77_file(path: &Path, names: &[&str]) -> Result<Labelled> {
+    let content = read(path)?;
+    let bad = |msg: String| Error::input(format!("{}: {msg}", path.display()));
+    let mut reader = csv::Reader::from_reader(content.as_bytes());
+    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+            bad(format!("no column \"{name}\" (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")))
+        })
+    };
+    let (text_col, cat_col) = (column("text")?, column("category")?);
+    let mut out = Labelled::new(names);
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).ok_or_else(|| bad(format!("line {line} has too few fields")));
+        let category = field(cat_col)?;
+        let label = names
+            .iter()
+            .position(|n| *n == category)
+            .ok_or_else(|| bad(format!("line {line}: unknown category \"{category}\" (not in categories.json)")))?;
+        out.push(field(text_col)?.to_string(), label);
+    }
+    Ok(out)
+}
+
+/// NSMC sample: `dev.txt`, `id<TAB>document<TAB>label` after a header line,
+/// label 1 = positive, 0 = negative. Rows with an empty document are skipped.
+/// Test: data rows whose 0-based index (counting every row after the header,
+/// skipped ones too, so a row's side never depends on another row) is ≡ 0
+/// mod 10; train: the rest.
+pub fn nsmc(dir: &Path) -> Result<Split> {
+    let path = dir.join("dev.txt");
+    let content = read(&path)?;
+    let bad = |msg: String| Error::input(format!("{}: {msg}", path.display()));
+    let names = ["negative", "positive"];
+    let mut split = Split { train: Labelled::new(&names), test: Labelled::new(&names) };
+    let mut lines = content.lines();
+    let header = lines.next().ok_or_else(|| bad("the file is empty".into()))?;
+    let columns: Vec<&str> = header.trim_end_matches('\r').split('\t').collect();
+    if columns != ["id", "document", "label"] {
+        return Err(bad(format!("expected the header id, document, label; got {}", columns.join(", "))));
+    }
+    for (i, line) in lines.enumerate() {
+        let line = line.trim_end_matches('\r');
+        let fields: Vec<&str> = line.split('\t').collect();
+        let &[_, document, label] = fields.as_slice() else {
+            return Err(bad(format!("line {} has {} fields, expected 3", i + 2, fields.len())));
+        };
+        let label = match label.trim() {
+            "0" => 0,
+            "1" => 1,
+            other => return Err(bad(format!("line {}: label \"{other}\" is not 0 or 1", i + 2))),
+        };
+        let document = document.trim();
+        if document.is_empty() {
+            continue;
+        }
+        let part = if i % 10 == 0 { &mut split.test } else { &mut split.train };
+        part.push(document.to_string(), label);
+    }
+    Ok(split)
+}

@@ -9,15 +9,25 @@
 
 pub mod rows;
 
+// Tasks over the models.
+pub mod classify;
+pub mod cluster;
+pub mod head;
+
 // Plain numeric building blocks (no model involved).
 pub mod centroid;
 pub mod datasets;
 pub mod folds;
+pub(crate) mod kernels;
 pub mod keywords;
 pub mod kmeans;
+mod lbfgs;
 pub mod logistic;
 pub mod metrics;
 pub mod pca;
 pub mod stopwords;
 
+pub use classify::{embed_all, PromptClassifier, Predictions, ZeroShot};
+pub use cluster::{cluster, ClusterOptions, ClusterReport};
+pub use head::{cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;

@@ -11,7 +11,7 @@ pub struct Rows<'a> {
 
 impl<'a> Rows<'a> {
     pub fn new(data: &'a [f32], dim: usize) -> Result<Self> {
-        if dim == 0 || data.len() % dim != 0 {
+        if dim == 0 || !data.len().is_multiple_of(dim) {
             return Err(Error::input(format!("{} values do not make rows of width {dim}", data.len())));
         }
         Ok(Self { data, dim })

@@ -4,7 +4,7 @@ use nunchi_engine::{CpuBackend, Quant};
 use nunchi_models::{HfParts, ModelFile, Pooling, SentenceEncoder};
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{input, set, to_js};
+use crate::errors::{set, to_js};
 
 #[wasm_bindgen]
 pub struct Encoder {
@@ -41,10 +41,8 @@ pub(crate) fn info_object(file_meta: &nunchi_models::ModelMeta, arch: &str, byte
     set(&o, "architecture", arch);
     set(&o, "quant", file_meta.quant.as_str());
     set(&o, "bytes", bytes as f64);
-    set(&o, "device", "wasm-simd");
     set(&o, "maxTokens", file_meta.max_tokens as f64);
     set(&o, "testWeights", file_meta.test_weights);
-    set(&o, "wasmMemoryBytes", crate::wasm_memory_bytes());
     o
 }
 
@@ -84,9 +82,6 @@ impl Encoder {
         }
         if let Some(n) = normalize {
             opts.normalize = n;
-        }
-        if texts.is_empty() {
-            return Err(input("no texts to embed: pass at least one"));
         }
         let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
         let e = self.inner.embed(&refs, &opts).map_err(to_js)?;

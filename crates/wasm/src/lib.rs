@@ -4,11 +4,13 @@
 
 mod encoder;
 mod errors;
+mod tasks;
 mod text2text;
 
 use wasm_bindgen::prelude::*;
 
 pub use encoder::Encoder;
+pub use tasks::Classifier;
 pub use text2text::Text2Text;
 
 /// Installs the panic hook once, so a bug prints a Rust message, not "unreachable".

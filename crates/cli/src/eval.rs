@@ -1,0 +1,197 @@
+//! `nunchi eval`: every classification method on a labelled dataset, with
+//! scikit-learn-style reports, on the deterministic splits of `datasets`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use nunchi_engine::{CpuBackend, Error, Result};
+use nunchi_models::SentenceEncoder;
+use nunchi_tasks::classify::DEFAULT_ZERO_SHOT_TEMPERATURE;
+use nunchi_tasks::datasets::{self, Labelled, Split};
+use nunchi_tasks::folds::per_class_sample;
+use nunchi_tasks::head::gather_rows;
+use nunchi_tasks::metrics::{evaluate, Report};
+use nunchi_tasks::{embed_all, Classifier, HeadKind, PromptClassifier, Rows, TrainingSet, ZeroShot};
+use serde::Serialize;
+
+use crate::source;
+use crate::tasks::progress_line;
+
+/// A dataset `eval` knows: where it lives under the data folder, how to
+/// describe its labels for zero-shot, and which methods to run by default.
+struct DatasetSpec {
+    name: &'static str,
+    folder: &'static str,
+    load: fn(&Path) -> Result<Split>,
+    /// Zero-shot label descriptions; `{label}` is the label made readable.
+    description: &'static str,
+    default_methods: &'static str,
+    prompt: Option<&'static str>,
+}
+
+const DATASETS: &[DatasetSpec] = &[
+    DatasetSpec {
+        name: "mr",
+        folder: "mr_polarity",
+        load: datasets::movie_reviews,
+        description: "A very {label} movie review",
+        default_methods: "zero-shot,head-8,head-32,head-100,head-full,prompt",
+        prompt: Some("Is the following sentence positive or negative? {text}"),
+    },
+    DatasetSpec {
+        name: "banking77",
+        folder: "banking77",
+        load: datasets::banking77,
+        description: "{label}",
+        default_methods: "zero-shot,head-10,head-full",
+        prompt: None,
+    },
+    DatasetSpec {
+        name: "nsmc",
+        folder: "nsmc",
+        load: datasets::nsmc,
+        description: "A very {label} movie review",
+        default_methods: "zero-shot,head-100,head-full",
+        prompt: Some("Is the following movie review positive or negative? {text}"),
+    },
+];
+
+pub struct EvalArgs<'a> {
+    pub model: &'a str,
+    pub quant: &'a str,
+    pub t5: Option<&'a str>,
+    pub dataset: &'a str,
+    pub data: &'a Path,
+    pub methods: Option<&'a str>,
+    /// Test texts per label (a seeded sample), to keep a run short.
+    pub test_per_label: Option<usize>,
+    /// Cap on training texts per label for `head-full`.
+    pub train_per_label: Option<usize>,
+    pub json: Option<&'a Path>,
+}
+
+#[derive(Serialize)]
+struct MethodResult {
+    method: String,
+    train_texts: usize,
+    report: Report,
+    ms: f64,
+}
+
+const SEED: u64 = 20261125;
+
+/// `card_arrival` → `card arrival`: zero-shot compares meanings, not identifiers.
+fn readable(label: &str) -> String {
+    label.replace(['_', '-'], " ")
+}
+
+fn subset(data: &Labelled, indices: &[usize]) -> Labelled {
+    Labelled {
+        texts: indices.iter().map(|&i| data.texts[i].clone()).collect(),
+        labels: indices.iter().map(|&i| data.labels[i]).collect(),
+        label_names: data.label_names.clone(),
+    }
+}
+
+pub fn eval(a: EvalArgs) -> Result<()> {
+    let spec = DATASETS.iter().find(|d| d.name == a.dataset).ok_or_else(|| {
+        let names: Vec<&str> = DATASETS.iter().map(|d| d.name).collect();
+        Error::input(format!("unknown dataset '{}' (expected one of {})", a.dataset, names.join(", ")))
+    })?;
+    let methods: Vec<String> = crate::table::split_list(a.methods.unwrap_or(spec.default_methods), ',');
+    let split = (spec.load)(&a.data.join(spec.folder))?;
+    let classes = split.train.label_names.len();
+    let test = match a.test_per_label {
+        Some(n) => subset(&split.test, &per_class_sample(&split.test.labels, classes, n, SEED)?),
+        None => split.test,
+    };
+    let train = match a.train_per_label {
+        Some(n) => subset(&split.train, &per_class_sample(&split.train.labels, classes, n, SEED)?),
+        None => split.train,
+    };
+    eprintln!("{}: {} train, {} test texts, {classes} labels", spec.name, train.texts.len(), test.texts.len());
+
+    let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
+    let dim = encoder.dim();
+    let embed = |texts: &[String], what: &'static str| -> Result<Vec<f32>> {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        embed_all(&encoder, &refs, &mut progress_line(what))
+    };
+    let test_x = embed(&test.texts, "embedded test")?;
+    let test_rows = Rows::new(&test_x, dim)?;
+    // Embed only the training texts some head needs (head-8 needs 16, not 9,594).
+    let mut head_indices = std::collections::BTreeMap::new();
+    for m in methods.iter().filter_map(|m| m.strip_prefix("head-")) {
+        let indices: Vec<usize> = if m == "full" {
+            (0..train.texts.len()).collect()
+        } else {
+            let n: usize = m
+                .parse()
+                .map_err(|_| Error::input(format!("unknown method 'head-{m}' (head-N or head-full, N texts per label)")))?;
+            per_class_sample(&train.labels, classes, n, SEED)?
+        };
+        head_indices.insert(m.to_string(), indices);
+    }
+    let mut needed: Vec<usize> = head_indices.values().flatten().copied().collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let row_of: std::collections::HashMap<usize, usize> = needed.iter().enumerate().map(|(row, &i)| (i, row)).collect();
+    let needed_texts: Vec<String> = needed.iter().map(|&i| train.texts[i].clone()).collect();
+    let train_x = if needed.is_empty() { Vec::new() } else { embed(&needed_texts, "embedded train")? };
+
+    let mut results = Vec::new();
+    for method in &methods {
+        let started = Instant::now();
+        let (predicted, train_texts) = match method.as_str() {
+            "zero-shot" => {
+                let labels = test.label_names.clone();
+                let descriptions: Vec<String> =
+                    labels.iter().map(|l| spec.description.replace("{label}", &readable(l))).collect();
+                let zs = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE)?;
+                (zs.predict(test_rows)?.best, 0)
+            }
+            "prompt" => {
+                let (Some(t5), Some(template)) = (a.t5, spec.prompt) else {
+                    eprintln!("skipping prompt: it needs --t5 and a dataset with a prompt");
+                    continue;
+                };
+                let t5 = nunchi_models::Text2Text::load(CpuBackend::new(), source::open(t5, a.quant)?)?;
+                let labels: Vec<String> = test.label_names.iter().map(|l| readable(l)).collect();
+                let refs: Vec<&str> = test.texts.iter().map(String::as_str).collect();
+                let p = PromptClassifier::new(template, labels)?.classify(&t5, &refs, &mut progress_line("prompted"))?;
+                (p.best, 0)
+            }
+            m if m.starts_with("head-") => {
+                let indices = &head_indices[&m["head-".len()..]];
+                let rows: Vec<usize> = indices.iter().map(|i| row_of[i]).collect();
+                let x = gather_rows(Rows::new(&train_x, dim)?, &rows);
+                let y: Vec<usize> = indices.iter().map(|&i| train.labels[i]).collect();
+                let set = TrainingSet { x: Rows::new(&x, dim)?, y: &y, labels: &train.label_names };
+                let head = Classifier::train(&encoder.meta().name, set, HeadKind::Logistic)?;
+                (head.predict(test_rows)?.best, indices.len())
+            }
+            other => {
+                return Err(Error::input(format!(
+                    "unknown method '{other}' (expected zero-shot, prompt, head-N or head-full)"
+                )))
+            }
+        };
+        let report = evaluate(&test.label_names, &test.labels, &predicted)?;
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        println!("## {} · {method} ({train_texts} training texts)\n{}", spec.name, report.to_text());
+        results.push(MethodResult { method: method.clone(), train_texts, report, ms });
+    }
+    println!("| dataset | method | training texts | accuracy | weighted F1 | macro F1 |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for r in &results {
+        println!(
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} |",
+            spec.name, r.method, r.train_texts, r.report.accuracy, r.report.weighted_avg.f1, r.report.macro_avg.f1
+        );
+    }
+    if let Some(path) = a.json {
+        let value = serde_json::json!({ "dataset": spec.name, "model": a.model, "quant": a.quant, "test_texts": test.texts.len(), "results": results });
+        std::fs::write(path, serde_json::to_string_pretty(&value).map_err(|e| Error::backend(e.to_string()))?)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! The task subcommands: classify, train, cluster.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use nunchi_engine::{CpuBackend, Error, Result};
+use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text};
+use nunchi_tasks::classify::{DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
+use nunchi_tasks::{cluster, embed_all, ClusterOptions, Classifier, HeadKind, Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot};
+
+use crate::source;
+use crate::table::{csv_error, csv_writer, read_labelled, read_texts, split_list};
+
+/// Prints `label: done/total` on one stderr line, rewritten in place.
+pub fn progress_line(label: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
+    move |done, total| {
+        eprint!("\r{label}: {done}/{total}");
+        if done == total {
+            eprintln!();
+        }
+        Ok(())
+    }
+}
+
+fn load_encoder(model: &str, quant: &str) -> Result<SentenceEncoder<CpuBackend>> {
+    SentenceEncoder::load(CpuBackend::new(), source::open(model, quant)?)
+}
+
+fn load_text2text(model: &str, quant: &str) -> Result<Text2Text<CpuBackend>> {
+    let t5 = Text2Text::load(CpuBackend::new(), source::open(model, quant)?)?;
+    if t5.meta().test_weights {
+        eprintln!("nunchi: note: {model} holds generated test weights; its answers are not meaningful");
+    }
+    Ok(t5)
+}
+
+pub struct ClassifyArgs<'a> {
+    pub model: &'a str,
+    pub quant: &'a str,
+    pub method: &'a str,
+    pub labels: Option<&'a str>,
+    pub descriptions: Option<&'a str>,
+    pub template: Option<&'a str>,
+    pub head: Option<&'a Path>,
+    pub input: Option<&'a Path>,
+    pub column: &'a str,
+    pub output: Option<&'a Path>,
+}
+
+/// The methods `classify` takes, validated against this table.
+pub const METHODS: &[&str] = &["zero-shot", "prompt", "head"];
+
+pub fn classify(a: ClassifyArgs) -> Result<()> {
+    if !METHODS.contains(&a.method) {
+        return Err(Error::input(format!("unknown method '{}' (expected one of {})", a.method, METHODS.join(", "))));
+    }
+    let labels = a.labels.map(|l| split_list(l, ',')).unwrap_or_default();
+    let texts = read_texts(a.input, a.column)?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let predictions = match a.method {
+        "prompt" => {
+            let classifier = PromptClassifier::new(a.template.unwrap_or(DEFAULT_TEMPLATE), labels)?;
+            classifier.classify(&load_text2text(a.model, a.quant)?, &refs, &mut progress_line("classified"))?
+        }
+        "zero-shot" => {
+            let encoder = load_encoder(a.model, a.quant)?;
+            // Descriptions are separated by '|' so they may contain commas.
+            let descriptions = a.descriptions.map(|d| split_list(d, '|')).unwrap_or_else(|| labels.clone());
+            let zero_shot = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE)?;
+            let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+            zero_shot.predict(Rows::new(&x, encoder.dim())?)?
+        }
+        _ => {
+            let path = a.head.ok_or_else(|| Error::input("--method head needs --head FILE (from `nunchi train`)"))?;
+            let json = std::fs::read_to_string(path).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+            let head = Classifier::from_json(&json)?;
+            let encoder = load_encoder(a.model, a.quant)?;
+            let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+            head.predict(Rows::new(&x, encoder.dim())?)?
+        }
+    };
+    write_predictions(&texts, &predictions, a.output)
+}
+
+/// CSV: text, label, then the probability of each label.
+fn write_predictions(texts: &[String], p: &Predictions, output: Option<&Path>) -> Result<()> {
+    let mut w = csv_writer(output)?;
+    let mut header = vec!["text".to_string(), "label".to_string()];
+    header.extend(p.labels.iter().map(|l| format!("p({l})")));
+    w.write_record(&header).map_err(csv_error)?;
+    for (i, text) in texts.iter().enumerate() {
+        let mut record = vec![text.clone(), p.label(i).to_string()];
+        record.extend(p.probabilities_of(i).iter().map(|v| format!("{v:.4}")));
+        w.write_record(&record).map_err(csv_error)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub struct TrainArgs<'a> {
+    pub model: &'a str,
+    pub quant: &'a str,
+    pub input: &'a Path,
+    pub text_column: &'a str,
+    pub label_column: &'a str,
+    pub head: &'a str,
+    pub folds: usize,
+    pub out: &'a Path,
+}
+
+/// Trains a few-shot head on a labelled CSV, reports cross-validated accuracy, saves it.
+pub fn train(a: TrainArgs) -> Result<()> {
+    let kind = HeadKind::parse(a.head)?;
+    let data = read_labelled(a.input, a.text_column, a.label_column)?;
+    let encoder = load_encoder(a.model, a.quant)?;
+    let refs: Vec<&str> = data.texts.iter().map(String::as_str).collect();
+    let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+    let set = TrainingSet { x: Rows::new(&x, encoder.dim())?, y: &data.labels, labels: &data.names };
+    if a.folds > 1 {
+        let cv = nunchi_tasks::cross_validate(set, kind, a.folds, 20261125)?;
+        eprintln!("{}-fold cross-validation: mean accuracy {:.3}", cv.folds, cv.mean_accuracy);
+        eprintln!("{}", cv.report.to_text());
+    }
+    let started = Instant::now();
+    let head = Classifier::train(&encoder.meta().name, set, kind)?;
+    std::fs::write(a.out, head.to_json())?;
+    eprintln!(
+        "trained a {} head on {} texts, {} labels in {:.2} s; saved to {}",
+        a.head,
+        data.texts.len(),
+        data.names.len(),
+        started.elapsed().as_secs_f64(),
+        a.out.display()
+    );
+    Ok(())
+}
+
+pub struct ClusterArgs<'a> {
+    pub model: &'a str,
+    pub quant: &'a str,
+    pub t5: Option<&'a str>,
+    pub k: Option<usize>,
+    pub k_max: usize,
+    pub input: Option<&'a Path>,
+    pub column: &'a str,
+    pub format: &'a str,
+    pub output: Option<&'a Path>,
+}
+
+pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
+    if !["json", "csv"].contains(&a.format) {
+        return Err(Error::input(format!("unknown format '{}' (expected json or csv)", a.format)));
+    }
+    let texts = read_texts(a.input, a.column)?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let clock = move || started.elapsed().as_secs_f64() * 1e3;
+    let encoder = load_encoder(a.model, a.quant)?;
+    let load_ms = clock();
+    let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+    let embed_ms = clock() - load_ms;
+    let opts = ClusterOptions { k: a.k, k_range: (2, a.k_max), ..ClusterOptions::default() };
+    let mut report = cluster(&refs, Rows::new(&x, encoder.dim())?, &opts, &clock)?;
+    report.timings.insert(0, stage("embed", embed_ms));
+    report.timings.insert(0, stage("load model", load_ms));
+    if let Some(t5) = a.t5 {
+        let before = clock();
+        let t5 = load_text2text(t5, a.quant)?;
+        let opts = GenerateOptions { max_new_tokens: 12, ..GenerateOptions::default() };
+        for c in &mut report.clusters {
+            let reps: Vec<&str> = c.representatives.iter().map(|&i| refs[i]).collect();
+            let prompt = nunchi_tasks::cluster::title_prompt(&reps);
+            c.title = Some(t5.generate(&prompt, &opts, |_| nunchi_models::Flow::Continue)?.text.trim().to_string());
+        }
+        report.timings.push(stage("titles", clock() - before));
+    }
+    for t in &report.timings {
+        eprintln!("{:>16}: {:8.1} ms", t.stage, t.ms);
+    }
+    match a.format {
+        "json" => {
+            let mut value = serde_json::to_value(&report).map_err(|e| Error::backend(e.to_string()))?;
+            value["texts"] = serde_json::json!(texts);
+            let text = serde_json::to_string_pretty(&value).map_err(|e| Error::backend(e.to_string()))?;
+            match a.output {
+                Some(p) => std::fs::write(p, text)?,
+                None => writeln!(std::io::stdout(), "{text}")?,
+            }
+        }
+        _ => {
+            let mut w = csv_writer(a.output)?;
+            w.write_record(["text", "cluster", "title", "keywords", "x", "y"]).map_err(csv_error)?;
+            for (i, text) in texts.iter().enumerate() {
+                let (id, title, keywords) = match report.assignments[i] {
+                    Some(ci) => {
+                        let c = &report.clusters[ci];
+                        let words: Vec<&str> = c.keywords.iter().map(|k| k.term.as_str()).collect();
+                        (ci.to_string(), c.title.clone().unwrap_or_default(), words.join(" "))
+                    }
+                    None => ("other".to_string(), String::new(), String::new()),
+                };
+                let [x, y] = report.points[i];
+                w.write_record([text.clone(), id, title, keywords, format!("{x:.4}"), format!("{y:.4}")])
+                    .map_err(csv_error)?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn stage(name: &str, ms: f64) -> nunchi_tasks::cluster::StageTiming {
+    nunchi_tasks::cluster::StageTiming { stage: name.to_string(), ms }
+}

@@ -1,0 +1,152 @@
+//! The task subcommands end to end: classify, train, cluster, eval, with
+//! their outputs parsed the way a script would, and their input errors.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn model(name: &str) -> String {
+    let dir = std::env::var_os("NUNCHI_MODELS").map(PathBuf::from).unwrap_or_else(|| repo().join("models"));
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+fn data_dir() -> String {
+    let dir = std::env::var_os("NUNCHI_DATA").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
+    dir.to_string_lossy().into_owned()
+}
+
+fn nunchi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nunchi")).args(args).output().expect("nunchi runs")
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "nunchi failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).expect("UTF-8")
+}
+
+fn assert_error(o: &Output, needle: &str) {
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = err.trim_end().lines().last().unwrap_or("");
+    assert!(last.starts_with("nunchi: ") && last.contains(needle), "stderr: {err}");
+}
+
+const ENCODER: &str = "all-MiniLM-L6-v2-q8_0.gguf";
+
+#[test]
+fn classify_zero_shot_writes_a_csv_with_probabilities() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("reviews.txt");
+    std::fs::write(&input, "A wonderful, moving film.\n\nA dull, lifeless film.\n").expect("write");
+    let out = stdout(&nunchi(&[
+        "classify",
+        "--model",
+        &model(ENCODER),
+        "--labels",
+        "positive,negative",
+        "--descriptions",
+        "A very positive movie review|A very negative movie review",
+        "--input",
+        input.to_str().expect("path"),
+    ]));
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(reader.headers().expect("header").iter().collect::<Vec<_>>(), ["text", "label", "p(positive)", "p(negative)"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 2, "the blank line is skipped");
+    assert_eq!(&rows[0][1], "positive");
+    assert_eq!(&rows[1][1], "negative");
+    for r in &rows {
+        let p: f32 = r[2].parse::<f32>().expect("p") + r[3].parse::<f32>().expect("p");
+        assert!((p - 1.0).abs() < 1e-3);
+    }
+}
+
+#[test]
+fn train_saves_a_head_that_classify_uses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let train = dir.path().join("train.csv");
+    let mut w = csv::Writer::from_path(&train).expect("csv");
+    w.write_record(["text", "label"]).expect("row");
+    for (text, label) in [
+        ("I love this, it works perfectly", "praise"),
+        ("Fantastic quality, very happy", "praise"),
+        ("Great service and friendly staff", "praise"),
+        ("Wonderful experience, would buy again", "praise"),
+        ("My card was charged twice", "billing"),
+        ("I was billed the wrong amount", "billing"),
+        ("Why is there an extra fee on my invoice?", "billing"),
+        ("Refund the duplicate payment please", "billing"),
+    ] {
+        w.write_record([text, label]).expect("row");
+    }
+    w.flush().expect("flush");
+    let head = dir.path().join("head.json");
+    let o = nunchi(&["train", "--model", &model(ENCODER), "--input", train.to_str().expect("path"), "--folds", "2", "--out", head.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2-fold cross-validation"));
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&head).expect("head")).expect("JSON");
+    assert_eq!(saved["labels"], serde_json::json!(["praise", "billing"]));
+
+    let input = dir.path().join("new.txt");
+    std::fs::write(&input, "They charged my account two times\nAbsolutely brilliant product\n").expect("write");
+    let out = stdout(&nunchi(&["classify", "--model", &model(ENCODER), "--method", "head", "--head", head.to_str().expect("path"), "--input", input.to_str().expect("path")]));
+    let labels: Vec<String> = csv::Reader::from_reader(out.as_bytes()).records().map(|r| r.expect("row")[1].to_string()).collect();
+    assert_eq!(labels, ["billing", "praise"]);
+}
+
+#[test]
+fn cluster_prints_json_with_clusters_keywords_and_timings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("feedback.txt");
+    let texts = [
+        "The app crashes when I open it",
+        "App keeps crashing on startup",
+        "Crash every time I launch the app",
+        "The app crashed again after the update",
+        "Delivery took three weeks",
+        "My parcel arrived very late",
+        "Shipping was slow, the package came late",
+        "Late delivery, waited for weeks",
+    ];
+    std::fs::write(&input, texts.join("\n")).expect("write");
+    let out = stdout(&nunchi(&["cluster", "--model", &model(ENCODER), "--k", "2", "--input", input.to_str().expect("path")]));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let clusters = report["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 2);
+    for c in clusters {
+        let members: Vec<u64> = c["members"].as_array().expect("members").iter().map(|m| m.as_u64().expect("index")).collect();
+        assert_eq!(members.len(), 4);
+        assert!(members.iter().all(|&m| m < 4) || members.iter().all(|&m| m >= 4), "topics split cleanly: {members:?}");
+        assert!(!c["keywords"].as_array().expect("keywords").is_empty());
+    }
+    assert_eq!(report["points"].as_array().expect("points").len(), 8);
+    assert!(report["timings"].as_array().expect("timings").iter().any(|t| t["stage"] == "k-means"));
+}
+
+#[test]
+fn eval_prints_a_report_and_summary_table() {
+    let out = stdout(&nunchi(&[
+        "eval", "--model", &model(ENCODER), "--dataset", "mr", "--data", &data_dir(), "--methods", "zero-shot,head-8", "--test-per-label", "20",
+    ]));
+    assert!(out.contains("weighted avg"), "{out}");
+    assert!(out.contains("| mr | zero-shot | 0 |"), "{out}");
+    assert!(out.contains("| mr | head-8 | 16 |"), "{out}");
+}
+
+#[test]
+fn task_input_errors_are_clear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv_path = dir.path().join("bad.csv");
+    std::fs::write(&csv_path, "review,stars\ngood,5\n").expect("write");
+    let csv_arg = csv_path.to_str().expect("path");
+    let head = dir.path().join("h.json");
+    assert_error(&nunchi(&["train", "--model", &model(ENCODER), "--input", csv_arg, "--out", head.to_str().expect("path")]), "no column 'text'");
+    assert_error(&nunchi(&["classify", "--model", &model(ENCODER), "--labels", "only", "--input", csv_arg, "--column", "review"]), "at least two labels");
+    assert_error(&nunchi(&["classify", "--model", &model(ENCODER), "--labels", "a,a", "--input", csv_arg, "--column", "review"]), "given twice");
+    assert_error(&nunchi(&["classify", "--model", &model(ENCODER), "--method", "guess", "--labels", "a,b"]), "unknown method 'guess'");
+    assert_error(&nunchi(&["cluster", "--model", &model(ENCODER), "--k", "5", "--input", csv_arg, "--column", "review"]), "5");
+    assert_error(&nunchi(&["eval", "--model", &model(ENCODER), "--dataset", "imdb"]), "unknown dataset 'imdb'");
+}

@@ -1,0 +1,209 @@
+//! Few-shot heads: a small classifier trained in seconds on the user's own
+//! labelled texts, over the encoder's normalized embeddings, saved as JSON.
+
+use nunchi_engine::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::centroid::NearestCentroid;
+use crate::classify::{check_labels, Predictions};
+use crate::folds::stratified_k_fold;
+use crate::logistic::{LogisticOptions, LogisticRegression};
+use crate::metrics::{evaluate, Report};
+use crate::rows::{l2_normalized, Rows};
+
+/// Which head to train, by its option name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeadKind {
+    /// Multinomial logistic regression with an L2 penalty (C = 1).
+    Logistic,
+    /// Cosine to each class's mean vector.
+    NearestCentroid,
+}
+
+pub const HEAD_NAMES: &[(&str, HeadKind)] =
+    &[("logistic", HeadKind::Logistic), ("nearest-centroid", HeadKind::NearestCentroid)];
+
+impl HeadKind {
+    pub fn parse(name: &str) -> Result<Self> {
+        HEAD_NAMES.iter().find(|(n, _)| *n == name).map(|(_, k)| *k).ok_or_else(|| {
+            let names: Vec<&str> = HEAD_NAMES.iter().map(|(n, _)| *n).collect();
+            Error::input(format!("unknown classifier head '{name}' (expected one of {})", names.join(", ")))
+        })
+    }
+}
+
+/// Probabilities from nearest-centroid cosines use the same sharpness as zero-shot.
+const CENTROID_TEMPERATURE: f32 = crate::classify::DEFAULT_ZERO_SHOT_TEMPERATURE;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum Head {
+    Logistic(LogisticRegression),
+    NearestCentroid(NearestCentroid),
+}
+
+/// The saved form's version: bump when the JSON layout changes.
+pub const CLASSIFIER_FORMAT: u32 = 1;
+
+/// A trained head with its labels and the encoder it was trained on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Classifier {
+    format: u32,
+    /// The encoder's name: a head only makes sense on that model's vectors.
+    pub model: String,
+    pub labels: Vec<String>,
+    pub dim: usize,
+    head: Head,
+}
+
+/// Labelled embeddings: `y[i]` indexes `labels` for row `i` of `x`.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingSet<'a> {
+    pub x: Rows<'a>,
+    pub y: &'a [usize],
+    pub labels: &'a [String],
+}
+
+impl TrainingSet<'_> {
+    fn check(&self) -> Result<()> {
+        check_labels(self.labels)?;
+        if self.x.len() != self.y.len() {
+            return Err(Error::input(format!("{} embeddings for {} labels", self.x.len(), self.y.len())));
+        }
+        if let Some(&bad) = self.y.iter().find(|&&y| y >= self.labels.len()) {
+            return Err(Error::input(format!("label index {bad} is out of range for {} labels", self.labels.len())));
+        }
+        let mut counts = vec![0usize; self.labels.len()];
+        self.y.iter().for_each(|&y| counts[y] += 1);
+        if let Some(empty) = counts.iter().position(|&c| c == 0) {
+            return Err(Error::input(format!("label '{}' has no examples", self.labels[empty])));
+        }
+        Ok(())
+    }
+}
+
+impl Classifier {
+    pub fn train(model: &str, data: TrainingSet, kind: HeadKind) -> Result<Self> {
+        data.check()?;
+        let normalized = l2_normalized(data.x);
+        let x = Rows::new(&normalized, data.x.dim())?;
+        let classes = data.labels.len();
+        let head = match kind {
+            HeadKind::Logistic => {
+                Head::Logistic(LogisticRegression::fit(x, data.y, classes, &LogisticOptions::default())?)
+            }
+            HeadKind::NearestCentroid => Head::NearestCentroid(NearestCentroid::fit(x, data.y, classes)?),
+        };
+        Ok(Self { format: CLASSIFIER_FORMAT, model: model.to_string(), labels: data.labels.to_vec(), dim: x.dim(), head })
+    }
+
+    pub fn kind(&self) -> HeadKind {
+        match self.head {
+            Head::Logistic(_) => HeadKind::Logistic,
+            Head::NearestCentroid(_) => HeadKind::NearestCentroid,
+        }
+    }
+
+    pub fn predict(&self, x: Rows) -> Result<Predictions> {
+        if x.dim() != self.dim {
+            return Err(Error::input(format!(
+                "embeddings have {} dimensions but this classifier was trained on {} ({}): use the same encoder",
+                x.dim(),
+                self.dim,
+                self.model
+            )));
+        }
+        let normalized = l2_normalized(x);
+        let x = Rows::new(&normalized, self.dim)?;
+        let labels = self.labels.clone();
+        match &self.head {
+            Head::Logistic(m) => {
+                let probabilities = m.predict_proba(x)?;
+                let best = probabilities.chunks_exact(labels.len()).map(crate::classify::argmax).collect();
+                Ok(Predictions { labels, best, probabilities })
+            }
+            Head::NearestCentroid(m) => Ok(Predictions::from_scores(labels, m.scores(x)?, CENTROID_TEMPERATURE)),
+        }
+    }
+
+    /// Accuracy and the full report on labelled embeddings.
+    pub fn evaluate(&self, x: Rows, truth: &[usize]) -> Result<Report> {
+        let p = self.predict(x)?;
+        evaluate(&self.labels, truth, &p.best)
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serializing plain numbers and strings cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a saved head, checking it is whole and consistent before use.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let c: Classifier =
+            serde_json::from_str(json).map_err(|e| Error::input(format!("not a saved nunchi classifier: {e}")))?;
+        if c.format != CLASSIFIER_FORMAT {
+            return Err(Error::input(format!(
+                "saved classifier format {} is not supported (this version reads {CLASSIFIER_FORMAT})",
+                c.format
+            )));
+        }
+        check_labels(&c.labels)?;
+        let classes = c.labels.len();
+        let consistent = match &c.head {
+            Head::Logistic(m) => {
+                m.classes == classes && m.dim == c.dim && m.weights.len() == classes * c.dim && m.bias.len() == classes
+            }
+            Head::NearestCentroid(m) => m.classes == classes && m.dim == c.dim && m.centroids.len() == classes * c.dim,
+        };
+        if !consistent || c.dim == 0 {
+            return Err(Error::input("saved classifier is inconsistent: its sizes do not match its labels"));
+        }
+        Ok(c)
+    }
+}
+
+/// What k-fold cross-validation expects of a head trained on all the data.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrossValidation {
+    pub folds: usize,
+    pub fold_accuracy: Vec<f64>,
+    pub mean_accuracy: f64,
+    /// The report over every text, each predicted by the fold that did not train on it.
+    pub report: Report,
+}
+
+/// Stratified k-fold cross-validation of a head on labelled embeddings.
+pub fn cross_validate(data: TrainingSet, kind: HeadKind, folds: usize, seed: u64) -> Result<CrossValidation> {
+    data.check()?;
+    let splits = stratified_k_fold(data.y, data.labels.len(), folds, seed)?;
+    let mut predicted = vec![0usize; data.y.len()];
+    let mut fold_accuracy = Vec::with_capacity(folds);
+    for fold in &splits {
+        let train_x = gather_rows(data.x, &fold.train);
+        let train_y: Vec<usize> = fold.train.iter().map(|&i| data.y[i]).collect();
+        let head = Classifier::train(
+            "",
+            TrainingSet { x: Rows::new(&train_x, data.x.dim())?, y: &train_y, labels: data.labels },
+            kind,
+        )?;
+        let test_x = gather_rows(data.x, &fold.test);
+        let p = head.predict(Rows::new(&test_x, data.x.dim())?)?;
+        let correct = fold.test.iter().zip(&p.best).filter(|(&i, &b)| data.y[i] == b).count();
+        fold_accuracy.push(correct as f64 / fold.test.len() as f64);
+        for (&i, &b) in fold.test.iter().zip(&p.best) {
+            predicted[i] = b;
+        }
+    }
+    let mean_accuracy = fold_accuracy.iter().sum::<f64>() / fold_accuracy.len() as f64;
+    let report = evaluate(data.labels, data.y, &predicted)?;
+    Ok(CrossValidation { folds, fold_accuracy, mean_accuracy, report })
+}
+
+/// The rows at `indices`, copied into a new row-major buffer.
+pub fn gather_rows(x: Rows, indices: &[usize]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(indices.len() * x.dim());
+    indices.iter().for_each(|&i| out.extend_from_slice(x.row(i)));
+    out
+}

@@ -1,0 +1,95 @@
+//! Classification quality on real data, against scikit-learn on the same
+//! slice (tests/goldens/task_quality.json, from
+//! scripts/reference/make_task_quality_goldens.py).
+
+use std::path::PathBuf;
+
+use nunchi_engine::{CpuBackend, Quant};
+use nunchi_models::{ModelFile, SentenceEncoder};
+use nunchi_tasks::datasets::{movie_reviews, Labelled};
+use nunchi_tasks::metrics::evaluate;
+use nunchi_tasks::{embed_all, Classifier, HeadKind, Rows, TrainingSet, ZeroShot};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn golden() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo().join("tests/goldens/task_quality.json")).expect("golden");
+    serde_json::from_str(&text).expect("golden JSON")
+}
+
+fn encoder(quant: Quant) -> SentenceEncoder<CpuBackend> {
+    let models = std::env::var_os("NUNCHI_MODELS").map(PathBuf::from).unwrap_or_else(|| repo().join("models"));
+    let file = ModelFile::open(&models.join("all-MiniLM-L6-v2"), quant).expect("prepared model (scripts/prepare-models.sh)");
+    SentenceEncoder::load(CpuBackend::new(), file).expect("encoder")
+}
+
+/// The first `n` texts of each label, as the golden script slices them.
+fn first_per_label(data: &Labelled, n: usize) -> (Vec<String>, Vec<usize>) {
+    let mut texts = Vec::new();
+    let mut labels = Vec::new();
+    for label in 0..data.label_names.len() {
+        for (t, _) in data.texts.iter().zip(&data.labels).filter(|(_, &l)| l == label).take(n) {
+            texts.push(t.clone());
+            labels.push(label);
+        }
+    }
+    (texts, labels)
+}
+
+fn embed(enc: &SentenceEncoder<CpuBackend>, texts: &[String]) -> Vec<f32> {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    embed_all(enc, &refs, &mut |_, _| Ok(())).expect("embed")
+}
+
+fn number(v: &serde_json::Value) -> f64 {
+    v.as_f64().expect("number")
+}
+
+#[test]
+fn movie_reviews_zero_shot_and_logistic_head_match_scikit_learn() {
+    let g = golden();
+    let per_label = g["per_label"].as_u64().expect("per_label") as usize;
+    let data_dir = std::env::var_os("NUNCHI_DATA").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
+    let split = movie_reviews(&data_dir.join("mr_polarity")).expect("movie reviews");
+    let (test_texts, test_y) = first_per_label(&split.test, per_label);
+    let (train_texts, train_y) = first_per_label(&split.train, per_label);
+    assert_eq!(test_texts[0].trim(), g["first_test_texts"][0].as_str().expect("text").trim(), "same slice as the golden");
+    let labels = split.train.label_names.clone();
+
+    for quant in [Quant::F32, Quant::Q8_0] {
+        let enc = encoder(quant);
+        let test_x = embed(&enc, &test_texts);
+        let train_x = embed(&enc, &train_texts);
+        let test_rows = Rows::new(&test_x, enc.dim()).expect("rows");
+
+        let descriptions: Vec<String> =
+            g["descriptions"].as_array().expect("descriptions").iter().map(|d| d.as_str().expect("text").to_string()).collect();
+        let zs = ZeroShot::from_encoder(&enc, labels.clone(), &descriptions, 0.05).expect("zero-shot");
+        let zs_report = evaluate(&labels, &test_y, &zs.predict(test_rows).expect("predict").best).expect("report");
+
+        let set = TrainingSet { x: Rows::new(&train_x, enc.dim()).expect("rows"), y: &train_y, labels: &labels };
+        let head = Classifier::train("all-MiniLM-L6-v2", set, HeadKind::Logistic).expect("train");
+        let head_report = head.evaluate(test_rows, &test_y).expect("evaluate");
+
+        let (zs_ref, lr_ref) = (&g["zero_shot"], &g["logistic"]);
+        eprintln!(
+            "{quant:?}: zero-shot acc {:.3} wF1 {:.3} (sklearn {:.3}); logistic acc {:.3} wF1 {:.3} (sklearn {:.3})",
+            zs_report.accuracy,
+            zs_report.weighted_avg.f1,
+            number(&zs_ref["accuracy"]),
+            head_report.accuracy,
+            head_report.weighted_avg.f1,
+            number(&lr_ref["accuracy"])
+        );
+        if quant == Quant::F32 {
+            // Same embeddings (within 3e-6) and the same optimum: within a point.
+            assert!((head_report.accuracy - number(&lr_ref["accuracy"])).abs() <= 0.01, "logistic accuracy vs scikit-learn");
+            assert!((zs_report.accuracy - number(&zs_ref["accuracy"])).abs() <= 0.01, "zero-shot accuracy vs reference");
+        }
+        // Floors: 2 points under the reference's weighted F1 (quantization must cost < 1 point on top).
+        assert!(zs_report.weighted_avg.f1 >= number(&zs_ref["weighted_f1"]) - 0.02, "zero-shot weighted F1 floor");
+        assert!(head_report.weighted_avg.f1 >= number(&lr_ref["weighted_f1"]) - 0.02, "few-shot-100 weighted F1 floor");
+    }
+}

@@ -1,0 +1,255 @@
+// The analysis tasks: classification four ways, few-shot heads, metrics and
+// clustering. Models may be this package's or the Worker client's: tasks only
+// call their public `embed`, `score` and `generate`, and run the numeric parts
+// (in Rust) on this thread.
+import {
+  zeroShotPredict, predictFromScores, classificationReport, clusterEmbeddings, titlePrompt,
+  Classifier as WasmClassifier,
+} from './wasm/nunchi_wasm.js';
+import { ensureWasm } from './runtime.js';
+import { nunchiError, checkOptions, abortError } from './errors.js';
+
+const BATCH = 32;
+const SEED = 20261125;
+/** Cosines of unrelated sentences sit close together: sharpen before softmax. */
+const ZERO_SHOT_TEMPERATURE = 0.05;
+const HEADS = ['logistic', 'nearest-centroid'];
+const yieldToEventLoop = typeof setImmediate === 'function'
+  ? () => new Promise((r) => setImmediate(r))
+  : () => new Promise((r) => setTimeout(r, 0));
+
+function checkTexts(texts, where) {
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+    throw nunchiError('E_INPUT', `${where}: texts must be an array of strings`);
+  }
+  if (texts.length === 0) throw nunchiError('E_INPUT', `${where}: no texts given: pass at least one`);
+}
+
+function checkLabels(labels, where) {
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
+    throw nunchiError('E_INPUT', `${where}: labels must be an array of strings`);
+  }
+}
+
+/**
+ * Embeds any number of texts in batches, shortest first (so a batch pads to
+ * similar lengths), reporting `{ status: 'embed', done, total }` and stopping
+ * on `signal`. Returns `{ data: Float32Array (n × dim), dim }` in input order.
+ */
+export async function embedAll(encoder, texts, { onProgress, signal, batchSize = BATCH } = {}) {
+  checkTexts(texts, 'embedAll');
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+  let data;
+  let dim = 0;
+  for (let start = 0; start < order.length; start += batchSize) {
+    if (signal?.aborted) throw abortError();
+    const batch = order.slice(start, start + batchSize);
+    const r = await encoder.embed(batch.map((i) => texts[i]));
+    dim = r.dims[1];
+    data ??= new Float32Array(texts.length * dim);
+    batch.forEach((i, row) => data.set(r.data.subarray(row * dim, (row + 1) * dim), i * dim));
+    onProgress?.({ status: 'embed', done: Math.min(start + batchSize, texts.length), total: texts.length });
+    await yieldToEventLoop();
+  }
+  return { data, dim };
+}
+
+/** `[{ label, score, scores: { [label]: probability } }]`, one per text. */
+function toResults(p) {
+  const n = p.best.length;
+  const width = p.labels.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const scores = {};
+    for (let j = 0; j < width; j++) scores[p.labels[j]] = p.probabilities[i * width + j];
+    out[i] = { label: p.labels[p.best[i]], score: p.probabilities[i * width + p.best[i]], scores };
+  }
+  return out;
+}
+
+/**
+ * Zero-shot classification by label embeddings: each text goes to the label
+ * whose description it is most similar to.
+ */
+export async function zeroShot(encoder, texts, opts) {
+  const { labels, descriptions = labels, temperature = ZERO_SHOT_TEMPERATURE, onProgress, signal } =
+    checkOptions(opts, ['labels', 'descriptions', 'temperature', 'onProgress', 'signal'], 'zeroShot');
+  checkTexts(texts, 'zeroShot');
+  checkLabels(labels, 'zeroShot');
+  checkLabels(descriptions, 'zeroShot (descriptions)');
+  if (descriptions.length !== labels.length) {
+    throw nunchiError('E_INPUT', `zeroShot: ${descriptions.length} descriptions for ${labels.length} labels`);
+  }
+  await ensureWasm();
+  const described = await encoder.embed(descriptions);
+  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal });
+  return toResults(zeroShotPredict(labels, described.data, data, dim, temperature));
+}
+
+/** The default prompt: Flan-T5's instruction style. `{text}` is replaced by each text. */
+export const DEFAULT_TEMPLATE = 'Is the following review positive or negative?\n{text}';
+
+/**
+ * Classification by prompting a text-to-text model: each label is scored as
+ * the answer (mean token log-probability, so long labels are not penalized).
+ */
+export async function classify(t5, texts, opts) {
+  const { labels, template = DEFAULT_TEMPLATE, onProgress, signal } =
+    checkOptions(opts, ['labels', 'template', 'onProgress', 'signal'], 'classify');
+  checkTexts(texts, 'classify');
+  checkLabels(labels, 'classify');
+  if (typeof template !== 'string' || !template.includes('{text}')) {
+    throw nunchiError('E_INPUT', 'classify: the template must contain {text} where the text goes');
+  }
+  await ensureWasm();
+  const scores = new Float32Array(texts.length * labels.length);
+  for (let i = 0; i < texts.length; i++) {
+    if (signal?.aborted) throw abortError();
+    const s = await t5.score(template.replaceAll('{text}', texts[i]), labels);
+    s.forEach((c, j) => { scores[i * labels.length + j] = c.logprob / c.tokens; });
+    onProgress?.({ status: 'classify', done: i + 1, total: texts.length });
+    await yieldToEventLoop();
+  }
+  return toResults(predictFromScores(labels, scores, 1));
+}
+
+/** Label names in first-seen order, and each text's index among them. */
+function indexLabels(labels, names) {
+  const known = names ?? [...new Set(labels)];
+  const y = new Uint32Array(labels.length);
+  labels.forEach((l, i) => {
+    const j = known.indexOf(l);
+    if (j < 0) throw nunchiError('E_INPUT', `label '${l}' is not one of the classifier's labels (${known.join(', ')})`);
+    y[i] = j;
+  });
+  return { names: known, y };
+}
+
+/** scikit-learn's classification report: accuracy, per-label precision/recall/F1/support, averages, confusion matrix. */
+export async function evaluate(truth, predicted, labels) {
+  checkLabels(truth, 'evaluate');
+  checkLabels(predicted, 'evaluate');
+  await ensureWasm();
+  const names = labels ?? [...new Set([...truth, ...predicted])];
+  return classificationReport(names, indexLabels(truth, names).y, indexLabels(predicted, names).y);
+}
+
+/** A few-shot head over an encoder's embeddings, trained on the user's labels. */
+export class Classifier {
+  #inner;
+  #encoder;
+  /** k-fold cross-validation run before training (or undefined with `folds: 0`). */
+  crossValidation;
+
+  constructor(inner, encoder, crossValidation) {
+    this.#inner = inner;
+    this.#encoder = encoder;
+    this.crossValidation = crossValidation;
+  }
+
+  get labels() { return this.#alive().labels; }
+  get head() { return this.#alive().head; }
+
+  #alive() {
+    if (!this.#inner) throw nunchiError('E_INPUT', 'this Classifier was disposed');
+    return this.#inner;
+  }
+
+  /** Classifies texts: `[{ label, score, scores }]`. */
+  async predict(texts, opts) {
+    const { onProgress, signal } = checkOptions(opts, ['onProgress', 'signal'], 'predict');
+    const { data } = await embedAll(this.#encoder, texts, { onProgress, signal });
+    return toResults(this.#alive().predict(data));
+  }
+
+  /** Predicts labelled texts and returns the classification report. */
+  async evaluate(texts, labels, opts) {
+    checkLabels(labels, 'evaluate');
+    if (labels.length !== texts.length) throw nunchiError('E_INPUT', `evaluate: ${labels.length} labels for ${texts.length} texts`);
+    const results = await this.predict(texts, opts);
+    return evaluate(labels, results.map((r) => r.label), this.labels);
+  }
+
+  /** The trained head as a plain object (`JSON.stringify` it to save). */
+  toJSON() { return JSON.parse(this.#alive().toJSON()); }
+
+  /** Restores a saved head onto the encoder it was trained with. */
+  static async fromJSON(json, encoder) {
+    await ensureWasm();
+    const text = typeof json === 'string' ? json : JSON.stringify(json);
+    const inner = WasmClassifier.fromJSON(text);
+    const dim = encoder.info?.dim;
+    if (dim !== undefined && dim !== inner.dim) {
+      inner.free();
+      throw nunchiError('E_INPUT', `this classifier was trained on ${inner.dim}-dimensional embeddings, the encoder gives ${dim}`);
+    }
+    return new Classifier(inner, encoder);
+  }
+
+  dispose() { this.#inner?.free(); this.#inner = undefined; }
+}
+
+/**
+ * Trains a few-shot head (`'logistic'` regression or `'nearest-centroid'`) on
+ * labelled texts, after `folds`-fold cross-validation that estimates its accuracy.
+ */
+export async function trainClassifier(encoder, texts, labels, opts) {
+  const { head = 'logistic', folds = 5, onProgress, signal } =
+    checkOptions(opts, ['head', 'folds', 'onProgress', 'signal'], 'trainClassifier');
+  checkTexts(texts, 'trainClassifier');
+  checkLabels(labels, 'trainClassifier');
+  if (labels.length !== texts.length) throw nunchiError('E_INPUT', `trainClassifier: ${labels.length} labels for ${texts.length} texts`);
+  if (!HEADS.includes(head)) throw nunchiError('E_INPUT', `trainClassifier: unknown head '${head}' (expected one of ${HEADS.join(', ')})`);
+  await ensureWasm();
+  const { names, y } = indexLabels(labels);
+  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal });
+  if (signal?.aborted) throw abortError();
+  onProgress?.({ status: 'train' });
+  const model = encoder.info?.model ?? '';
+  const cv = folds > 1 ? WasmClassifier.crossValidate(data, dim, y, names, head, folds, SEED) : undefined;
+  return new Classifier(WasmClassifier.train(model, data, dim, y, names, head), encoder, cv);
+}
+
+const SENTIMENT = { labels: ['negative', 'positive'], descriptions: ['A very negative review', 'A very positive review'] };
+
+/**
+ * Clusters feedback into topics: k-means++ (k given, or chosen by silhouette),
+ * tiny clusters folded into `other`, representative texts, keywords, a 2-D
+ * map, mean sentiment, and titles from a text-to-text model when `t5` is given.
+ */
+export async function cluster(encoder, texts, opts) {
+  const {
+    k, kRange = [2, 10], minClusterSize, seed = SEED, t5, sentiment = true, onProgress, signal,
+  } = checkOptions(opts, ['k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'onProgress', 'signal'], 'cluster');
+  checkTexts(texts, 'cluster');
+  if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw nunchiError('E_INPUT', `cluster: k must be a positive integer, got ${k}`);
+  await ensureWasm();
+  const t0 = performance.now();
+  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal });
+  const embedMs = performance.now() - t0;
+  if (signal?.aborted) throw abortError();
+  onProgress?.({ status: 'cluster' });
+  const report = clusterEmbeddings(texts, data, dim, k, kRange[0], kRange[1], minClusterSize, seed);
+  report.timings.unshift({ stage: 'embed', ms: embedMs });
+  report.texts = texts;
+  if (sentiment) {
+    const t = performance.now();
+    const described = await encoder.embed(SENTIMENT.descriptions);
+    const p = zeroShotPredict(SENTIMENT.labels, described.data, data, dim, ZERO_SHOT_TEMPERATURE);
+    for (const c of report.clusters) {
+      c.sentiment = c.members.reduce((sum, i) => sum + p.probabilities[i * 2 + 1], 0) / c.size;
+    }
+    report.timings.push({ stage: 'sentiment', ms: performance.now() - t });
+  }
+  if (t5) {
+    const t = performance.now();
+    for (const [i, c] of report.clusters.entries()) {
+      if (signal?.aborted) throw abortError();
+      const prompt = titlePrompt(c.representatives.map((j) => texts[j]));
+      c.title = (await t5.generate(prompt, { maxNewTokens: 12 })).trim();
+      onProgress?.({ status: 'title', done: i + 1, total: report.clusters.length });
+    }
+    report.timings.push({ stage: 'titles', ms: performance.now() - t });
+  }
+  return report;
+}

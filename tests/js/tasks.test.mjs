@@ -1,0 +1,129 @@
+// The package's tasks (pkg/tasks.js), used as a user would, in Node, on real
+// labelled data from ../shared/data: quality floors on small seeded subsets,
+// save/load, prompting, clustering, and bad inputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import {
+  Encoder, Text2Text, zeroShot, classify, trainClassifier, Classifier, evaluate, cluster,
+} from '../../pkg/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
+const data = process.env.NUNCHI_DATA ?? path.join(root, '../shared/data');
+
+// Movie reviews, sliced as scripts/reference/make_task_quality_goldens.py slices them
+// (a line is test when its index is divisible by 10): its figures are the reference.
+const quality = JSON.parse(readFileSync(path.join(root, 'tests/goldens/task_quality.json'), 'utf8'));
+const slice = (isTest) => {
+  const texts = [];
+  const labels = [];
+  for (const [label, file] of [['negative', 'rt-polarity.neg'], ['positive', 'rt-polarity.pos']]) {
+    const all = readFileSync(path.join(data, 'mr_polarity', file), 'utf8').split('\n').filter((l) => l.trim());
+    const picked = all.filter((_, i) => (i % 10 === 0) === isTest).slice(0, quality.per_label);
+    texts.push(...picked);
+    labels.push(...picked.map(() => label));
+  }
+  return { texts, labels };
+};
+
+let encoder;
+const enc = async () => (encoder ??= await Encoder.load(path.join(models, 'all-MiniLM-L6-v2-q8_0.gguf')));
+
+test('zero-shot by label embeddings on movie reviews: within 2 points of the reference', async () => {
+  const test = slice(true);
+  const events = [];
+  const results = await zeroShot(await enc(), test.texts, {
+    labels: ['negative', 'positive'],
+    descriptions: ['A very negative movie review', 'A very positive movie review'],
+    onProgress: (e) => events.push(e),
+  });
+  assert.equal(results.length, test.texts.length);
+  for (const r of results) {
+    const total = Object.values(r.scores).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - 1) < 1e-4 && r.score === r.scores[r.label]);
+  }
+  assert.deepEqual(events.at(-1), { status: 'embed', done: 200, total: 200 });
+  const report = await evaluate(test.labels, results.map((r) => r.label), ['negative', 'positive']);
+  const floor = quality.zero_shot.weighted_f1 - 0.02;
+  assert.ok(report.weightedAvg.f1 >= floor, `zero-shot weighted F1 ${report.weightedAvg.f1} < ${floor}`);
+  assert.match(report.text, /weighted avg/);
+});
+
+test('a few-shot head trained on 100 reviews per label: cross-validated, saved, restored, same answers', async () => {
+  const train = slice(false);
+  const test = slice(true);
+  const clf = await trainClassifier(await enc(), train.texts, train.labels, { folds: 4 });
+  assert.equal(clf.crossValidation.foldAccuracy.length, 4);
+  assert.ok(clf.crossValidation.meanAccuracy >= 0.65, `cv ${clf.crossValidation.meanAccuracy}`);
+  const report = await clf.evaluate(test.texts, test.labels);
+  const floor = quality.logistic.weighted_f1 - 0.02;
+  assert.ok(report.weightedAvg.f1 >= floor, `head weighted F1 ${report.weightedAvg.f1} < ${floor}`);
+  const saved = JSON.stringify(clf);
+  const restored = await Classifier.fromJSON(saved, await enc());
+  const a = await clf.predict(test.texts.slice(0, 10));
+  const b = await restored.predict(test.texts.slice(0, 10));
+  assert.deepEqual(b, a);
+  assert.deepEqual(restored.labels, ['negative', 'positive']);
+  const centroid = await trainClassifier(await enc(), train.texts, train.labels, { head: 'nearest-centroid', folds: 0 });
+  assert.equal(centroid.crossValidation, undefined);
+  assert.ok((await centroid.evaluate(test.texts, test.labels)).accuracy >= 0.6);
+});
+
+test('prompt classification ranks labels by the model\'s mean log-probability', async () => {
+  const t5 = await Text2Text.load(path.join(models, 'flan-t5-small-generated-tiny'), { quant: 'f32' });
+  const texts = ['a gorgeous, witty film', 'dull and far too long'];
+  const results = await classify(t5, texts, { labels: ['positive', 'negative'] });
+  for (const [i, r] of results.entries()) {
+    const s = await t5.score(`Is the following review positive or negative?\n${texts[i]}`, ['positive', 'negative']);
+    const mean = s.map((c) => c.logprob / c.tokens);
+    const z = Math.exp(mean[0]) + Math.exp(mean[1]);
+    assert.ok(Math.abs(r.scores.positive - Math.exp(mean[0]) / z) < 1e-4);
+    assert.equal(r.label, mean[0] >= mean[1] ? 'positive' : 'negative');
+  }
+  await assert.rejects(classify(t5, texts, { labels: ['a', 'b'], template: 'no placeholder' }), { code: 'E_INPUT' });
+  t5.dispose();
+});
+
+test('clustering recovers three planted banking topics, with keywords and a map', async () => {
+  const rows = readFileSync(path.join(data, 'banking77/test.csv'), 'utf8').split(/\r?\n/).slice(1);
+  const pick = (category) => rows.filter((r) => r.endsWith(`,${category}`)).slice(0, 25).map((r) => r.slice(0, r.lastIndexOf(',')).replace(/^"|"$/g, ''));
+  const topics = ['card_arrival', 'exchange_rate', 'lost_or_stolen_phone'];
+  const texts = topics.flatMap(pick);
+  const truth = topics.flatMap((t) => Array(25).fill(t));
+  const report = await cluster(await enc(), texts, { k: 3 });
+  assert.equal(report.clusters.length, 3);
+  assert.equal(report.points.length, texts.length);
+  // Purity: most of each found cluster is one planted topic.
+  let agree = 0;
+  for (const c of report.clusters) {
+    const counts = {};
+    c.members.forEach((i) => { counts[truth[i]] = (counts[truth[i]] ?? 0) + 1; });
+    agree += Math.max(...Object.values(counts));
+    assert.ok(c.keywords.length > 0 && c.representatives.length === 3);
+    assert.ok(c.sentiment >= 0 && c.sentiment <= 1);
+  }
+  assert.ok(agree / texts.length >= 0.9, `purity ${agree / texts.length}`);
+  assert.ok(report.timings.some((t) => t.stage === 'k-means'));
+  const chosen = await cluster(await enc(), texts, { kRange: [2, 6], sentiment: false });
+  assert.equal(chosen.k, 3, `silhouette chose ${chosen.k}: ${JSON.stringify(chosen.kScores)}`);
+});
+
+test('task inputs are checked: clear errors, and the module stays usable', async () => {
+  const e = await enc();
+  await assert.rejects(zeroShot(e, [], { labels: ['a', 'b'] }), { code: 'E_INPUT' });
+  await assert.rejects(zeroShot(e, ['x'], { labels: ['only one'] }), { code: 'E_INPUT' });
+  await assert.rejects(zeroShot(e, ['x'], { labels: ['same', 'same'] }), { code: 'E_INPUT' });
+  await assert.rejects(zeroShot(e, ['x'], { labels: ['a', 'b'], colour: 'red' }), { code: 'E_INPUT' });
+  await assert.rejects(trainClassifier(e, ['a', 'b'], ['x']), { code: 'E_INPUT' });
+  await assert.rejects(trainClassifier(e, ['a', 'b', 'c'], ['x', 'x', 'x']), { code: 'E_INPUT' });
+  await assert.rejects(cluster(e, ['one', 'two'], { k: 5 }), { code: 'E_INPUT' });
+  await assert.rejects(Classifier.fromJSON('{"not":"a classifier"}', e), { code: 'E_INPUT' });
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(zeroShot(e, ['x'], { labels: ['a', 'b'], signal: controller.signal }), { code: 'E_ABORTED' });
+  const ok = await zeroShot(e, ['still works'], { labels: ['a', 'b'] });
+  assert.equal(ok.length, 1);
+});
