@@ -157,3 +157,28 @@ test('the Worker client has the same API, streams tokens, aborts, and transfers 
   assert.equal(r.badCode, 'E_INPUT');
   assert.equal(r.info.quant, 'q8_0');
 });
+
+test('tasks in the page over Worker-client models: zero-shot, a trained head, clustering', async () => {
+  const r = await page.evaluate(async () => {
+    const { zeroShot, trainClassifier, cluster } = await import('/pkg/index.js');
+    const { createWorkerClient } = await import('/pkg/client.js');
+    const { Encoder, terminate } = createWorkerClient();
+    const enc = await Encoder.load('/models/all-MiniLM-L6-v2-q8_0.gguf');
+    const reviews = ['A wonderful, moving film.', 'A dull, lifeless film.'];
+    const zs = await zeroShot(enc, reviews, {
+      labels: ['positive', 'negative'],
+      descriptions: ['A very positive movie review', 'A very negative movie review'],
+    });
+    const texts = ['my card has not arrived', 'where is my new card', 'card still not delivered',
+      'what is the exchange rate', 'how much is one euro in dollars', 'currency conversion rate today'];
+    const labels = ['card', 'card', 'card', 'rate', 'rate', 'rate'];
+    const clf = await trainClassifier(enc, texts, labels, { folds: 3 });
+    const predicted = await clf.predict(['the card I ordered never came', 'dollar to pound rate']);
+    const topics = await cluster(enc, texts, { k: 2 });
+    terminate();
+    return { zs: zs.map((x) => x.label), predicted: predicted.map((x) => x.label), sizes: topics.clusters.map((c) => c.size) };
+  });
+  assert.deepEqual(r.zs, ['positive', 'negative']);
+  assert.deepEqual(r.predicted, ['card', 'rate']);
+  assert.deepEqual(r.sizes, [3, 3]);
+});
