@@ -8,4 +8,6 @@ cd "$(dirname "$0")/.."
 ./scripts/prepare-models.sh
 cargo test --release --workspace
 ./scripts/build-wasm.sh
+# The demo site (www/) has its own npm project; its test builds it with Vite.
+[ -d www/node_modules ] || npm ci --prefix www --no-audit --no-fund
 node --test tests/js/

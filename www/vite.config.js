@@ -1,0 +1,36 @@
+// The demo site's Vite config. In `vite dev` and `vite preview`, the project's
+// models/ folder (or $NUNCHI_MODELS) is served at /models/, so a local build
+// loads its models from the same origin (see src/config.js).
+import { defineConfig } from 'vite';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const models = path.resolve(process.env.NUNCHI_MODELS ?? path.join(here, '../models'));
+
+function serveModels() {
+  const middleware = (req, res, next) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (!url.pathname.startsWith('/models/')) return next();
+    const file = path.join(models, decodeURIComponent(url.pathname.slice('/models/'.length)));
+    if (path.relative(models, file).startsWith('..')) return next();
+    let size;
+    try { const s = statSync(file); if (!s.isFile()) return next(); size = s.size; } catch { return next(); }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'nunchi-serve-models',
+    configureServer: (server) => { server.middlewares.use(middleware); },
+    configurePreviewServer: (server) => { server.middlewares.use(middleware); },
+  };
+}
+
+export default defineConfig({
+  plugins: [serveModels()],
+  // nunchi finds its worker and wasm by `new URL(..., import.meta.url)`; keep it out of pre-bundling.
+  optimizeDeps: { exclude: ['nunchi'] },
+  worker: { format: 'es' },
+  server: { fs: { allow: [here, path.resolve(here, '../pkg')] } },
+});
