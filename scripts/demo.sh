@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds the demo site (www/) and serves it with `vite preview`, models/ at /models/.
-# Assumes the wasm package (pkg/wasm, scripts/build-wasm.sh) and models/ (scripts/prepare-models.sh)
-# are ready. PORT (default 4173) and HOST (default localhost) choose where it listens.
+# The main job on a fresh machine: prepares the models (scripts/prepare-models.sh,
+# idempotent), builds the wasm package (scripts/build-wasm.sh, incremental), builds
+# the demo site (www/) and serves it with `vite preview`, models/ at /models/.
+# PORT (default 4173) and HOST (default localhost) choose where it listens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-4173}"
 HOST="${HOST:-localhost}"
-[ -f pkg/wasm/nunchi_wasm_bg.wasm ] || { echo "pkg/wasm is missing: run scripts/build-wasm.sh first" >&2; exit 1; }
-[ -f models/all-MiniLM-L6-v2-q8_0.gguf ] || { echo "models/ is missing: run scripts/prepare-models.sh first" >&2; exit 1; }
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+[ -d node_modules ] || npm ci --no-audit --no-fund
+./scripts/prepare-models.sh
+./scripts/build-wasm.sh
 if [ ! -d www/node_modules ] || [ www/package-lock.json -nt www/node_modules ]; then
   npm ci --prefix www --no-audit --no-fund
 fi
