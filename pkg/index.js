@@ -1,6 +1,6 @@
 // nunchi: MiniLM embeddings and Flan-T5 in WebAssembly, for pages, Workers and Node.
 import { Encoder as WasmEncoder, Text2Text as WasmText2Text, wasmMemoryBytes } from './wasm/nunchi_wasm.js';
-import { ensureWasm } from './runtime.js';
+import { ensureWasm, yieldToEventLoop } from './runtime.js';
 import { nunchiError, checkOptions, abortError } from './errors.js';
 import { resolveSource } from './source.js';
 
@@ -26,11 +26,6 @@ async function loadModel(WasmClass, source, opts, where) {
   onProgress?.({ status: 'ready', ms });
   return inner;
 }
-
-/** Lets the event loop run (abort signals, UI) between decoding steps. */
-const yieldToEventLoop = typeof setImmediate === 'function'
-  ? () => new Promise((r) => setImmediate(r))
-  : () => new Promise((r) => setTimeout(r, 0));
 
 function infoOf(inner) {
   const info = inner.info();

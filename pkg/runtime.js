@@ -17,3 +17,18 @@ export function ensureWasm() {
   })();
   return wasmReady;
 }
+
+/**
+ * Lets the event loop run (abort signals, UI) between steps of a long job.
+ * Browsers clamp nested `setTimeout(0)` to ~4 ms, a quarter of a decode step,
+ * so they yield through a message instead.
+ */
+export const yieldToEventLoop = typeof setImmediate === 'function'
+  ? () => new Promise((r) => setImmediate(r))
+  : typeof MessageChannel === 'function'
+    ? () => new Promise((r) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { channel.port1.close(); r(); };
+      channel.port2.postMessage(null);
+    })
+    : () => new Promise((r) => setTimeout(r, 0));

@@ -6,7 +6,7 @@ import {
   zeroShotPredict, predictFromScores, classificationReport, clusterEmbeddings, titlePrompt,
   Classifier as WasmClassifier,
 } from './wasm/nunchi_wasm.js';
-import { ensureWasm } from './runtime.js';
+import { ensureWasm, yieldToEventLoop } from './runtime.js';
 import { nunchiError, checkOptions, abortError } from './errors.js';
 
 const BATCH = 32;
@@ -14,10 +14,6 @@ const SEED = 20261125;
 /** Cosines of unrelated sentences sit close together: sharpen before softmax. */
 const ZERO_SHOT_TEMPERATURE = 0.05;
 const HEADS = ['logistic', 'nearest-centroid'];
-const yieldToEventLoop = typeof setImmediate === 'function'
-  ? () => new Promise((r) => setImmediate(r))
-  : () => new Promise((r) => setTimeout(r, 0));
-
 function checkTexts(texts, where) {
   if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
     throw nunchiError('E_INPUT', `${where}: texts must be an array of strings`);

@@ -1,0 +1,557 @@
+// `npm run bench:browser`: the npm package's wasm in headless Chromium, beside
+// transformers.js (ONNX Runtime Web) in the same page, the same wasm in Node, and
+// the native CLI on 1 thread, all in this one run. The throughput runs take turns
+// every 32 lines (and T5 every round), so that a shared, noisy machine loads them
+// alike and the ratios hold even when the absolute figures drift. Prints a markdown
+// table with the ratios. Bench only: CI never runs it.
+//
+//   node scripts/bench-browser.mjs [--lines N] [--profile] [--no-native] [--no-node] [--no-tjs] [--pkg DIR] [--json FILE]
+//
+// --lines N   embed the first N lines of rt-polarity.pos at batch 1 and at batch 32,
+//             in every runtime (default 256; 1000 is the issue's full set, ~4× longer)
+// --profile   also profile nunchi's batch-1 embedding in Chromium (CDP Profiler) with
+//             a copy of the wasm that keeps function names, and print the top self times
+// --pkg DIR   bench another build of the package (default pkg/)
+//
+// What it needs (besides pkg/wasm and models/ from scripts/prepare-models.sh):
+// - transformers.js: installed on first use into $NUNCHI_CACHE/transformers-js
+//   (npm, pinned below, --ignore-scripts: only its browser build and ORT's wasm are used);
+// - the ONNX export of the same MiniLM: scripts/reference/export_onnx.py writes
+//   $NUNCHI_CACHE/onnx/all-MiniLM-L6-v2/{onnx/model.onnx, onnx/model_quantized.onnx, ...};
+// - target/release/nunchi for the native column (`nunchi bench-one`, the row runner of
+//   `nunchi bench`, with RAYON_NUM_THREADS=1 and CANDLE_NUM_THREADS=1).
+// Missing pieces are skipped with a note, never faked.
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
+const cacheDir = process.env.NUNCHI_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nunchi');
+const dataFile = process.env.NUNCHI_BENCH_DATA ?? path.join(root, '../shared/data/mr_polarity/rt-polarity.pos');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TJS_VERSION = '4.3.1'; // @huggingface/transformers, pinned: it pins its onnxruntime-web
+const tjsDir = path.join(cacheDir, 'transformers-js');
+const onnxDir = path.join(cacheDir, 'onnx');
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const N = Number(option('--lines', 256));
+const pkgDir = path.resolve(option('--pkg', path.join(root, 'pkg'))); // another build of the package, to compare
+const lines = readFileSync(dataFile, 'utf8').split('\n').filter(Boolean).slice(0, N);
+// Golden texts that fit 256 tokens: sentence-transformers truncates at 256, transformers.js'
+// pipeline at the tokenizer's 512, so the golden's 850-token text would compare truncations.
+const golden = (() => {
+  const g = JSON.parse(readFileSync(path.join(root, 'tests/goldens/minilm.json'), 'utf8'));
+  const keep = g.texts.map((_, i) => g.token_ids[i].length < g.max_seq_length);
+  return { texts: g.texts.filter((_, i) => keep[i]), embeddings: g.embeddings.filter((_, i) => keep[i]) };
+})();
+const T5_PREFILL_PROMPTS = lines.slice(0, 8).map((l) => `Is the following sentence positive or negative? ${l}`);
+const T5_DECODE_PROMPTS = lines.slice(0, 4);
+const T5_DECODE_TOKENS = 32;
+const log = (...a) => console.error('bench-browser:', ...a);
+const notes = [];
+
+// ---------------------------------------------------------------- setup ----
+
+function ensureTransformersJs() {
+  const dist = path.join(tjsDir, 'node_modules/@huggingface/transformers/dist/transformers.js');
+  const pkgJson = path.join(tjsDir, 'node_modules/@huggingface/transformers/package.json');
+  if (existsSync(dist) && JSON.parse(readFileSync(pkgJson, 'utf8')).version === TJS_VERSION) return true;
+  log(`installing @huggingface/transformers@${TJS_VERSION} into ${tjsDir} (npm, --ignore-scripts)`);
+  const r = spawnSync('npm', ['install', '--prefix', tjsDir, '--no-save', '--no-audit', '--no-fund', '--ignore-scripts',
+    '--omit=optional', `@huggingface/transformers@${TJS_VERSION}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return r.status === 0 && existsSync(dist);
+}
+
+/** A copy of the package's wasm that keeps function names (wasm-bindgen + wasm-opt -O3 -g), for --profile. */
+async function namedWasmBuild() {
+  const raw = path.join(root, 'target/wasm32-unknown-unknown/release/nunchi_wasm.wasm');
+  if (!existsSync(raw)) { notes.push('--profile: no target/wasm32-unknown-unknown/release/nunchi_wasm.wasm; run scripts/build-wasm.sh'); return undefined; }
+  const out = mkdtempSync(path.join(os.tmpdir(), 'nunchi-prof-'));
+  await run('wasm-bindgen', ['--target', 'web', '--out-dir', out, '--out-name', 'nunchi_wasm', raw]);
+  await run(path.join(root, 'node_modules/.bin/wasm-opt'), ['-O3', '-g', '--enable-simd', '--enable-bulk-memory',
+    '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
+    path.join(out, 'nunchi_wasm_bg.wasm'), '-o', path.join(out, 'nunchi_wasm_bg.wasm')]);
+  return out;
+}
+
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm', '.json': 'application/json' };
+const PAGE = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>nunchi bench</title><p>bench page</p>';
+
+/** Static server: /pkg/ (the package), /models/, /hf/<name>/resolve/main/, /tjs/ (transformers.js dist),
+ * /ort/ (onnxruntime-web dist), /tjs-models/ (ONNX export, then models/), /pkg-prof/ (named-wasm copy). */
+async function startBenchServer(profDir) {
+  const counts = new Map();
+  const routes = [
+    [/^\/pkg-prof\/wasm\/(.+)$/, (m) => profDir && [profDir, m[1]]],
+    [/^\/pkg-prof\/(.+)$/, (m) => [pkgDir, m[1]]],
+    [/^\/pkg\/(.+)$/, (m) => [pkgDir, m[1]]],
+    [/^\/models\/(.+)$/, (m) => [models, m[1]]],
+    [/^\/hf\/([^/]+)\/resolve\/main\/(.+)$/, (m) => [models, path.join(m[1], m[2])]],
+    [/^\/tjs\/(.+)$/, (m) => [path.join(tjsDir, 'node_modules/@huggingface/transformers/dist'), m[1]]],
+    [/^\/ort\/(.+)$/, (m) => [path.join(tjsDir, 'node_modules/onnxruntime-web/dist'), m[1]]],
+    [/^\/tjs-models\/(.+)$/, (m) => (existsSync(path.join(onnxDir, m[1])) ? [onnxDir, m[1]] : [models, m[1]])],
+  ];
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const p = decodeURIComponent(url.pathname);
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+    if (process.env.BENCH_DEBUG) log('GET', p);
+    if (p === '/' || p === '/bench.html') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    for (const [re, to] of routes) {
+      const m = p.match(re);
+      const target = m && to(m);
+      if (!target) continue;
+      const file = path.join(target[0], target[1]);
+      if (path.relative(target[0], file).startsWith('..')) break;
+      try {
+        if (!(await stat(file)).isFile()) break;
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+        return res.end(body);
+      } catch { break; }
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${server.address().port}`, counts, close: () => new Promise((r) => server.close(r)) };
+}
+
+// ------------------------------------------------- code run in the page ----
+// Each function below is passed to page.evaluate, so it only uses its argument.
+
+/** nunchi load to first embedding, with the time of each step (from progress events). */
+async function nunchiFirstEmbedding({ pkg, model }) {
+  const t0 = performance.now();
+  const { Encoder } = await import(`${pkg}/index.js`);
+  const marks = {};
+  const enc = await Encoder.load(model, {
+    onProgress: (e) => {
+      const now = performance.now() - t0;
+      if (e.status === 'download') { marks['first bytes'] ??= now; marks.downloaded = now; } else if (e.status !== 'ready') marks[e.status] ??= now;
+    },
+  });
+  const ready = performance.now() - t0;
+  await enc.embed(['hello world']);
+  const first = performance.now() - t0;
+  enc.dispose();
+  return { first, ready, marks, cached: 'cached' in marks };
+}
+
+/** Loads the embedders of one format into the page: nunchi, and transformers.js if `tjsDtype`. */
+async function setupEmbedders({ pkg, model, quant, tjsDtype }) {
+  const { Encoder } = await import(`${pkg}/index.js`);
+  const enc = await Encoder.load(model, quant ? { quant, cache: false } : {});
+  const run = { nunchi: async (texts) => (await enc.embed(texts)).data };
+  const dispose = [() => enc.dispose()];
+  if (tjsDtype) {
+    const tjs = await window.__tjsSetup();
+    const ext = await tjs.pipeline('feature-extraction', 'all-MiniLM-L6-v2', { dtype: tjsDtype, device: 'wasm' });
+    run.tjs = async (texts) => (await ext(texts, { pooling: 'mean', normalize: true })).data;
+    dispose.push(() => ext.dispose?.());
+  }
+  for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
+  window.__embedders = { run, dispose };
+  return Object.keys(run);
+}
+
+/** Seconds each embedder takes for `chunk` one text at a time, and as one batch. */
+async function embedChunk({ chunk }) {
+  const out = {};
+  for (const [name, run] of Object.entries(window.__embedders.run)) {
+    let t = performance.now();
+    for (const line of chunk) await run([line]);
+    const b1 = (performance.now() - t) / 1e3;
+    t = performance.now();
+    await run(chunk);
+    out[name] = { b1, b32: (performance.now() - t) / 1e3 };
+  }
+  return out;
+}
+
+/** Min cosine of each embedder with the sentence-transformers goldens; then frees them. */
+async function goldenCosines({ golden }) {
+  const out = {};
+  for (const [name, run] of Object.entries(window.__embedders.run)) {
+    let min = 1;
+    for (let i = 0; i < golden.texts.length; i++) {
+      const data = await run([golden.texts[i]]);
+      let d = 0; for (let j = 0; j < data.length; j++) d += data[j] * golden.embeddings[i][j];
+      min = Math.min(min, d);
+    }
+    out[name] = min;
+  }
+  for (const d of window.__embedders.dispose) await d();
+  return out;
+}
+
+/** Loads T5 through the API (timed: from the cache) and again straight into the wasm class. */
+async function setupT5({ pkg, model }) {
+  const { Text2Text } = await import(`${pkg}/index.js`);
+  const wasm = await import(`${pkg}/wasm/nunchi_wasm.js`);
+  const t = performance.now();
+  const api = await Text2Text.load(model);
+  const loadMs = performance.now() - t;
+  const raw = wasm.Text2Text.fromGguf(new Uint8Array(await (await fetch(model)).arrayBuffer()));
+  window.__t5 = { api, raw };
+  return loadMs;
+}
+
+/** One round of T5: encoder prefill (startGeneration runs the encoder), then greedy decode both
+ * through the API's generate(), which yields to the event loop between tokens, and straight on
+ * the wasm class with no yield, prompt by prompt. Greedy: both produce the same tokens. */
+async function t5Round({ prefillPrompts, decodePrompts, decodeTokens }) {
+  const { api, raw } = window.__t5;
+  let prefillS = 0, apiS = 0, rawS = 0, tokens = 0, t;
+  for (const p of prefillPrompts) {
+    t = performance.now();
+    raw.startGeneration(p, 0, 0, 0, 1, 0);
+    prefillS += (performance.now() - t) / 1e3;
+    raw.cancelGeneration();
+  }
+  for (const p of decodePrompts) {
+    t = performance.now();
+    await api.generate(p, { maxNewTokens: decodeTokens, onToken: () => {} });
+    apiS += (performance.now() - t) / 1e3;
+    t = performance.now();
+    raw.startGeneration(p, decodeTokens, 0, 0, 1, 0);
+    while (raw.nextPiece() !== undefined) { /* next token */ }
+    const g = raw.finishGeneration();
+    rawS += (performance.now() - t) / 1e3;
+    tokens += g.tokens.length + (g.finished ? 1 : 0);
+  }
+  return { prefillS, apiS, rawS, tokens };
+}
+
+/** wasm memory with MiniLM q8_0 and T5 q8_0 loaded (fresh page), then after one embed and 8 tokens. */
+async function nunchiMemory({ pkg, minilm, t5 }) {
+  const { Encoder, Text2Text, wasmMemoryBytes } = await import(`${pkg}/index.js`);
+  const enc = await Encoder.load(minilm);
+  const gen = await Text2Text.load(t5);
+  const loaded = wasmMemoryBytes();
+  await enc.embed(['hello world, a short review of a film']);
+  await gen.generate('Is this review positive or negative? a triumph', { maxNewTokens: 8 });
+  const used = wasmMemoryBytes();
+  const jsHeap = performance.memory?.usedJSHeapSize;
+  enc.dispose(); gen.dispose();
+  return { loaded, used, jsHeap };
+}
+
+async function tjsSetup() {
+  const tjs = await import('/tjs/transformers.js');
+  const { env } = tjs;
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = '/tjs-models/'; // a path: 4.3.1 skips its local-file check for a full URL
+  // transformers.js' own default ORT files (the asyncify SIMD build), served here instead of from a CDN.
+  env.backends.onnx.wasm.wasmPaths = { mjs: `${location.origin}/ort/ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${location.origin}/ort/ort-wasm-simd-threaded.asyncify.wasm` };
+  env.backends.onnx.wasm.numThreads = 1; // single-threaded, like nunchi (the page is not cross-origin isolated either)
+  return tjs;
+}
+
+async function tjsFirstEmbedding({ dtype }) {
+  const t0 = performance.now();
+  const tjs = await window.__tjsSetup();
+  const ext = await tjs.pipeline('feature-extraction', 'all-MiniLM-L6-v2', { dtype, device: 'wasm' });
+  const ready = performance.now() - t0;
+  await ext(['hello world'], { pooling: 'mean', normalize: true });
+  const first = performance.now() - t0;
+  await ext.dispose?.();
+  return { first, ready, ortVersion: tjs.env.backends.onnx.versions?.web, threads: tjs.env.backends.onnx.wasm.numThreads };
+}
+
+/** Encoder prompt lengths (T5 tokenizer, via transformers.js), for prefill tokens/s. Its tokenizer
+ * keeps a trailing space as a lone '▁' token, where Hugging Face's tokenizers (and nunchi's, which
+ * matches them) drop it: count the trimmed prompt, as nunchi's encoder sees it. */
+async function t5TokenCount({ prompts }) {
+  const tjs = await window.__tjsSetup();
+  const tok = await tjs.AutoTokenizer.from_pretrained('flan-t5-small-generated');
+  return prompts.reduce((n, p) => n + tok.encode(p.trimEnd()).length, 0);
+}
+
+// ------------------------------------------------------------- runners ----
+
+async function newPage(context, base) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log('page error:', e.message));
+  // (404s are expected: optional Hugging Face files that a model folder may lack.)
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 404/.test(m.text())) log('page console:', m.text()); });
+  await page.goto(`${base}/bench.html`);
+  await page.evaluate(`window.__tjsSetup = ${tjsSetup.toString()}`);
+  return page;
+}
+
+/** In one fresh browser context (empty caches), each in its own page: nunchi and transformers.js
+ * loaded from the network and then from their caches, and nunchi's wasm memory with both models.
+ * Returns the context, whose caches are now warm. */
+async function loadColumns(browser, server, out, { tjsReady }) {
+  const context = await browser.newContext();
+  const M = { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf' };
+  const step = async (what, fn, arg) => {
+    log(what);
+    const page = await newPage(context, server.base);
+    try { return await page.evaluate(fn, arg); } finally { await page.close(); }
+  };
+  out.nunchi.network = await step('Chromium nunchi: MiniLM q8_0 load from network to first embedding', nunchiFirstEmbedding, M);
+  out.nunchi.memory = await step('Chromium nunchi: wasm memory with MiniLM q8_0 and T5 q8_0', nunchiMemory, { pkg: M.pkg, minilm: M.model, t5: T5_URL });
+  out.nunchi.cache = await step('Chromium nunchi: MiniLM q8_0 load from cache to first embedding', nunchiFirstEmbedding, M);
+  if (tjsReady) {
+    out.tjs.network = await step('Chromium transformers.js: q8 load from network to first embedding', tjsFirstEmbedding, { dtype: 'q8' });
+    const onnx = '/tjs-models/all-MiniLM-L6-v2/onnx/model_quantized.onnx';
+    const before = server.counts.get(onnx) ?? 0;
+    out.tjs.cache = await step('Chromium transformers.js: q8 load again (its cache) to first embedding', tjsFirstEmbedding, { dtype: 'q8' });
+    out.tjs.cache.fromCache = (server.counts.get(onnx) ?? 0) === before;
+  }
+  return context;
+}
+
+/** Embeddings/s at batch 1 and 32 for every runtime, alternating 32-line chunks between them
+ * (Chromium nunchi, Chromium transformers.js, Node nunchi, native) so all see the same load. */
+async function embedColumns(context, server, format, { tjsReady }) {
+  const f32 = format === 'f32';
+  const page = await newPage(context, server.base);
+  const setup = { pkg: '/pkg', model: f32 ? '/hf/all-MiniLM-L6-v2' : '/models/all-MiniLM-L6-v2-q8_0.gguf', quant: f32 ? 'f32' : undefined,
+    tjsDtype: tjsReady ? (f32 ? 'fp32' : 'q8') : undefined };
+  log(`${format}: loading the embedders, then ${N} lines in chunks of 32, runtimes alternating`);
+  await page.evaluate(setupEmbedders, setup);
+  const localModel = path.join(models, f32 ? 'all-MiniLM-L6-v2' : 'all-MiniLM-L6-v2-q8_0.gguf');
+  let nodeEnc;
+  if (!flag('--no-node')) {
+    const { Encoder } = await import(pathToFileURL(path.join(pkgDir, 'index.js')).href);
+    nodeEnc = await Encoder.load(localModel, f32 ? { quant: 'f32' } : {});
+    await nodeEnc.embed(['warm up', 'a second, longer warm-up text']);
+  }
+  const secs = {};
+  const add = (name, b1, b32) => { secs[name] ??= { b1: 0, b32: 0 }; secs[name].b1 += b1; secs[name].b32 += b32; };
+  const chunkFile = path.join(tmp, 'chunk.txt');
+  for (let i = 0; i < lines.length; i += 32) {
+    const chunk = lines.slice(i, i + 32);
+    for (const [name, r] of Object.entries(await page.evaluate(embedChunk, { chunk }))) add(name, r.b1, r.b32);
+    if (nodeEnc) {
+      let t = performance.now();
+      for (const line of chunk) await nodeEnc.embed([line]);
+      const b1 = (performance.now() - t) / 1e3;
+      t = performance.now();
+      await nodeEnc.embed(chunk);
+      add('node', b1, (performance.now() - t) / 1e3);
+    }
+    if (nativeBin) {
+      writeFileSync(chunkFile, `${chunk.join('\n')}\n`);
+      const r = await nativeOne('embed', localModel, f32 ? 'f32' : 'q8_0', chunkFile, chunk.length);
+      add('native', chunk.length / r.emb_s_b1, chunk.length / r.emb_s_b32);
+    }
+  }
+  nodeEnc?.dispose();
+  const cos = await page.evaluate(goldenCosines, { golden });
+  await page.close();
+  const rate = {};
+  for (const [name, s] of Object.entries(secs)) rate[name] = { b1: lines.length / s.b1, b32: lines.length / s.b32, minCos: cos[name] };
+  return rate;
+}
+
+/** T5 q8_0: prefill and decode in Chromium, Node and native, alternating over `rounds` rounds. */
+async function t5Columns(context, server, rounds = 2) {
+  const page = await newPage(context, server.base);
+  log('T5 q8_0: load from cache, then prefill and decode, runtimes alternating');
+  const loadMs = await page.evaluate(setupT5, { pkg: '/pkg', model: T5_URL });
+  const gguf = path.join(models, 'flan-t5-small-generated-q8_0.gguf');
+  const work = { prefillPrompts: T5_PREFILL_PROMPTS, decodePrompts: T5_DECODE_PROMPTS, decodeTokens: T5_DECODE_TOKENS };
+  let raw;
+  if (!flag('--no-node')) {
+    const wasm = await import(pathToFileURL(path.join(pkgDir, 'wasm/nunchi_wasm.js')).href);
+    raw = wasm.Text2Text.fromGguf(new Uint8Array(readFileSync(gguf)));
+  }
+  const sum = { chromium: { prefillS: 0, apiS: 0, rawS: 0, tokens: 0 }, node: { prefillS: 0, rawS: 0, tokens: 0 }, native: { invPrefill: 0, invDecode: 0, loadMs: undefined } };
+  for (let r = 0; r < rounds; r++) {
+    const c = await page.evaluate(t5Round, work);
+    for (const k of Object.keys(c)) sum.chromium[k] += c[k];
+    if (raw) {
+      const n = await nodeT5Round(raw);
+      for (const k of Object.keys(n)) sum.node[k] += n[k];
+    }
+    if (nativeBin) {
+      const n = await nativeOne('t5', gguf, 'q8_0', dataFile, 8);
+      sum.native.invPrefill += 1 / n.prefill_tok_s;
+      sum.native.invDecode += 1 / n.decode_tok_s;
+      sum.native.loadMs ??= n.load_ms;
+    }
+  }
+  await page.evaluate(() => { window.__t5.api.dispose(); window.__t5.raw.free(); });
+  await page.close();
+  raw?.free();
+  return {
+    loadMs,
+    chromium: { prefillS: sum.chromium.prefillS / rounds, rawDecode: sum.chromium.tokens / sum.chromium.rawS, apiDecode: sum.chromium.tokens / sum.chromium.apiS },
+    node: raw && { prefillS: sum.node.prefillS / rounds, rawDecode: sum.node.tokens / sum.node.rawS },
+    native: nativeBin && { prefill: rounds / sum.native.invPrefill, decode: rounds / sum.native.invDecode, loadMs: sum.native.loadMs },
+  };
+}
+
+/** Node's round of T5 on the wasm class (the same steps as t5Round's, without the API). */
+async function nodeT5Round(raw) {
+  let prefillS = 0, rawS = 0, tokens = 0, t;
+  for (const p of T5_PREFILL_PROMPTS) {
+    t = performance.now();
+    raw.startGeneration(p, 0, 0, 0, 1, 0);
+    prefillS += (performance.now() - t) / 1e3;
+    raw.cancelGeneration();
+  }
+  for (const p of T5_DECODE_PROMPTS) {
+    t = performance.now();
+    raw.startGeneration(p, T5_DECODE_TOKENS, 0, 0, 1, 0);
+    while (raw.nextPiece() !== undefined) { /* next token */ }
+    const g = raw.finishGeneration();
+    rawS += (performance.now() - t) / 1e3;
+    tokens += g.tokens.length + (g.finished ? 1 : 0);
+  }
+  return { prefillS, rawS, tokens };
+}
+
+/** One native measurement in a fresh process (`nunchi bench-one`, the row runner of `nunchi bench`), 1 thread. */
+async function nativeOne(task, model, quant, data, n) {
+  const env = { ...process.env, RAYON_NUM_THREADS: '1', CANDLE_NUM_THREADS: '1' };
+  const { stdout } = await run(nativeBin, ['bench-one', '--task', task, '--model', model, '--quant', quant, '--data', data,
+    '--lines', String(n), '--decode-tokens', String(T5_DECODE_TOKENS)], { env, cwd: root, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout);
+}
+
+/** CDP sampling profile of batch-1 embeds: top self-time functions. */
+async function profile(page, { pkg, model, lines: profLines }) {
+  await page.evaluate(async ({ pkg, model }) => {
+    const { Encoder } = await import(`${pkg}/index.js`);
+    window.__penc = await Encoder.load(model);
+    await window.__penc.embed(['warm up']);
+  }, { pkg, model });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await page.evaluate(async (profLines) => { for (const l of profLines) await window.__penc.embed([l]); }, profLines);
+  const { profile: p } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const dt = new Map(p.samples.map((id, i) => [i, p.timeDeltas[i] ?? 0]));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const name = (n.callFrame.functionName || `(${n.callFrame.url.split('/').pop() || 'anonymous'})`)
+      .replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{16}\]/g, ''); // Rust symbol hashes
+    const d = dt.get(i);
+    self.set(name, (self.get(name) ?? 0) + d);
+    total += d;
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, us]) => ({ name, pct: (100 * us) / total }));
+  return { totalMs: total / 1e3, top };
+}
+
+// ---------------------------------------------------------------- main ----
+
+const loadAtStart = os.loadavg()[0];
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'nunchi-bench-'));
+const T5_URL = '/models/flan-t5-small-generated-q8_0.gguf';
+const nativeBin = !flag('--no-native') && existsSync(path.join(root, 'target/release/nunchi')) ? path.join(root, 'target/release/nunchi') : undefined;
+if (!flag('--no-native') && !nativeBin) notes.push('native column skipped: build it with cargo build --release -p nunchi-cli');
+const nunchiWasm = readFileSync(path.join(pkgDir, 'wasm/nunchi_wasm_bg.wasm'));
+const tjsReady = !flag('--no-tjs') && ensureTransformersJs() && existsSync(path.join(onnxDir, 'all-MiniLM-L6-v2/onnx/model_quantized.onnx'));
+if (!flag('--no-tjs') && !tjsReady) notes.push('transformers.js column skipped: run scripts/reference/export_onnx.py (ONNX export) first');
+const profDir = flag('--profile') ? await namedWasmBuild() : undefined;
+const server = await startBenchServer(profDir);
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+const chromiumVersion = browser.version();
+const c = { nunchi: {}, tjs: {} };
+let q8, f32, t5, prefillTokens, prof;
+try {
+  const context = await loadColumns(browser, server, c, { tjsReady });
+  q8 = await embedColumns(context, server, 'q8', { tjsReady });
+  f32 = await embedColumns(context, server, 'f32', { tjsReady });
+  t5 = await t5Columns(context, server);
+  if (tjsReady) {
+    const page = await newPage(context, server.base);
+    prefillTokens = await page.evaluate(t5TokenCount, { prompts: T5_PREFILL_PROMPTS });
+    await page.close();
+  }
+  if (profDir) {
+    log('Chromium nunchi: profiling batch-1 embedding (wasm with names)');
+    const page = await newPage(context, server.base);
+    prof = await profile(page, { pkg: '/pkg-prof', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', lines: lines.slice(0, 100) });
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+  rmSync(tmp, { recursive: true, force: true });
+  if (profDir) rmSync(profDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- table ----
+
+const f = (x, d = 1) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
+const mb = (b) => b / 1e6;
+const ortWasm = tjsReady ? readFileSync(path.join(tjsDir, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm')) : undefined;
+const tjsJs = tjsReady ? readFileSync(path.join(tjsDir, 'node_modules/@huggingface/transformers/dist/transformers.js')) : undefined;
+const prefill = (x) => (prefillTokens && x ? prefillTokens / x.prefillS : undefined);
+
+// [metric, Chromium nunchi, Chromium transformers.js, Node nunchi, native, digits]
+const rows = [
+  ['MiniLM q8 emb/s, batch 1', q8.nunchi.b1, q8.tjs?.b1, q8.node?.b1, q8.native?.b1],
+  ['MiniLM q8 emb/s, batch 32', q8.nunchi.b32, q8.tjs?.b32, q8.node?.b32, q8.native?.b32],
+  ['MiniLM f32 emb/s, batch 1', f32.nunchi.b1, f32.tjs?.b1, f32.node?.b1, f32.native?.b1],
+  ['MiniLM f32 emb/s, batch 32', f32.nunchi.b32, f32.tjs?.b32, f32.node?.b32, f32.native?.b32],
+  [`MiniLM q8: min cosine vs sentence-transformers (${golden.texts.length} golden texts)`, q8.nunchi.minCos, q8.tjs?.minCos, undefined, undefined, 4],
+  ['MiniLM f32: min cosine vs sentence-transformers', f32.nunchi.minCos, f32.tjs?.minCos, undefined, undefined, 5],
+  ['MiniLM q8 load from network to first embedding, ms', c.nunchi.network.first, c.tjs.network?.first, undefined, undefined, 0],
+  ['MiniLM q8 load from cache to first embedding, ms', c.nunchi.cache.first, c.tjs.cache?.first, undefined, undefined, 0],
+  [`T5 q8 prefill tok/s (encoder, ${T5_PREFILL_PROMPTS.length} prompts)`, prefill(t5.chromium), undefined, prefill(t5.node), t5.native?.prefill, 0],
+  [`T5 q8 decode tok/s (${T5_DECODE_PROMPTS.length}×${T5_DECODE_TOKENS} greedy, encoder included)`, t5.chromium.rawDecode, undefined, t5.node?.rawDecode, t5.native?.decode],
+  ['T5 q8 decode tok/s through `generate()` (yields between tokens)', t5.chromium.apiDecode],
+  ['T5 q8 load, ms (Chromium: from cache; native: from file)', t5.loadMs, undefined, undefined, t5.native?.loadMs, 0],
+];
+const table = ['| metric | Chromium nunchi | Chromium transformers.js | Node nunchi | native 1 thread | nunchi Chromium / transformers.js | nunchi Chromium / native |',
+  '|---|---|---|---|---|---|---|'];
+for (const [name, a, b, n, nat, d = 1] of rows) {
+  const cos = /cosine/.test(name);
+  table.push(`| ${name} | ${f(a, d)} | ${f(b, d)} | ${f(n, d)} | ${f(nat, d)} | ${cos ? '—' : ratio(a, b)} | ${cos ? '—' : ratio(a, nat)} |`);
+}
+const mem = c.nunchi.memory;
+const gz = (buf) => f(mb(gzipSync(buf, { level: 9 }).length), 2);
+const sizes = `nunchi wasm ${f(mb(nunchiWasm.length), 2)} MB raw, ${gz(nunchiWasm)} MB gzip` +
+  (ortWasm ? `; transformers.js: ORT wasm (asyncify SIMD build, its default) ${f(mb(ortWasm.length), 2)} MB raw, ${gz(ortWasm)} MB gzip, plus ${f(mb(tjsJs.length), 2)} MB of JS (${gz(tjsJs)} MB gzip)` : '');
+const steps = (x) => Object.entries(x.marks).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ');
+
+console.log(`Chromium ${chromiumVersion} headless, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); ` +
+  `load average ${f(loadAtStart, 1)} at the start, ${f(os.loadavg()[0], 1)} at the end. Every runtime single-threaded; ` +
+  `emb/s over the first ${N} lines of rt-polarity.pos, one at a time and in batches of 32, the runtimes taking turns every 32 lines.` +
+  (c.tjs.network ? ` transformers.js ${TJS_VERSION} (ONNX Runtime Web ${c.tjs.network.ortVersion}, wasm numThreads ${c.tjs.network.threads}).` : '') + '\n');
+console.log(table.join('\n'));
+console.log('');
+console.log('- Ratios above 1× favour nunchi for speeds; for the ms rows, below 1× does.');
+console.log(`- wasm memory in Chromium with MiniLM q8_0 and T5 q8_0 loaded: ${f(mb(mem.loaded), 0)} MB; after one embed and 8 generated tokens: ${f(mb(mem.used), 0)} MB (goal ≤ 300). JS heap then: ${f(mb(mem.jsHeap ?? NaN), 0)} MB.`);
+console.log(`- Download sizes: ${sizes}. Model files: nunchi q8_0 GGUF ${f(mb(statSize(path.join(models, 'all-MiniLM-L6-v2-q8_0.gguf'))), 1)} MB` +
+  (tjsReady ? `, ONNX model_quantized.onnx ${f(mb(statSize(path.join(onnxDir, 'all-MiniLM-L6-v2/onnx/model_quantized.onnx'))), 1)} MB.` : '.'));
+console.log(`- nunchi MiniLM load, ms after Encoder.load() (network): ${steps(c.nunchi.network)}, ready ${f(c.nunchi.network.ready, 0)}, first embedding ${f(c.nunchi.network.first, 0)}.`);
+console.log(`- nunchi MiniLM load, ms after Encoder.load() (cache): ${steps(c.nunchi.cache)}, ready ${f(c.nunchi.cache.ready, 0)}, first embedding ${f(c.nunchi.cache.first, 0)} (goal ≤ 1500).`);
+if (c.tjs.cache) console.log(`- transformers.js second load: ${c.tjs.cache.fromCache ? 'the model came from its Cache Storage' : 'the model was fetched again (not cached)'}; pipeline ready after ${f(c.tjs.cache.ready, 0)} ms.`);
+if (prefillTokens) console.log(`- T5 prefill: ${prefillTokens} encoder tokens over the ${T5_PREFILL_PROMPTS.length} prompts; decode and prefill are averaged over 2 rounds, runtimes alternating.`);
+console.log('- "network" is a loopback server on this machine (no throttling). The T5 weights are generated test weights with the real shapes.');
+if (prof) {
+  console.log(`\nTop self time, nunchi batch-1 embedding in Chromium (CDP sampling profile over ${f(prof.totalMs, 0)} ms; a copy of the wasm that keeps function names):\n`);
+  console.log('| function | self % |\n|---|---|');
+  for (const { name, pct } of prof.top) console.log(`| \`${name.replace(/\|/g, '\\|')}\` | ${f(pct, 1)} |`);
+}
+for (const n of notes) console.log(`- note: ${n}`);
+if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof }, null, 2));
+
+function statSize(p) { try { return statSync(p).size; } catch { return NaN; } }
