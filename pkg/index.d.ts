@@ -41,6 +41,12 @@ export interface ModelInfo {
   maxTokens: number;
   /** True for generated test weights, which produce no meaningful text. */
   testWeights: boolean;
+  /**
+   * Text the model expects before each input, from its files (GGUF metadata,
+   * or sentence-transformers' `prompts`): e5 has `{ query: 'query: ', passage: 'passage: ' }`,
+   * MiniLM empty strings. Tasks apply `query` by default; `embed` never adds one.
+   */
+  prefixes: { query: string; passage: string };
   wasmMemoryBytes: number;
   /** Embedding width (encoders only). */
   dim?: number;
@@ -138,6 +144,15 @@ export interface TaskOptions {
   signal?: AbortSignal;
 }
 
+export interface PrefixOption {
+  /**
+   * Text put before every input (and label description) before embedding.
+   * Default: the model's own query prefix, `info.prefixes.query` (e5's
+   * `"query: "`; none for MiniLM). `''` for none.
+   */
+  prefix?: string;
+}
+
 /** One classified text: the best label, its probability, and every label's. */
 export interface Classification {
   label: string;
@@ -145,7 +160,17 @@ export interface Classification {
   scores: Record<string, number>;
 }
 
-export interface ZeroShotOptions extends TaskOptions {
+export interface EmbedAllOptions extends TaskOptions, PrefixOption {
+  /** Texts per `embed` call (default 32). */
+  batchSize?: number;
+}
+/**
+ * Embeds any number of texts in batches, shortest first (less padding), after
+ * the task prefix; rows come back in input order, L2-normalized.
+ */
+export declare function embedAll(encoder: EmbeddingModel, texts: string[], options?: EmbedAllOptions): Promise<{ data: Float32Array; dim: number }>;
+
+export interface ZeroShotOptions extends TaskOptions, PrefixOption {
   labels: string[];
   /** What each label means, embedded in its place (e.g. "A very positive movie review"); default the labels. */
   descriptions?: string[];
@@ -186,7 +211,7 @@ export interface CrossValidation {
   report: Omit<ClassificationReport, 'text'>;
 }
 
-export interface TrainOptions extends TaskOptions {
+export interface TrainOptions extends TaskOptions, PrefixOption {
   /** `'logistic'` regression (default) or `'nearest-centroid'`. */
   head?: 'logistic' | 'nearest-centroid';
   /** Stratified k-fold cross-validation before training (default 5; 0 skips). */
@@ -209,7 +234,7 @@ export declare class Classifier {
   dispose(): void;
 }
 
-export interface ClusterOptions extends TaskOptions {
+export interface ClusterOptions extends TaskOptions, PrefixOption {
   /** The number of clusters; default: the best silhouette in `kRange`. */
   k?: number;
   /** Default `[2, 10]`. */
@@ -219,8 +244,11 @@ export interface ClusterOptions extends TaskOptions {
   seed?: number;
   /** A text-to-text model that titles each cluster from its representative texts. */
   t5?: TextToTextModel;
-  /** Mean zero-shot sentiment per cluster (default true). */
-  sentiment?: boolean;
+  /**
+   * Mean zero-shot sentiment per cluster (default true). An array gives the
+   * [negative, positive] descriptions, e.g. in the texts' language.
+   */
+  sentiment?: boolean | [string, string];
 }
 export interface TopicCluster {
   size: number;

@@ -5,7 +5,10 @@ import { nunchiError, abortError } from './errors.js';
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Optional files of a Hugging Face repository that refine how a model is used. */
-const HF_EXTRAS = ['sentence_bert_config.json', '1_Pooling/config.json', 'modules.json', 'nunchi_test_weights.json'];
+const HF_EXTRAS = [
+  'sentence_bert_config.json', '1_Pooling/config.json', 'modules.json', 'config_sentence_transformers.json',
+  'nunchi_test_weights.json',
+];
 
 async function fetchBytes(url, onProgress, signal) {
   let res;

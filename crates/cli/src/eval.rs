@@ -11,7 +11,7 @@ use nunchi_tasks::datasets::{self, Labelled, Split};
 use nunchi_tasks::folds::per_class_sample;
 use nunchi_tasks::head::gather_rows;
 use nunchi_tasks::metrics::{evaluate, Report};
-use nunchi_tasks::{embed_all, Classifier, HeadKind, PromptClassifier, Rows, TrainingSet, ZeroShot};
+use nunchi_tasks::{default_prefix, embed_all, Classifier, HeadKind, PromptClassifier, Rows, TrainingSet, ZeroShot};
 use serde::Serialize;
 
 use crate::source;
@@ -68,6 +68,10 @@ pub struct EvalArgs<'a> {
     /// Cap on training texts per label for `head-full`.
     pub train_per_label: Option<usize>,
     pub json: Option<&'a Path>,
+    /// Overrides the model's query prefix.
+    pub prefix: Option<&'a str>,
+    /// Zero-shot descriptions, '|'-separated, in label order.
+    pub descriptions: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -113,9 +117,13 @@ pub fn eval(a: EvalArgs) -> Result<()> {
 
     let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
     let dim = encoder.dim();
+    let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
+    if !prefix.is_empty() {
+        eprintln!("prefix before every text: {prefix:?}");
+    }
     let embed = |texts: &[String], what: &'static str| -> Result<Vec<f32>> {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        embed_all(&encoder, &refs, &mut progress_line(what))
+        embed_all(&encoder, &refs, prefix, &mut progress_line(what))
     };
     let test_x = embed(&test.texts, "embedded test")?;
     let test_rows = Rows::new(&test_x, dim)?;
@@ -145,9 +153,11 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         let (predicted, train_texts) = match method.as_str() {
             "zero-shot" => {
                 let labels = test.label_names.clone();
-                let descriptions: Vec<String> =
-                    labels.iter().map(|l| spec.description.replace("{label}", &readable(l))).collect();
-                let zs = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE)?;
+                let descriptions: Vec<String> = match a.descriptions {
+                    Some(d) => crate::table::split_list(d, '|'),
+                    None => labels.iter().map(|l| spec.description.replace("{label}", &readable(l))).collect(),
+                };
+                let zs = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
                 (zs.predict(test_rows)?.best, 0)
             }
             "prompt" => {

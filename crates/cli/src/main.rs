@@ -118,6 +118,10 @@ enum Command {
         /// Where the CSV goes; default stdout.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Text put before every input (default: the model's own query prefix,
+        /// e.g. "query: " for e5; pass "" for none).
+        #[arg(long)]
+        prefix: Option<String>,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -139,6 +143,10 @@ enum Command {
         folds: usize,
         #[arg(long)]
         out: PathBuf,
+        /// Text put before every input (default: the model's own query prefix,
+        /// e.g. "query: " for e5; pass "" for none).
+        #[arg(long)]
+        prefix: Option<String>,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -164,6 +172,10 @@ enum Command {
         format: String,
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Text put before every input (default: the model's own query prefix,
+        /// e.g. "query: " for e5; pass "" for none).
+        #[arg(long)]
+        prefix: Option<String>,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -189,9 +201,17 @@ enum Command {
         /// Cap the training texts per label (for head-full).
         #[arg(long)]
         train_per_label: Option<usize>,
+        /// Zero-shot label descriptions, one per label in the dataset's label
+        /// order, separated by '|' (default: the dataset's English template).
+        #[arg(long)]
+        descriptions: Option<String>,
         /// Also write the results as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Text put before every input (default: the model's own query prefix,
+        /// e.g. "query: " for e5; pass "" for none).
+        #[arg(long)]
+        prefix: Option<String>,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -214,7 +234,7 @@ fn main() -> ExitCode {
         Command::Score { model, prompt, candidates, quant } => commands::score(&model, &quant, &prompt, &candidates),
         Command::Convert { from, quant, out } => commands::convert(&from, &quant, &out),
         Command::Info { model, quant } => commands::info(&model, &quant),
-        Command::Classify { model, method, labels, descriptions, template, head, input, column, output, quant } => {
+        Command::Classify { model, method, labels, descriptions, template, head, input, column, output, prefix, quant } => {
             tasks::classify(tasks::ClassifyArgs {
                 model: &model,
                 quant: &quant,
@@ -226,9 +246,10 @@ fn main() -> ExitCode {
                 input: input.as_deref(),
                 column: &column,
                 output: output.as_deref(),
+                prefix: prefix.as_deref(),
             })
         }
-        Command::Train { model, input, text_column, label_column, head, folds, out, quant } => {
+        Command::Train { model, input, text_column, label_column, head, folds, out, prefix, quant } => {
             tasks::train(tasks::TrainArgs {
                 model: &model,
                 quant: &quant,
@@ -238,9 +259,10 @@ fn main() -> ExitCode {
                 head: &head,
                 folds,
                 out: &out,
+                prefix: prefix.as_deref(),
             })
         }
-        Command::Cluster { model, t5, k, k_max, input, column, format, output, quant } => {
+        Command::Cluster { model, t5, k, k_max, input, column, format, output, prefix, quant } => {
             tasks::cluster_texts(tasks::ClusterArgs {
                 model: &model,
                 quant: &quant,
@@ -251,9 +273,10 @@ fn main() -> ExitCode {
                 column: &column,
                 format: &format,
                 output: output.as_deref(),
+                prefix: prefix.as_deref(),
             })
         }
-        Command::Eval { model, t5, dataset, data, methods, test_per_label, train_per_label, json, quant } => {
+        Command::Eval { model, t5, dataset, data, methods, test_per_label, train_per_label, descriptions, json, prefix, quant } => {
             eval::eval(eval::EvalArgs {
                 model: &model,
                 quant: &quant,
@@ -264,6 +287,8 @@ fn main() -> ExitCode {
                 test_per_label,
                 train_per_label,
                 json: json.as_deref(),
+                prefix: prefix.as_deref(),
+                descriptions: descriptions.as_deref(),
             })
         }
         Command::Bench(args) => bench::run(args),

@@ -49,6 +49,7 @@ fn open_url(url: &str, quant: Quant) -> Result<ModelFile> {
         sentence_bert_config: optional("sentence_bert_config.json"),
         pooling_config: optional("1_Pooling/config.json"),
         modules: optional("modules.json"),
+        sentence_transformers_config: optional("config_sentence_transformers.json"),
         test_weights_marker: optional(nunchi_models::model_file::TEST_WEIGHTS_MARKER),
         quant,
     })

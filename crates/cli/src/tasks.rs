@@ -7,7 +7,7 @@ use std::time::Instant;
 use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text};
 use nunchi_tasks::classify::{DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
-use nunchi_tasks::{cluster, embed_all, ClusterOptions, Classifier, HeadKind, Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot};
+use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Classifier, HeadKind, Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot};
 
 use crate::source;
 use crate::table::{csv_error, csv_writer, read_labelled, read_texts, split_list};
@@ -46,6 +46,8 @@ pub struct ClassifyArgs<'a> {
     pub input: Option<&'a Path>,
     pub column: &'a str,
     pub output: Option<&'a Path>,
+    /// Overrides the model's query prefix.
+    pub prefix: Option<&'a str>,
 }
 
 /// The methods `classify` takes, validated against this table.
@@ -67,8 +69,9 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
             let encoder = load_encoder(a.model, a.quant)?;
             // Descriptions are separated by '|' so they may contain commas.
             let descriptions = a.descriptions.map(|d| split_list(d, '|')).unwrap_or_else(|| labels.clone());
-            let zero_shot = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE)?;
-            let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+            let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
+            let zero_shot = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
+            let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
             zero_shot.predict(Rows::new(&x, encoder.dim())?)?
         }
         _ => {
@@ -76,7 +79,8 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
             let json = std::fs::read_to_string(path).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
             let head = Classifier::from_json(&json)?;
             let encoder = load_encoder(a.model, a.quant)?;
-            let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+            let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
+            let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
             head.predict(Rows::new(&x, encoder.dim())?)?
         }
     };
@@ -107,6 +111,7 @@ pub struct TrainArgs<'a> {
     pub head: &'a str,
     pub folds: usize,
     pub out: &'a Path,
+    pub prefix: Option<&'a str>,
 }
 
 /// Trains a few-shot head on a labelled CSV, reports cross-validated accuracy, saves it.
@@ -115,7 +120,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let data = read_labelled(a.input, a.text_column, a.label_column)?;
     let encoder = load_encoder(a.model, a.quant)?;
     let refs: Vec<&str> = data.texts.iter().map(String::as_str).collect();
-    let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+    let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
+    let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
     let set = TrainingSet { x: Rows::new(&x, encoder.dim())?, y: &data.labels, labels: &data.names };
     if a.folds > 1 {
         let cv = nunchi_tasks::cross_validate(set, kind, a.folds, 20261125)?;
@@ -146,6 +152,7 @@ pub struct ClusterArgs<'a> {
     pub column: &'a str,
     pub format: &'a str,
     pub output: Option<&'a Path>,
+    pub prefix: Option<&'a str>,
 }
 
 pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
@@ -158,7 +165,8 @@ pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
     let clock = move || started.elapsed().as_secs_f64() * 1e3;
     let encoder = load_encoder(a.model, a.quant)?;
     let load_ms = clock();
-    let x = embed_all(&encoder, &refs, &mut progress_line("embedded"))?;
+    let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
+    let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
     let embed_ms = clock() - load_ms;
     let opts = ClusterOptions { k: a.k, k_range: (2, a.k_max), ..ClusterOptions::default() };
     let mut report = cluster(&refs, Rows::new(&x, encoder.dim())?, &opts, &clock)?;

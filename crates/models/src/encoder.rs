@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use nunchi_engine::{Backend, Error, Result};
 
 use crate::bert::{Batch, BertConfig, BertModel};
+use crate::buckets;
 use crate::model_file::{Architecture, ModelFile, ModelMeta};
 use crate::tokenizer::TextTokenizer;
 
@@ -103,7 +104,9 @@ impl<B: Backend> SentenceEncoder<B> {
         EmbedOptions { pooling: Pooling::parse(&self.meta.pooling).unwrap_or(Pooling::Mean), normalize: self.meta.normalize }
     }
 
-    /// Embeds `texts` as one padded batch.
+    /// Embeds `texts`. Pooled embeddings run in length buckets (sub-batches of
+    /// similar length, see [`crate::buckets`]) and come back in the caller's
+    /// order; token vectors (`Pooling::None`) run as one padded batch.
     pub fn embed(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
         if texts.is_empty() {
             return Err(Error::input("no texts to embed: pass at least one"));
@@ -115,28 +118,20 @@ impl<B: Backend> SentenceEncoder<B> {
             truncated.push(enc.dropped);
             seqs.push((enc.ids, enc.type_ids));
         }
-        let batch = Batch::pad(&seqs, self.pad_id)?;
-        let b = self.model.backend();
-        let hidden = self.model.forward(&batch)?;
         let dim = self.dim();
-        let (mut data, dims) = match opts.pooling {
-            Pooling::Mean => {
-                let mask = b.tensor(&batch.mask, &[batch.size, batch.seq_len])?;
-                (b.to_vec(&b.masked_mean(&hidden, &mask)?)?, vec![batch.size, dim])
-            }
-            Pooling::Cls => {
-                let first = b.narrow(&hidden, 1, 0, 1)?;
-                (b.to_vec(&first)?, vec![batch.size, dim])
-            }
-            Pooling::None => {
-                let mut v = b.to_vec(&hidden)?;
-                for (t, m) in batch.mask.iter().enumerate() {
-                    if *m == 0.0 {
-                        v[t * dim..(t + 1) * dim].fill(0.0);
-                    }
+        let (mut data, dims) = if opts.pooling == Pooling::None {
+            self.token_vectors(&seqs)?
+        } else {
+            let lengths: Vec<usize> = seqs.iter().map(|(ids, _)| ids.len()).collect();
+            let mut data = vec![0.0; texts.len() * dim];
+            for bucket in buckets::length_buckets(&lengths) {
+                let sub: Vec<(Vec<u32>, Vec<u32>)> = bucket.iter().map(|&i| seqs[i].clone()).collect();
+                let pooled = self.pooled(&sub, opts.pooling)?;
+                for (row, &i) in pooled.chunks_exact(dim).zip(&bucket) {
+                    data[i * dim..(i + 1) * dim].copy_from_slice(row);
                 }
-                (v, vec![batch.size, batch.seq_len, dim])
             }
+            (data, vec![texts.len(), dim])
         };
         if opts.normalize {
             for row in data.chunks_mut(dim) {
@@ -144,6 +139,33 @@ impl<B: Backend> SentenceEncoder<B> {
             }
         }
         Ok(Embeddings { data, dims, truncated })
+    }
+
+    /// One padded batch, pooled to `[n, dim]`.
+    fn pooled(&self, seqs: &[(Vec<u32>, Vec<u32>)], pooling: Pooling) -> Result<Vec<f32>> {
+        let batch = Batch::pad(seqs, self.pad_id)?;
+        let b = self.model.backend();
+        let hidden = self.model.forward(&batch)?;
+        match pooling {
+            Pooling::Cls => b.to_vec(&b.narrow(&hidden, 1, 0, 1)?),
+            _ => {
+                let mask = b.tensor(&batch.mask, &[batch.size, batch.seq_len])?;
+                b.to_vec(&b.masked_mean(&hidden, &mask)?)
+            }
+        }
+    }
+
+    /// Token vectors `[n, tokens, dim]` of one padded batch, padding rows zeroed.
+    fn token_vectors(&self, seqs: &[(Vec<u32>, Vec<u32>)]) -> Result<(Vec<f32>, Vec<usize>)> {
+        let batch = Batch::pad(seqs, self.pad_id)?;
+        let dim = self.dim();
+        let mut v = self.model.backend().to_vec(&self.model.forward(&batch)?)?;
+        for (t, m) in batch.mask.iter().enumerate() {
+            if *m == 0.0 {
+                v[t * dim..(t + 1) * dim].fill(0.0);
+            }
+        }
+        Ok((v, vec![batch.size, batch.seq_len, dim]))
     }
 }
 

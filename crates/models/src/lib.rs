@@ -3,6 +3,7 @@
 //! formats they load from.
 
 pub mod bert;
+pub mod buckets;
 pub mod encoder;
 pub mod model_file;
 pub mod sampling;
@@ -12,6 +13,6 @@ pub mod tokenizer;
 pub mod weights;
 
 pub use encoder::{EmbedOptions, Embeddings, Pooling, SentenceEncoder};
-pub use model_file::{Architecture, HfParts, ModelFile, ModelMeta};
+pub use model_file::{Architecture, HfParts, ModelFile, ModelMeta, Prefixes};
 pub use sampling::SamplingOptions;
 pub use text2text::{CandidateScore, Flow, GenerateOptions, Generation, GenerationSession, Text2Text};

@@ -28,6 +28,8 @@ mod key {
     pub const NORMALIZE: &str = "nunchi.normalize";
     pub const MAX_TOKENS: &str = "nunchi.max_tokens";
     pub const TEST_WEIGHTS: &str = "nunchi.test_weights";
+    pub const QUERY_PREFIX: &str = "nunchi.prefix.query";
+    pub const PASSAGE_PREFIX: &str = "nunchi.prefix.passage";
 }
 
 /// Name of the marker file our weight generator writes beside generated weights.
@@ -77,6 +79,27 @@ pub struct ModelMeta {
     pub max_tokens: usize,
     /// True for generated test weights, which produce no meaningful text.
     pub test_weights: bool,
+    /// Text the model expects before each input (e5's "query: " / "passage: ").
+    pub prefixes: Prefixes,
+}
+
+/// A model's recommended input prefixes (sentence-transformers' `prompts`);
+/// empty when it wants none. Tasks apply `query` unless told otherwise.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prefixes {
+    /// For symmetric tasks and queries: classification, clustering, similarity.
+    pub query: String,
+    /// For documents in asymmetric retrieval.
+    pub passage: String,
+}
+
+impl Prefixes {
+    /// From `config_sentence_transformers.json` (`{"prompts": {"query": …, "passage": …}}`).
+    pub fn from_sentence_transformers(json: &str) -> Self {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        let prompt = |name: &str| v["prompts"][name].as_str().unwrap_or_default().to_string();
+        Self { query: prompt("query"), passage: prompt("passage") }
+    }
 }
 
 /// A model in host memory, from any supported source.
@@ -150,6 +173,10 @@ impl ModelFile {
                 .map(|v| v as usize)
                 .unwrap_or_else(|| max_positions(arch, &config_json)),
             test_weights: get_bool(key::TEST_WEIGHTS, false),
+            prefixes: Prefixes {
+                query: read_meta_string(&content, key::QUERY_PREFIX).unwrap_or_default(),
+                passage: read_meta_string(&content, key::PASSAGE_PREFIX).unwrap_or_default(),
+            },
         };
         let mut tensors = HashMap::with_capacity(content.tensor_infos.len());
         for name in content.tensor_infos.keys() {
@@ -183,6 +210,7 @@ impl ModelFile {
             sentence_bert_config: optional("sentence_bert_config.json"),
             pooling_config: optional("1_Pooling/config.json"),
             modules: optional("modules.json"),
+            sentence_transformers_config: optional("config_sentence_transformers.json"),
             test_weights_marker: optional(TEST_WEIGHTS_MARKER),
             quant,
         })
@@ -222,6 +250,11 @@ impl ModelFile {
                 normalize,
                 max_tokens,
                 test_weights: parts.test_weights_marker.is_some(),
+                prefixes: parts
+                    .sentence_transformers_config
+                    .as_deref()
+                    .map(Prefixes::from_sentence_transformers)
+                    .unwrap_or_default(),
             },
             weights,
         })
@@ -236,6 +269,8 @@ impl ModelFile {
             (key::TOKENIZER, Value::String(self.tokenizer_json.clone())),
             (key::QUANT, Value::String(self.meta.quant.clone())),
             (key::POOLING, Value::String(self.meta.pooling.clone())),
+            (key::QUERY_PREFIX, Value::String(self.meta.prefixes.query.clone())),
+            (key::PASSAGE_PREFIX, Value::String(self.meta.prefixes.passage.clone())),
         ];
         let mut metadata: Vec<(&str, Value)> = strings.into_iter().collect();
         metadata.push((key::VERSION, Value::U32(FORMAT_VERSION)));
@@ -266,6 +301,8 @@ pub struct HfParts<'a> {
     pub sentence_bert_config: Option<String>,
     pub pooling_config: Option<String>,
     pub modules: Option<String>,
+    /// `config_sentence_transformers.json`: the model's prompts (prefixes).
+    pub sentence_transformers_config: Option<String>,
     pub test_weights_marker: Option<String>,
     pub quant: Quant,
 }

@@ -106,18 +106,21 @@ impl ZeroShot {
         Ok(Self { labels, label_vectors: l2_normalized(label_embeddings), dim: label_embeddings.dim(), temperature })
     }
 
-    /// Embeds the label descriptions with `encoder` and builds the classifier.
+    /// Embeds the label descriptions with `encoder` (after `prefix`, as the
+    /// texts will be) and builds the classifier.
     pub fn from_encoder<B: Backend>(
         encoder: &SentenceEncoder<B>,
         labels: Vec<String>,
         descriptions: &[String],
         temperature: f32,
+        prefix: &str,
     ) -> Result<Self> {
         check_labels(&labels)?;
         if descriptions.len() != labels.len() {
             return Err(Error::input(format!("{} descriptions for {} labels", descriptions.len(), labels.len())));
         }
-        let texts: Vec<&str> = descriptions.iter().map(String::as_str).collect();
+        let texts: Vec<String> = descriptions.iter().map(|d| format!("{prefix}{d}")).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let e = encoder.embed(&texts, &task_embed_options(encoder))?;
         Self::new(labels, Rows::new(&e.data, encoder.dim())?, temperature)
     }
@@ -218,17 +221,33 @@ pub fn check_texts(texts: &[&str]) -> Result<()> {
 /// How many texts go through the encoder at once in batch jobs.
 pub const EMBED_BATCH: usize = 32;
 
+/// The prefix tasks put before every text by default: the model's own query
+/// prefix (e5's "query: ", which its authors recommend for classification and
+/// clustering), or none. Callers may pass any other.
+pub fn default_prefix<B: Backend>(encoder: &SentenceEncoder<B>) -> &str {
+    &encoder.meta().prefixes.query
+}
+
 /// Embeds any number of texts in batches (normalized, the model's pooling),
-/// calling `progress(done, total)` after each; an error from it stops the job.
+/// each after `prefix`, calling `progress(done, total)` after each batch; an
+/// error from it stops the job.
 ///
 /// Texts are batched in order of length, so a batch pads to a similar length
 /// instead of to its one long outlier; rows come back in the input order.
 pub fn embed_all<B: Backend>(
     encoder: &SentenceEncoder<B>,
     texts: &[&str],
+    prefix: &str,
     progress: &mut dyn FnMut(usize, usize) -> Result<()>,
 ) -> Result<Vec<f32>> {
     check_texts(texts)?;
+    let prefixed: Vec<String>;
+    let texts: Vec<&str> = if prefix.is_empty() {
+        texts.to_vec()
+    } else {
+        prefixed = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+        prefixed.iter().map(String::as_str).collect()
+    };
     let opts = task_embed_options(encoder);
     let dim = encoder.dim();
     let mut order: Vec<usize> = (0..texts.len()).collect();

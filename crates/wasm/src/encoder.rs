@@ -29,6 +29,7 @@ pub(crate) fn hf_file(
         sentence_bert_config: extra("sentence_bert_config.json"),
         pooling_config: extra("1_Pooling/config.json"),
         modules: extra("modules.json"),
+        sentence_transformers_config: extra("config_sentence_transformers.json"),
         test_weights_marker: extra(nunchi_models::model_file::TEST_WEIGHTS_MARKER),
         quant: Quant::parse(quant).map_err(to_js)?,
     })
@@ -43,6 +44,10 @@ pub(crate) fn info_object(file_meta: &nunchi_models::ModelMeta, arch: &str, byte
     set(&o, "bytes", bytes as f64);
     set(&o, "maxTokens", file_meta.max_tokens as f64);
     set(&o, "testWeights", file_meta.test_weights);
+    let prefixes = js_sys::Object::new();
+    set(&prefixes, "query", file_meta.prefixes.query.as_str());
+    set(&prefixes, "passage", file_meta.prefixes.passage.as_str());
+    set(&o, "prefixes", prefixes);
     o
 }
 
