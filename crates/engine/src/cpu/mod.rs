@@ -1,8 +1,12 @@
-//! The CPU backend on candle-core. On wasm32 with `+simd128`, candle's
-//! quantized matmul uses its SIMD128 kernels for q8_0, q4_0 and k-quants.
+//! The CPU backend on candle-core. On wasm32 with `+simd128`, q8_0 linear
+//! layers run our packed int8 kernel ([`q8`]); the other formats, and every
+//! format natively (where candle's repacked AVX/NEON paths are faster), use
+//! candle's quantized matmul.
+
+pub mod q8;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{DType, Device, Module, Storage, Tensor, D};
 
 use crate::backend::{Activation, Backend};
 use crate::error::{Error, Result};
@@ -10,16 +14,79 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default)]
 pub struct CpuBackend;
 
-/// A weight matrix ready for `linear`: candle keeps quantized blocks as they
-/// are and dequantizes f16/f32 to a dense tensor.
+/// A weight matrix ready for `linear`.
 pub struct CpuMatrix {
-    matmul: QMatMul,
+    kernel: MatrixKernel,
     dtype: GgmlDType,
+}
+
+enum MatrixKernel {
+    /// candle keeps quantized blocks as they are and dequantizes f16/f32 to a dense tensor.
+    Candle(QMatMul),
+    /// q8_0 repacked for our int8 kernel.
+    PackedQ8(q8::PackedQ8Matrix),
 }
 
 impl CpuMatrix {
     pub fn dtype(&self) -> GgmlDType {
         self.dtype
+    }
+
+    /// Whether `linear` runs our q8_0 kernel for this matrix (else candle's).
+    pub fn uses_packed_q8(&self) -> bool {
+        matches!(self.kernel, MatrixKernel::PackedQ8(_))
+    }
+}
+
+/// Our kernel wins only where it is SIMD: on wasm32 it is 2-3x candle's
+/// q8_0 vec_dot; natively candle's repacked AVX path with threads is faster
+/// than our scalar twin.
+const PACK_Q8_0: bool = q8::HAS_SIMD_KERNEL;
+
+/// Packs a q8_0 `[n, k]` weight for [`q8`].
+fn pack_q8_0(weight: &QTensor) -> Result<q8::PackedQ8Matrix> {
+    let (n, k) = weight.shape().dims2()?;
+    if k % q8::BLOCK != 0 {
+        return Err(Error::format(format!("a q8_0 weight needs rows that are a multiple of {} values, got shape [{n}, {k}]", q8::BLOCK)));
+    }
+    q8::PackedQ8Matrix::from_q8_0_bytes(&weight.data()?, n, k)
+}
+
+/// The f32 values of `x`, borrowed when they already are contiguous f32.
+fn with_f32_slice<T>(x: &Tensor, f: impl FnOnce(&[f32]) -> Result<T>) -> Result<T> {
+    let x = x.to_dtype(DType::F32)?.contiguous()?;
+    let (storage, layout) = x.storage_and_layout();
+    let Storage::Cpu(cpu) = &*storage else {
+        return Err(Error::backend("the CPU backend got a tensor on another device"));
+    };
+    let start = layout.start_offset();
+    let values = cpu
+        .as_slice::<f32>()?
+        .get(start..start + x.elem_count())
+        .ok_or_else(|| Error::backend("a tensor's layout runs past its storage"))?;
+    f(values)
+}
+
+/// `x · Wᵀ (+ bias)` on our q8_0 kernel, with the bias fused into the output write.
+fn linear_packed_q8(x: &Tensor, w: &q8::PackedQ8Matrix, bias: Option<&Tensor>) -> Result<Tensor> {
+    let dims = x.dims();
+    if dims.last() != Some(&w.k()) {
+        return Err(Error::backend(format!("linear: input shape {dims:?} does not end in the weight's {} inputs", w.k())));
+    }
+    // A bias of exactly n values is fused; any other (broadcastable) shape is added after.
+    let fused_bias = match bias {
+        Some(b) if b.elem_count() == w.n() => Some(b.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?),
+        _ => None,
+    };
+    let y = with_f32_slice(x, |xs| q8::linear(xs, w, fused_bias.as_deref()))?;
+    let mut out_dims = dims.to_vec();
+    if let Some(last) = out_dims.last_mut() {
+        *last = w.n();
+    }
+    let y = Tensor::from_vec(y, out_dims, &Device::Cpu)?;
+    match bias {
+        Some(b) if fused_bias.is_none() => Ok(y.broadcast_add(b)?),
+        _ => Ok(y),
     }
 }
 
@@ -51,7 +118,12 @@ impl Backend for CpuBackend {
             return Err(Error::format(format!("a weight matrix must be 2-D, got shape {:?}", weight.shape())));
         }
         let dtype = weight.dtype();
-        Ok(CpuMatrix { matmul: QMatMul::from_qtensor(weight)?, dtype })
+        let kernel = if PACK_Q8_0 && dtype == GgmlDType::Q8_0 {
+            MatrixKernel::PackedQ8(pack_q8_0(&weight)?)
+        } else {
+            MatrixKernel::Candle(QMatMul::from_qtensor(weight)?)
+        };
+        Ok(CpuMatrix { kernel, dtype })
     }
 
     fn table(&self, weight: QTensor) -> Result<CpuTable> {
@@ -78,7 +150,11 @@ impl Backend for CpuBackend {
     }
 
     fn linear(&self, x: &Tensor, w: &CpuMatrix, bias: Option<&Tensor>) -> Result<Tensor> {
-        let y = w.matmul.forward(&x.contiguous()?)?;
+        let matmul = match &w.kernel {
+            MatrixKernel::PackedQ8(packed) => return linear_packed_q8(x, packed, bias),
+            MatrixKernel::Candle(matmul) => matmul,
+        };
+        let y = matmul.forward(&x.contiguous()?)?;
         match bias {
             Some(b) => Ok(y.broadcast_add(b)?),
             None => Ok(y),

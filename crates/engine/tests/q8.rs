@@ -1,0 +1,269 @@
+//! Our q8_0 kernels against their scalar twin and against candle's `QMatMul`.
+//!
+//! Native: `cargo test --release -p nunchi-engine --test q8` (the kernel is the
+//! scalar twin there). wasm32 + simd128, where the SIMD kernel is compiled:
+//! `scripts/test-wasm-kernels.sh` runs this same file under Node.
+
+use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
+use candle_core::{Device, Module, Tensor};
+use nunchi_engine::cpu::q8::{self, BlockQ8_0, PackedQ8Matrix, QuantizedRows, BLOCK};
+use nunchi_engine::{Backend, CpuBackend};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Rows of activations tried for every weight shape.
+const ROWS: [usize; 5] = [1, 3, 27, 64, 512];
+/// `(n, k)` weight shapes: MiniLM's, plus `n` that no tile size divides.
+const SHAPES: [(usize, usize); 6] = [(384, 384), (1536, 384), (384, 1536), (30, 64), (387, 96), (5, 32)];
+
+/// splitmix64: a seeded generator, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+
+    /// Activation-like values: mostly small, an occasional outlier, some exact zeros.
+    fn activations(&mut self, len: usize) -> Vec<f32> {
+        (0..len)
+            .map(|_| match self.next_u64() % 64 {
+                0 => 0.0,
+                1 => 20.0 * self.unit(),
+                _ => self.unit(),
+            })
+            .collect()
+    }
+}
+
+fn q8_0_weight(rng: &mut Rng, n: usize, k: usize) -> QTensor {
+    let values: Vec<f32> = (0..n * k).map(|_| 0.1 * rng.unit()).collect();
+    let t = Tensor::from_vec(values, (n, k), &Device::Cpu).expect("weight tensor");
+    QTensor::quantize(&t, GgmlDType::Q8_0).expect("quantize weight")
+}
+
+/// Another QTensor holding the same blocks (QTensor is not Clone).
+fn copy(w: &QTensor) -> QTensor {
+    let storage = QStorage::from_data(w.data().expect("bytes"), &Device::Cpu, w.dtype()).expect("storage");
+    QTensor::new(storage, w.shape().clone()).expect("qtensor")
+}
+
+fn pack(w: &QTensor) -> PackedQ8Matrix {
+    let (n, k) = w.shape().dims2().expect("2-D weight");
+    PackedQ8Matrix::from_q8_0_bytes(&w.data().expect("weight bytes"), n, k).expect("pack")
+}
+
+/// candle's `BlockQ8_0::from_float` blocks of `x`, read from the QTensor's bytes.
+fn candle_blocks(x: &[f32]) -> Vec<BlockQ8_0> {
+    let t = Tensor::from_slice(x, x.len(), &Device::Cpu).expect("tensor");
+    let q = QTensor::quantize(&t, GgmlDType::Q8_0).expect("quantize");
+    let bytes = q.data().expect("bytes");
+    (0..x.len() / BLOCK).map(|i| BlockQ8_0::read(&bytes, i).expect("block")).collect()
+}
+
+/// Σ |terms| of every output, the scale the float tolerances are relative to.
+fn magnitudes(x: &[f32], w: &QTensor) -> Vec<f64> {
+    let (n, k) = w.shape().dims2().expect("2-D");
+    let wd = w.dequantize(&Device::Cpu).expect("dequantize").flatten_all().expect("flat").to_vec1::<f32>().expect("vec");
+    let m = x.len() / k;
+    let mut out = vec![0f64; m * n];
+    for r in 0..m {
+        for c in 0..n {
+            out[r * n + c] = (0..k).map(|j| (x[r * k + j] as f64 * wd[c * k + j] as f64).abs()).sum();
+        }
+    }
+    out
+}
+
+fn assert_close(what: &str, got: &[f32], want: &[f32], scale: &[f64], rel: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, ((&g, &w), &s)) in got.iter().zip(want).zip(scale).enumerate() {
+        let bound = rel * s + 1e-6;
+        assert!(((g - w) as f64).abs() <= bound, "{what}: output {i}: {g} vs {w} (bound {bound:e})");
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn rounding_matches_f32_round() {
+    let mut rng = Rng(1);
+    let edges = [0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, 0.50000006, 127.0, 1e-30, 8388607.5, 1e30];
+    let random = (0..10_000).map(|_| 130.0 * rng.unit());
+    for v in edges.into_iter().chain(random) {
+        let got = q8::quantize::round_half_away_from_zero(v);
+        assert_eq!(got.to_bits(), v.round().to_bits(), "round({v})");
+    }
+    assert!(q8::quantize::round_half_away_from_zero(f32::NAN).is_nan());
+    assert_eq!(q8::quantize::round_half_away_from_zero(f32::INFINITY), f32::INFINITY);
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn activation_blocks_equal_candle_from_float() {
+    let mut rng = Rng(2);
+    for k in [32, 384, 1536] {
+        let mut x = rng.activations(5 * k);
+        x[..BLOCK].fill(0.0); // an all-zero block: d = 0
+        x[BLOCK] = -3.0; // a block whose amax is negative
+        let ours = QuantizedRows::quantize(&x, k).expect("quantize");
+        let theirs = candle_blocks(&x);
+        for (i, block) in theirs.iter().enumerate() {
+            let (row, b) = (i / ours.blocks(), i % ours.blocks());
+            let qs: Vec<i16> = block.qs.iter().map(|&q| i16::from(q)).collect();
+            assert_eq!(ours.block_quants(row, b), &qs[..], "k {k}: quants of block {i}");
+            // We keep d in f32; candle stores it as f16 of the same value.
+            assert_eq!(half::f16::from_f32(ours.scale(row, b)).to_bits(), block.d_bits, "k {k}: scale of block {i}");
+        }
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn packing_keeps_every_quant_and_scale() {
+    let mut rng = Rng(3);
+    for (n, k) in SHAPES {
+        let w = q8_0_weight(&mut rng, n, k);
+        let bytes = w.data().expect("bytes");
+        let packed = pack(&w);
+        for row in 0..n {
+            for b in 0..k / BLOCK {
+                let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
+                assert_eq!(packed.scale(row, b), block.scale(), "[{n}, {k}] row {row} block {b}");
+                for j in 0..BLOCK {
+                    assert_eq!(packed.quant(row, b, j), block.qs[j], "[{n}, {k}] row {row} block {b} quant {j}");
+                }
+            }
+        }
+    }
+}
+
+/// The build's kernel (SIMD on wasm32) against its scalar twin: they do the same
+/// f32 operations in the same order, so the outputs must be identical.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn kernel_equals_scalar_twin_bit_for_bit() {
+    let mut rng = Rng(4);
+    for (n, k) in SHAPES {
+        let w = pack(&q8_0_weight(&mut rng, n, k));
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        for m in ROWS {
+            let a = QuantizedRows::quantize(&rng.activations(m * k), k).expect("quantize");
+            for bias in [None, Some(&bias[..])] {
+                let mut want = vec![0f32; m * n];
+                q8::scalar::gemm_slow(&a, &w, bias, &mut want);
+                let mut got = vec![f32::NAN; m * n];
+                q8::gemm(&a, &w, bias, &mut got);
+                assert_bits_equal(&format!("gemm m {m} [{n}, {k}] bias {}", bias.is_some()), &got, &want);
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                every_tile_equals(&a, &w, bias, &want, &format!("m {m} [{n}, {k}]"));
+            }
+        }
+    }
+}
+
+fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.to_bits(), w.to_bits(), "{what}: output {i}: {g} vs {w}");
+    }
+}
+
+/// Every register-tile shape the SIMD driver accepts, remainders included.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn every_tile_equals(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, want: &[f32], what: &str) {
+    use q8::wasm::gemm_tiled;
+    let runs: [(&str, fn(&QuantizedRows, &PackedQ8Matrix, Option<&[f32]>, &mut [f32])); 6] = [
+        ("1x1", gemm_tiled::<1, 1>),
+        ("3x1", gemm_tiled::<3, 1>),
+        ("6x1", gemm_tiled::<6, 1>),
+        ("2x2", gemm_tiled::<2, 2>),
+        ("5x2", gemm_tiled::<5, 2>),
+        ("4x3", gemm_tiled::<4, 3>),
+    ];
+    for (tile, run) in runs {
+        let mut got = vec![f32::NAN; want.len()];
+        run(a, w, bias, &mut got);
+        assert_bits_equal(&format!("tile {tile}, {what}"), &got, want);
+    }
+}
+
+/// Our linear against candle's `QMatMul` on the same weights and inputs.
+///
+/// Tolerance: 1e-3 of Σ|x·w| per output. The integer block sums are the same;
+/// the floats differ because candle rounds each activation scale to f16
+/// (relative error up to 2^-11 ≈ 4.9e-4 per block, we keep f32) and sums in
+/// another order (a few f32 ulps of Σ|terms|).
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn linear_matches_candle_qmatmul() {
+    let mut rng = Rng(5);
+    for (n, k) in SHAPES {
+        let w = q8_0_weight(&mut rng, n, k);
+        let packed = pack(&w);
+        let candle = QMatMul::from_qtensor(copy(&w)).expect("QMatMul");
+        for m in ROWS {
+            let x = rng.activations(m * k);
+            let xt = Tensor::from_slice(&x, (m, k), &Device::Cpu).expect("x");
+            let want = candle.forward(&xt).expect("candle").flatten_all().expect("flat").to_vec1::<f32>().expect("vec");
+            let got = q8::linear(&x, &packed, None).expect("linear");
+            assert_close(&format!("m {m} [{n}, {k}]"), &got, &want, &magnitudes(&x, &w), 1e-3);
+        }
+    }
+}
+
+/// Through the backend (our kernel on wasm32 + simd128, candle elsewhere), with
+/// a bias and a 3-D input, against candle's `QMatMul` plus the bias.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn backend_linear_matches_candle_with_bias() {
+    // The wasm run must exercise the SIMD kernel, not silently the scalar one.
+    assert_eq!(q8::HAS_SIMD_KERNEL, cfg!(target_arch = "wasm32"), "wasm tests need -C target-feature=+simd128");
+    let mut rng = Rng(6);
+    let backend = CpuBackend::new();
+    for (n, k) in [(384, 384), (387, 96)] {
+        let w = q8_0_weight(&mut rng, n, k);
+        let candle = QMatMul::from_qtensor(copy(&w)).expect("QMatMul");
+        let matrix = backend.matrix(copy(&w)).expect("matrix");
+        assert_eq!(matrix.uses_packed_q8(), q8::HAS_SIMD_KERNEL);
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        let bias_t = backend.tensor(&bias, &[n]).expect("bias");
+        let x = rng.activations(2 * 9 * k);
+        let xt = backend.tensor(&x, &[2, 9, k]).expect("x");
+        let got = backend.linear(&xt, &matrix, Some(&bias_t)).expect("linear");
+        assert_eq!(backend.dims(&got), vec![2, 9, n]);
+        let want = candle.forward(&xt).and_then(|y| y.broadcast_add(&bias_t)).expect("candle");
+        let (got, want) = (backend.to_vec(&got).expect("got"), backend.to_vec(&want).expect("want"));
+        assert_close(&format!("backend [{n}, {k}]"), &got, &want, &magnitudes(&x, &w), 1e-3);
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn bad_shapes_are_errors_not_panics() {
+    let mut rng = Rng(7);
+    // Rows that are not whole blocks.
+    assert!(PackedQ8Matrix::from_q8_0_bytes(&[0u8; 2 * 34], 2, 48).is_err());
+    assert!(PackedQ8Matrix::from_q8_0_bytes(&[], 0, 0).is_err());
+    // Bytes that do not fill the shape.
+    assert!(PackedQ8Matrix::from_q8_0_bytes(&[0u8; 33], 1, 32).is_err());
+    let w = pack(&q8_0_weight(&mut rng, 8, 64));
+    // Input not whole rows, wrong bias length.
+    assert!(q8::linear(&[0.0; 65], &w, None).is_err());
+    assert!(q8::linear(&[0.0; 64], &w, Some(&[0.0; 7])).is_err());
+    assert!(QuantizedRows::quantize(&[0.0; 48], 48).is_err());
+    assert!(QuantizedRows::quantize(&[0.0; 65], 64).is_err());
+    // The backend: an input whose last dimension is not the weight's k.
+    let backend = CpuBackend::new();
+    let matrix = backend.matrix(q8_0_weight(&mut rng, 8, 64)).expect("matrix");
+    let x = backend.tensor(&[0.0; 96], &[3, 32]).expect("x");
+    assert!(backend.linear(&x, &matrix, None).is_err());
+}
