@@ -20,6 +20,15 @@ struct Cli {
     command: Command,
 }
 
+/// The task commands' `--prefix`.
+#[derive(clap::Args)]
+struct PrefixArg {
+    /// Text put before every input (default: the model's own query prefix,
+    /// e.g. "query: " for e5; pass "" for none).
+    #[arg(long)]
+    prefix: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Embed one text per stdin line; print one JSON array per line.
@@ -118,10 +127,8 @@ enum Command {
         /// Where the CSV goes; default stdout.
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Text put before every input (default: the model's own query prefix,
-        /// e.g. "query: " for e5; pass "" for none).
-        #[arg(long)]
-        prefix: Option<String>,
+        #[command(flatten)]
+        prefix: PrefixArg,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -143,10 +150,8 @@ enum Command {
         folds: usize,
         #[arg(long)]
         out: PathBuf,
-        /// Text put before every input (default: the model's own query prefix,
-        /// e.g. "query: " for e5; pass "" for none).
-        #[arg(long)]
-        prefix: Option<String>,
+        #[command(flatten)]
+        prefix: PrefixArg,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -172,10 +177,8 @@ enum Command {
         format: String,
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Text put before every input (default: the model's own query prefix,
-        /// e.g. "query: " for e5; pass "" for none).
-        #[arg(long)]
-        prefix: Option<String>,
+        #[command(flatten)]
+        prefix: PrefixArg,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -208,10 +211,8 @@ enum Command {
         /// Also write the results as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
-        /// Text put before every input (default: the model's own query prefix,
-        /// e.g. "query: " for e5; pass "" for none).
-        #[arg(long)]
-        prefix: Option<String>,
+        #[command(flatten)]
+        prefix: PrefixArg,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -246,7 +247,7 @@ fn main() -> ExitCode {
                 input: input.as_deref(),
                 column: &column,
                 output: output.as_deref(),
-                prefix: prefix.as_deref(),
+                prefix: prefix.prefix.as_deref(),
             })
         }
         Command::Train { model, input, text_column, label_column, head, folds, out, prefix, quant } => {
@@ -259,7 +260,7 @@ fn main() -> ExitCode {
                 head: &head,
                 folds,
                 out: &out,
-                prefix: prefix.as_deref(),
+                prefix: prefix.prefix.as_deref(),
             })
         }
         Command::Cluster { model, t5, k, k_max, input, column, format, output, prefix, quant } => {
@@ -273,7 +274,7 @@ fn main() -> ExitCode {
                 column: &column,
                 format: &format,
                 output: output.as_deref(),
-                prefix: prefix.as_deref(),
+                prefix: prefix.prefix.as_deref(),
             })
         }
         Command::Eval { model, t5, dataset, data, methods, test_per_label, train_per_label, descriptions, json, prefix, quant } => {
@@ -287,7 +288,7 @@ fn main() -> ExitCode {
                 test_per_label,
                 train_per_label,
                 json: json.as_deref(),
-                prefix: prefix.as_deref(),
+                prefix: prefix.prefix.as_deref(),
                 descriptions: descriptions.as_deref(),
             })
         }

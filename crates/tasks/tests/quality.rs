@@ -25,22 +25,47 @@ fn encoder(quant: Quant) -> SentenceEncoder<CpuBackend> {
     SentenceEncoder::load(CpuBackend::new(), file).expect("encoder")
 }
 
-/// The first `n` texts of each label, as the golden script slices them.
-fn first_per_label(data: &Labelled, n: usize) -> (Vec<String>, Vec<usize>) {
-    let mut texts = Vec::new();
-    let mut labels = Vec::new();
+/// The first `n` texts of each label, as the golden scripts slice them.
+fn first_per_label(data: &Labelled, n: usize) -> Slice {
+    let mut slice = Slice { texts: Vec::new(), y: Vec::new() };
     for label in 0..data.label_names.len() {
         for (t, _) in data.texts.iter().zip(&data.labels).filter(|(_, &l)| l == label).take(n) {
-            texts.push(t.clone());
-            labels.push(label);
+            slice.texts.push(t.clone());
+            slice.y.push(label);
         }
     }
-    (texts, labels)
+    slice
 }
 
-fn embed(enc: &SentenceEncoder<CpuBackend>, texts: &[String]) -> Vec<f32> {
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    embed_all(enc, &refs, "", &mut |_, _| Ok(())).expect("embed")
+/// A labelled slice: texts and label indices.
+struct Slice {
+    texts: Vec<String>,
+    y: Vec<usize>,
+}
+
+/// Zero-shot (descriptions from the golden) and a logistic head trained on
+/// `train`, both scored on `test`; every text and description after `prefix`.
+fn zero_shot_and_head(
+    enc: &SentenceEncoder<CpuBackend>,
+    labels: &[String],
+    descriptions: &serde_json::Value,
+    prefix: &str,
+    train: &Slice,
+    test: &Slice,
+) -> (nunchi_tasks::metrics::Report, nunchi_tasks::metrics::Report) {
+    let embed = |texts: &[String]| {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        embed_all(enc, &refs, prefix, &mut |_, _| Ok(())).expect("embed")
+    };
+    let (test_x, train_x) = (embed(&test.texts), embed(&train.texts));
+    let test_rows = Rows::new(&test_x, enc.dim()).expect("rows");
+    let descriptions: Vec<String> =
+        descriptions.as_array().expect("descriptions").iter().map(|d| d.as_str().expect("text").to_string()).collect();
+    let zs = ZeroShot::from_encoder(enc, labels.to_vec(), &descriptions, 0.05, prefix).expect("zero-shot");
+    let zs_report = evaluate(labels, &test.y, &zs.predict(test_rows).expect("predict").best).expect("report");
+    let set = TrainingSet { x: Rows::new(&train_x, enc.dim()).expect("rows"), y: &train.y, labels };
+    let head = Classifier::train(&enc.meta().name, set, HeadKind::Logistic).expect("train");
+    (zs_report, head.evaluate(test_rows, &test.y).expect("evaluate"))
 }
 
 fn number(v: &serde_json::Value) -> f64 {
@@ -53,25 +78,14 @@ fn movie_reviews_zero_shot_and_logistic_head_match_scikit_learn() {
     let per_label = g["per_label"].as_u64().expect("per_label") as usize;
     let data_dir = std::env::var_os("NUNCHI_DATA").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
     let split = movie_reviews(&data_dir.join("mr_polarity")).expect("movie reviews");
-    let (test_texts, test_y) = first_per_label(&split.test, per_label);
-    let (train_texts, train_y) = first_per_label(&split.train, per_label);
-    assert_eq!(test_texts[0].trim(), g["first_test_texts"][0].as_str().expect("text").trim(), "same slice as the golden");
+    let test = first_per_label(&split.test, per_label);
+    let train = first_per_label(&split.train, per_label);
+    assert_eq!(test.texts[0].trim(), g["first_test_texts"][0].as_str().expect("text").trim(), "same slice as the golden");
     let labels = split.train.label_names.clone();
 
     for quant in [Quant::F32, Quant::Q8_0] {
         let enc = encoder(quant);
-        let test_x = embed(&enc, &test_texts);
-        let train_x = embed(&enc, &train_texts);
-        let test_rows = Rows::new(&test_x, enc.dim()).expect("rows");
-
-        let descriptions: Vec<String> =
-            g["descriptions"].as_array().expect("descriptions").iter().map(|d| d.as_str().expect("text").to_string()).collect();
-        let zs = ZeroShot::from_encoder(&enc, labels.clone(), &descriptions, 0.05, "").expect("zero-shot");
-        let zs_report = evaluate(&labels, &test_y, &zs.predict(test_rows).expect("predict").best).expect("report");
-
-        let set = TrainingSet { x: Rows::new(&train_x, enc.dim()).expect("rows"), y: &train_y, labels: &labels };
-        let head = Classifier::train("all-MiniLM-L6-v2", set, HeadKind::Logistic).expect("train");
-        let head_report = head.evaluate(test_rows, &test_y).expect("evaluate");
+        let (zs_report, head_report) = zero_shot_and_head(&enc, &labels, &g["descriptions"], "", &train, &test);
 
         let (zs_ref, lr_ref) = (&g["zero_shot"], &g["logistic"]);
         eprintln!(
@@ -106,9 +120,9 @@ fn korean_reviews_zero_shot_and_logistic_head_reach_the_reference() {
     let per_label = g["per_label"].as_u64().expect("per_label") as usize;
     let data_dir = std::env::var_os("NUNCHI_DATA").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
     let split = nunchi_tasks::datasets::nsmc(&data_dir.join("nsmc")).expect("nsmc");
-    let (test_texts, test_y) = first_per_label(&split.test, per_label);
-    let (train_texts, train_y) = first_per_label(&split.train, per_label);
-    assert_eq!(test_texts[0], g["first_test_text"].as_str().expect("text"), "same slice as the golden");
+    let test = first_per_label(&split.test, per_label);
+    let train = first_per_label(&split.train, per_label);
+    assert_eq!(test.texts[0], g["first_test_text"].as_str().expect("text"), "same slice as the golden");
     let labels = split.train.label_names.clone();
 
     let models = std::env::var_os("NUNCHI_MODELS").map(PathBuf::from).unwrap_or_else(|| repo().join("models"));
@@ -116,20 +130,7 @@ fn korean_reviews_zero_shot_and_logistic_head_reach_the_reference() {
     let enc = SentenceEncoder::load(CpuBackend::new(), file).expect("encoder");
     let prefix = nunchi_tasks::default_prefix(&enc).to_string();
     assert_eq!(prefix, "query: ", "e5's prefix comes from the model file");
-    let embed = |texts: &[String]| {
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        embed_all(&enc, &refs, &prefix, &mut |_, _| Ok(())).expect("embed")
-    };
-    let (test_x, train_x) = (embed(&test_texts), embed(&train_texts));
-    let test_rows = Rows::new(&test_x, enc.dim()).expect("rows");
-
-    let descriptions: Vec<String> =
-        g["descriptions"].as_array().expect("descriptions").iter().map(|d| d.as_str().expect("text").to_string()).collect();
-    let zs = ZeroShot::from_encoder(&enc, labels.clone(), &descriptions, 0.05, &prefix).expect("zero-shot");
-    let zs_report = evaluate(&labels, &test_y, &zs.predict(test_rows).expect("predict").best).expect("report");
-    let set = TrainingSet { x: Rows::new(&train_x, enc.dim()).expect("rows"), y: &train_y, labels: &labels };
-    let head = Classifier::train("multilingual-e5-small", set, HeadKind::Logistic).expect("train");
-    let head_report = head.evaluate(test_rows, &test_y).expect("evaluate");
+    let (zs_report, head_report) = zero_shot_and_head(&enc, &labels, &g["descriptions"], &prefix, &train, &test);
     let (zs_ref, lr_ref) = (&g["zero_shot"], &g["logistic"]);
     eprintln!(
         "NSMC e5 q4_0: zero-shot acc {:.3} wF1 {:.3} (reference {:.3}); logistic acc {:.3} wF1 {:.3} (scikit-learn {:.3})",
