@@ -1,0 +1,307 @@
+//! [`GpuBackend`]: uploads, dispatch and read-back. The ops themselves live in
+//! `ops/`, one per file; this file only routes the trait to them.
+
+use std::sync::{Arc, Mutex};
+
+use nunchi_engine::candle_core::quantized::QTensor;
+use nunchi_engine::{Activation, Backend, Error, Result};
+use wgpu::util::DeviceExt;
+
+use crate::context::GpuContext;
+use crate::ops;
+use crate::pipelines::{KernelKey, PipelineCache};
+use crate::tensor::GpuTensor;
+use crate::weights::GpuWeights;
+
+/// Dispatches are recorded into one command encoder and submitted together;
+/// this bounds how many wait before a submit, and so the memory they pin.
+const MAX_PENDING_DISPATCHES: usize = 256;
+
+pub struct GpuBackend {
+    ctx: Arc<GpuContext>,
+    pipelines: PipelineCache,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    encoder: Option<wgpu::CommandEncoder>,
+    dispatches: usize,
+}
+
+/// A storage buffer bound at `binding` for one dispatch.
+pub(crate) struct Bind<'a>(pub u32, pub &'a wgpu::Buffer);
+
+impl GpuBackend {
+    pub fn new(ctx: Arc<GpuContext>) -> Self {
+        Self { ctx, pipelines: PipelineCache::default(), pending: Mutex::new(Pending::default()) }
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    fn device(&self) -> &wgpu::Device {
+        &self.ctx.device
+    }
+
+    /// Checks a buffer against the adapter's limits before asking for it, so an
+    /// oversized tensor is a clear error rather than a device error later.
+    fn check_size(&self, bytes: u64, what: &str) -> Result<()> {
+        let limits = self.device().limits();
+        let max = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        if bytes > max {
+            return Err(Error::backend(format!(
+                "{what} needs a {bytes}-byte buffer; this WebGPU adapter binds at most {max} bytes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// A storage buffer for `len` f32 values (never zero-sized: WebGPU cannot bind those).
+    pub(crate) fn output(&self, len: usize, what: &str) -> Result<wgpu::Buffer> {
+        let bytes = (len.max(1) * 4) as u64;
+        self.check_size(bytes, what)?;
+        Ok(self.device().create_buffer(&wgpu::BufferDescriptor {
+            label: Some(what),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        }))
+    }
+
+    pub(crate) fn upload_words(&self, words: &[u32], what: &str) -> Result<wgpu::Buffer> {
+        let padded;
+        let words = if words.is_empty() {
+            padded = [0u32];
+            &padded[..]
+        } else {
+            words
+        };
+        self.check_size((words.len() * 4) as u64, what)?;
+        Ok(self.device().create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(what),
+            contents: bytemuck::cast_slice(words),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        }))
+    }
+
+    pub(crate) fn upload_f32(&self, values: &[f32], what: &str) -> Result<wgpu::Buffer> {
+        let words: Vec<u32> = values.iter().map(|v| v.to_bits()).collect();
+        self.upload_words(&words, what)
+    }
+
+    /// Records one dispatch of `key` with its uniform `params` and storage
+    /// `binds`, over `groups` workgroups (x, y, z).
+    pub(crate) fn dispatch(&self, key: KernelKey, params: &[u8], binds: &[Bind<'_>], groups: [u32; 3]) -> Result<()> {
+        if groups.iter().any(|&g| g == 0) {
+            return Ok(());
+        }
+        let max_groups = self.device().limits().max_compute_workgroups_per_dimension;
+        if groups.iter().any(|&g| g > max_groups) {
+            return Err(Error::backend(format!("{:?} needs {groups:?} workgroups; the adapter allows {max_groups} per dimension", key.kernel)));
+        }
+        let pipeline = self.pipelines.get(self.device(), key)?;
+        let uniform = self.device().create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: params,
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+        entries.extend(binds.iter().map(|Bind(binding, buffer)| wgpu::BindGroupEntry {
+            binding: *binding,
+            resource: buffer.as_entire_binding(),
+        }));
+        let bind_group = self.device().create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        let mut pending = self.pending()?;
+        let encoder = pending.encoder.get_or_insert_with(|| self.device().create_command_encoder(&Default::default()));
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        }
+        pending.dispatches += 1;
+        if pending.dispatches >= MAX_PENDING_DISPATCHES {
+            self.submit(&mut pending, None);
+        }
+        Ok(())
+    }
+
+    /// Workgroups for `groups` flat groups, folded into 2-D past the per-dimension limit
+    /// (kernels recover the flat index with `flat_group`).
+    pub(crate) fn grid(&self, groups: usize) -> [u32; 3] {
+        let max = self.device().limits().max_compute_workgroups_per_dimension as usize;
+        if groups <= max {
+            [groups as u32, 1, 1]
+        } else {
+            [max as u32, groups.div_ceil(max) as u32, 1]
+        }
+    }
+
+    fn pending(&self) -> Result<std::sync::MutexGuard<'_, Pending>> {
+        self.pending.lock().map_err(|_| Error::backend("the WebGPU command queue was poisoned by an earlier panic"))
+    }
+
+    /// Submits what is recorded, plus `then` (a read-back copy) after it.
+    fn submit(&self, pending: &mut Pending, then: Option<wgpu::CommandEncoder>) {
+        let recorded = pending.encoder.take().map(|e| e.finish());
+        pending.dispatches = 0;
+        self.ctx.queue.submit(recorded.into_iter().chain(then.map(|e| e.finish())));
+    }
+
+    /// Copies `x` into a mappable buffer and submits everything recorded.
+    fn stage_read(&self, x: &GpuTensor) -> Result<(wgpu::Buffer, u64)> {
+        let bytes = (x.elem_count() * 4) as u64;
+        let staging = self.device().create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read-back"),
+            size: bytes.max(4),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut copy = self.device().create_command_encoder(&Default::default());
+        if bytes > 0 {
+            copy.copy_buffer_to_buffer(&x.buffer, 0, &staging, 0, bytes);
+        }
+        let mut pending = self.pending()?;
+        self.submit(&mut pending, Some(copy));
+        Ok((staging, bytes))
+    }
+
+    /// Reads a tensor back, blocking until the device is done (native only:
+    /// a browser cannot block, and uses [`GpuBackend::read`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_blocking(&self, x: &GpuTensor) -> Result<Vec<f32>> {
+        let (staging, bytes) = self.stage_read(x)?;
+        let slice = staging.slice(..bytes.max(4));
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device()
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::backend(format!("waiting for the WebGPU device failed: {e}")))?;
+        self.ctx.check()?;
+        rx.recv()
+            .map_err(|_| Error::backend("the WebGPU read-back never completed"))?
+            .map_err(|e| Error::backend(format!("reading back from the WebGPU device failed: {e}")))?;
+        let view = slice.get_mapped_range().map_err(|e| Error::backend(format!("reading back failed: {e}")))?;
+        let values = bytemuck::cast_slice::<u8, f32>(&view[..bytes as usize]).to_vec();
+        drop(view);
+        staging.unmap();
+        Ok(values)
+    }
+
+    pub(crate) fn tensor_from(&self, buffer: wgpu::Buffer, dims: Vec<usize>) -> GpuTensor {
+        GpuTensor { buffer, dims }
+    }
+}
+
+impl Backend for GpuBackend {
+    type Tensor = GpuTensor;
+    type Matrix = GpuWeights;
+    type Table = GpuWeights;
+
+    fn name(&self) -> &'static str {
+        "webgpu"
+    }
+
+    fn matrix(&self, weight: QTensor) -> Result<GpuWeights> {
+        GpuWeights::upload(self, &weight, "a weight matrix")
+    }
+
+    fn table(&self, weight: QTensor) -> Result<GpuWeights> {
+        GpuWeights::upload(self, &weight, "an embedding table")
+    }
+
+    fn tensor(&self, data: &[f32], dims: &[usize]) -> Result<GpuTensor> {
+        let n: usize = dims.iter().product();
+        if n != data.len() {
+            return Err(Error::backend(format!("{} values do not fill shape {dims:?}", data.len())));
+        }
+        Ok(self.tensor_from(self.upload_f32(data, "a tensor")?, dims.to_vec()))
+    }
+
+    fn to_vec(&self, x: &GpuTensor) -> Result<Vec<f32>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.read_blocking(x)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = x;
+            Err(Error::backend("a browser cannot block on WebGPU: read results with GpuBackend::read"))
+        }
+    }
+
+    fn dims(&self, x: &GpuTensor) -> Vec<usize> {
+        x.dims.clone()
+    }
+
+    fn linear(&self, x: &GpuTensor, w: &GpuWeights, bias: Option<&GpuTensor>) -> Result<GpuTensor> {
+        ops::linear::linear(self, x, w, bias)
+    }
+
+    fn gather(&self, table: &GpuWeights, ids: &[u32], dims: &[usize]) -> Result<GpuTensor> {
+        ops::gather::gather(self, table, ids, dims)
+    }
+
+    fn matmul(&self, a: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor> {
+        ops::matmul::matmul(self, a, b)
+    }
+
+    fn layer_norm(&self, x: &GpuTensor, gamma: &GpuTensor, beta: &GpuTensor, eps: f32) -> Result<GpuTensor> {
+        ops::norm::layer_norm(self, x, gamma, beta, eps)
+    }
+
+    fn rms_norm(&self, x: &GpuTensor, gamma: &GpuTensor, eps: f32) -> Result<GpuTensor> {
+        ops::norm::rms_norm(self, x, gamma, eps)
+    }
+
+    fn activation(&self, x: &GpuTensor, f: Activation) -> Result<GpuTensor> {
+        ops::activation::activation(self, x, f)
+    }
+
+    fn softmax(&self, x: &GpuTensor) -> Result<GpuTensor> {
+        ops::softmax::softmax(self, x)
+    }
+
+    fn attention(&self, q: &GpuTensor, k: &GpuTensor, v: &GpuTensor, bias: Option<&GpuTensor>, scale: f32) -> Result<GpuTensor> {
+        ops::attention::attention(self, q, k, v, bias, scale)
+    }
+
+    fn add(&self, a: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor> {
+        ops::binary::binary(self, a, b, ops::binary::BinaryOp::Add)
+    }
+
+    fn mul(&self, a: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor> {
+        ops::binary::binary(self, a, b, ops::binary::BinaryOp::Mul)
+    }
+
+    fn reshape(&self, x: &GpuTensor, dims: &[usize]) -> Result<GpuTensor> {
+        if dims.iter().product::<usize>() != x.elem_count() {
+            return Err(Error::backend(format!("cannot reshape {:?} to {dims:?}", x.dims)));
+        }
+        Ok(GpuTensor { buffer: x.buffer.clone(), dims: dims.to_vec() })
+    }
+
+    fn transpose(&self, x: &GpuTensor, d1: usize, d2: usize) -> Result<GpuTensor> {
+        ops::copy::transpose(self, x, d1, d2)
+    }
+
+    fn concat(&self, xs: &[&GpuTensor], dim: usize) -> Result<GpuTensor> {
+        ops::copy::concat(self, xs, dim)
+    }
+
+    fn narrow(&self, x: &GpuTensor, dim: usize, start: usize, len: usize) -> Result<GpuTensor> {
+        ops::copy::narrow(self, x, dim, start, len)
+    }
+
+    fn masked_mean(&self, x: &GpuTensor, mask: &GpuTensor) -> Result<GpuTensor> {
+        ops::masked_mean::masked_mean(self, x, mask)
+    }
+}

@@ -1,0 +1,3 @@
+fn act(v: f32) -> f32 {
+    return max(v, 0.0);
+}

@@ -1,0 +1,28 @@
+// Strided copy of a rank-4 view: transpose, narrow and concat are all this
+// kernel with different strides and offsets.
+struct Params {
+    dims: vec4<u32>,
+    src_strides: vec4<u32>,
+    dst_strides: vec4<u32>,
+    src_offset: u32,
+    dst_offset: u32,
+    count: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) { return; }
+    let i3 = i % p.dims.w;
+    let i2 = (i / p.dims.w) % p.dims.z;
+    let i1 = (i / (p.dims.w * p.dims.z)) % p.dims.y;
+    let i0 = i / (p.dims.w * p.dims.z * p.dims.y);
+    let idx = vec4<u32>(i0, i1, i2, i3);
+    dst[p.dst_offset + dot(idx, p.dst_strides)] = src[p.src_offset + dot(idx, p.src_strides)];
+}

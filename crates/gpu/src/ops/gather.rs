@@ -1,0 +1,46 @@
+//! Embedding rows for token ids, dequantized from the stored table on the
+//! device: the 32128×512 T5 table never exists as f32.
+
+use bytemuck::{Pod, Zeroable};
+use nunchi_engine::{Error, Result};
+
+use super::{groups_of_256, u32s};
+use crate::backend::{Bind, GpuBackend};
+use crate::pipelines::{Kernel, KernelKey};
+use crate::tensor::GpuTensor;
+use crate::weights::GpuWeights;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    tokens: u32,
+    dim: u32,
+    _pad: [u32; 2],
+}
+
+pub(crate) fn gather(gpu: &GpuBackend, table: &GpuWeights, ids: &[u32], dims: &[usize]) -> Result<GpuTensor> {
+    if let Some(bad) = ids.iter().find(|&&id| id as usize >= table.rows) {
+        return Err(Error::input(format!("token id {bad} is outside the embedding table of {} rows", table.rows)));
+    }
+    if dims.iter().product::<usize>() != ids.len() {
+        return Err(Error::backend(format!("gather: {} ids do not fill shape {dims:?}", ids.len())));
+    }
+    let dim = table.cols;
+    let [tokens, dim_u] = u32s([ids.len(), dim], "gather")?;
+    let params = Params { tokens, dim: dim_u, _pad: [0; 2] };
+    let ids_buffer = gpu.upload_words(ids, "token ids")?;
+    let out = gpu.output(ids.len() * dim, "gather")?;
+    let mut binds = vec![Bind(1, &ids_buffer), Bind(2, &out), Bind(4, &table.data)];
+    if let Some(scales) = &table.scales {
+        binds.push(Bind(5, scales));
+    }
+    gpu.dispatch(
+        KernelKey::new(Kernel::Gather, table.format.name()),
+        bytemuck::bytes_of(&params),
+        &binds,
+        gpu.grid(groups_of_256(ids.len() * dim)),
+    )?;
+    let mut out_dims = dims.to_vec();
+    out_dims.push(dim);
+    Ok(gpu.tensor_from(out, out_dims))
+}

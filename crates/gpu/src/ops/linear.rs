@@ -1,0 +1,57 @@
+//! `x · Wᵀ + bias` with W in its stored format, dequantized inside the kernel.
+//! One input row (batch-1 decode) takes the matrix–vector kernel.
+
+use bytemuck::{Pod, Zeroable};
+use nunchi_engine::{Error, Result};
+
+use super::u32s;
+use crate::backend::{Bind, GpuBackend};
+use crate::ops::binary::{binary, BinaryOp};
+use crate::pipelines::{Kernel, KernelKey};
+use crate::tensor::GpuTensor;
+use crate::weights::GpuWeights;
+
+const TILE: usize = 16;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Params {
+    m: u32,
+    k: u32,
+    n: u32,
+    has_bias: u32,
+}
+
+pub(crate) fn linear(gpu: &GpuBackend, x: &GpuTensor, w: &GpuWeights, bias: Option<&GpuTensor>) -> Result<GpuTensor> {
+    let (n, k) = (w.rows, w.cols);
+    if x.dims.last() != Some(&k) {
+        return Err(Error::backend(format!("linear: input shape {:?} does not end in the weight's {k} inputs", x.dims)));
+    }
+    let m = x.elem_count() / k.max(1);
+    // A bias of exactly n values is fused; any other shape is added after.
+    let fused = bias.filter(|b| b.elem_count() == n);
+    let [m_u, k_u, n_u] = u32s([m, k, n], "linear")?;
+    let params = Params { m: m_u, k: k_u, n: n_u, has_bias: fused.is_some() as u32 };
+    let out = gpu.output(m * n, "linear")?;
+    // Without a bias the kernel still needs a buffer bound there; it never reads it.
+    let bias_buffer = fused.map_or(&x.buffer, |b| &b.buffer);
+    let mut binds = vec![Bind(1, &x.buffer), Bind(2, &out), Bind(3, bias_buffer), Bind(4, &w.data)];
+    if let Some(scales) = &w.scales {
+        binds.push(Bind(5, scales));
+    }
+    let (kernel, groups) = if m == 1 {
+        (Kernel::LinearVec, gpu.grid(n))
+    } else {
+        (Kernel::Linear, u32s([n.div_ceil(TILE), m.div_ceil(TILE), 1], "linear")?)
+    };
+    gpu.dispatch(KernelKey::new(kernel, w.format.name()), bytemuck::bytes_of(&params), &binds, groups)?;
+    let mut out_dims = x.dims.clone();
+    if let Some(last) = out_dims.last_mut() {
+        *last = n;
+    }
+    let y = gpu.tensor_from(out, out_dims);
+    match bias {
+        Some(b) if fused.is_none() => binary(gpu, &y, b, BinaryOp::Add),
+        _ => Ok(y),
+    }
+}
