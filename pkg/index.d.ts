@@ -20,7 +20,14 @@ export type ModelSource = string | URL | Blob | ArrayBuffer | Uint8Array;
 
 export interface LoadOptions {
   onProgress?: (event: ProgressEvent) => void;
-  /** `'auto'` (default) and `'cpu'` run the wasm SIMD path; `'webgpu'` is not in this build yet. */
+  /**
+   * Where the model runs. `'auto'` (default) tries WebGPU: the adapter must pass a
+   * known-answer self-test, else the model runs on the wasm SIMD path and
+   * `info.fallbackReason` says why. `'webgpu'` fails with `E_DEVICE` instead of
+   * falling back; `'cpu'` never tries WebGPU. WebGPU runs sentence encoders
+   * (`Encoder`) so far; `Text2Text` uses the CPU path. If the GPU fails during
+   * use (device lost), that call is retried on the CPU and later calls stay there.
+   */
   device?: 'auto' | 'cpu' | 'webgpu';
   /** Keep model files in Cache Storage (browsers; default true). Entries are checked by size and sha256 before use. */
   cache?: boolean;
@@ -35,8 +42,12 @@ export interface ModelInfo {
   quant: string;
   /** Bytes of the model file or weights loaded. */
   bytes: number;
-  device: 'wasm-simd';
+  /** Where it runs now: `'webgpu'`, or the wasm SIMD CPU path. */
+  device: 'wasm-simd' | 'webgpu';
+  /** Why WebGPU was asked for (`device: 'auto'`) but not used, or why it stopped being used. */
   fallbackReason?: string;
+  /** The WebGPU adapter, when `device` is `'webgpu'`. */
+  adapter?: string;
   /** Token limit per text, special tokens included (longer texts are truncated). */
   maxTokens: number;
   /** True for generated test weights, which produce no meaningful text. */

@@ -8,28 +8,72 @@ const LOAD_OPTIONS = ['onProgress', 'device', 'cache', 'signal', 'quant'];
 const DEVICES = ['auto', 'cpu', 'webgpu'];
 const QUANTS = ['f32', 'f16', 'q8_0', 'q4_0', 'q4k'];
 
-/** Shared by both model kinds: options, source resolution, progress, timing. */
+/** Shared by both model kinds: options, source resolution, device choice, progress, timing. */
 async function loadModel(WasmClass, source, opts, where) {
   const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkOptions(opts, LOAD_OPTIONS, where);
   if (!DEVICES.includes(device)) throw nunchiError('E_INPUT', `${where}: unknown device '${device}' (expected one of ${DEVICES.join(', ')})`);
-  if (device === 'webgpu') throw nunchiError('E_DEVICE', `${where}: the WebGPU backend is not available in this build; use device 'auto' or 'cpu'`);
   if (!QUANTS.includes(quant)) throw nunchiError('E_INPUT', `${where}: unknown quant '${quant}' (expected one of ${QUANTS.join(', ')})`);
   const t0 = performance.now();
   await ensureWasm();
   const src = await resolveSource(source, { onProgress, signal, cache });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'parse' });
+  const placed = await place(WasmClass, src, quant, device, where);
+  const ms = performance.now() - t0;
+  onProgress?.({ status: 'ready', ms });
+  return placed;
+}
+
+/** `{ adapter }` naming the WebGPU adapter, or `{ reason }` why WebGPU cannot be tried here. */
+async function probeWebgpu(WasmClass) {
+  if (!WasmClass.fromGgufOnWebgpu) return { reason: 'WebGPU runs sentence encoders only so far; this model uses the wasm CPU path' };
+  const gpu = globalThis.navigator?.gpu;
+  if (!gpu) return { reason: 'this environment has no WebGPU (navigator.gpu is missing)' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { reason: 'the browser offers no WebGPU adapter' };
+    const i = adapter.info ?? {};
+    const name = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ');
+    return { adapter: name || 'WebGPU adapter' };
+  } catch (e) {
+    return { reason: `requesting a WebGPU adapter failed: ${e.message}` };
+  }
+}
+
+/**
+ * Builds the model on WebGPU when asked and possible (the adapter must pass a
+ * known-answer self-test), else on the wasm CPU path. `'auto'` falls back and
+ * says why in `fallbackReason`; `'webgpu'` fails instead.
+ */
+async function place(WasmClass, src, quant, device, where) {
+  let fallbackReason;
+  if (device !== 'cpu') {
+    const probe = await probeWebgpu(WasmClass);
+    fallbackReason = probe.reason;
+    if (!fallbackReason) {
+      try {
+        const inner = src.kind === 'gguf'
+          ? await WasmClass.fromGgufOnWebgpu(src.bytes)
+          : await WasmClass.fromHfFilesOnWebgpu(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant);
+        return { inner, device: 'webgpu', adapter: probe.adapter };
+      } catch (e) {
+        if (e.code === 'E_MODEL_FORMAT' || e.code === 'E_INPUT') throw e;
+        fallbackReason = `WebGPU failed: ${e.message}`;
+      }
+    }
+    if (device === 'webgpu') throw nunchiError('E_DEVICE', `${where}: ${fallbackReason}`);
+  }
   const inner = src.kind === 'gguf'
     ? WasmClass.fromGguf(src.bytes)
     : WasmClass.fromHfFiles(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant);
-  const ms = performance.now() - t0;
-  onProgress?.({ status: 'ready', ms });
-  return inner;
+  return { inner, device: 'wasm-simd', fallbackReason };
 }
 
-function infoOf(inner) {
-  const info = inner.info();
-  info.device = 'wasm-simd';
+function infoOf(placed, what) {
+  const info = alive(placed?.inner, what).info();
+  info.device = placed.device;
+  if (placed.adapter) info.adapter = placed.adapter;
+  if (placed.fallbackReason) info.fallbackReason = placed.fallbackReason;
   info.wasmMemoryBytes = wasmMemoryBytes();
   return info;
 }
@@ -40,12 +84,17 @@ function alive(inner, what) {
 }
 
 export class Encoder {
-  #inner;
-  constructor(inner) { this.#inner = inner; }
+  #placed;
+  #reload;
+  constructor(placed, reload) { this.#placed = placed; this.#reload = reload; }
 
   /** Loads a BERT-family sentence encoder (all-MiniLM-L6-v2, bge/e5-small, …). */
   static async load(source, opts) {
-    return new Encoder(await loadModel(WasmEncoder, source, opts, 'Encoder.load'));
+    const placed = await loadModel(WasmEncoder, source, opts, 'Encoder.load');
+    // After a WebGPU failure the model is rebuilt on the CPU from the same
+    // source (Cache Storage serves URLs again without a download).
+    const reload = () => loadModel(WasmEncoder, source, { ...opts, device: 'cpu', onProgress: undefined }, 'Encoder.load');
+    return new Encoder(placed, reload);
   }
 
   /** Embeds texts: `{ data: Float32Array, dims: [n, d], truncated: number[] }`. */
@@ -55,20 +104,40 @@ export class Encoder {
     if (!Array.isArray(list) || list.some((t) => typeof t !== 'string')) {
       throw nunchiError('E_INPUT', 'embed: texts must be a string or an array of strings');
     }
-    return alive(this.#inner, 'this Encoder').embed(list, pooling, normalize);
+    const inner = alive(this.#placed?.inner, 'this Encoder');
+    if (this.#placed.device !== 'webgpu') return inner.embed(list, pooling, normalize);
+    try {
+      return await inner.embedAsync(list, pooling, normalize);
+    } catch (e) {
+      if (e.code !== 'E_BACKEND') throw e;
+      // The GPU failed (device lost, out of memory): this call and later ones run on the CPU.
+      await this.#fallBackToCpu(`the WebGPU device failed: ${e.message}`);
+      return this.#placed.inner.embed(list, pooling, normalize);
+    }
   }
 
-  get info() { return infoOf(alive(this.#inner, 'this Encoder')); }
+  async #fallBackToCpu(reason) {
+    const placed = await this.#reload();
+    this.#placed?.inner?.free();
+    this.#placed = { ...placed, fallbackReason: reason };
+  }
+
+  get info() { return infoOf(this.#placed, 'this Encoder'); }
+
+  /** Test hook: loses the WebGPU device, as a browser may at any time. */
+  _loseDeviceForTests() { this.#placed?.inner?.loseDeviceForTests(); }
 
   /** Frees the model's memory; the object cannot be used afterwards. */
-  dispose() { this.#inner?.free(); this.#inner = undefined; }
+  dispose() { this.#placed?.inner?.free(); this.#placed = undefined; }
 }
 
 const GENERATE_OPTIONS = ['maxNewTokens', 'temperature', 'topK', 'topP', 'seed', 'onToken', 'signal'];
 
 export class Text2Text {
-  #inner;
-  constructor(inner) { this.#inner = inner; }
+  #placed;
+  constructor(placed) { this.#placed = placed; }
+
+  get #inner() { return this.#placed?.inner; }
 
   /** Loads a T5 / Flan-T5 model. */
   static async load(source, opts) {
@@ -105,9 +174,9 @@ export class Text2Text {
     return alive(this.#inner, 'this Text2Text').score(prompt, candidates);
   }
 
-  get info() { return infoOf(alive(this.#inner, 'this Text2Text')); }
+  get info() { return infoOf(this.#placed, 'this Text2Text'); }
 
-  dispose() { this.#inner?.free(); this.#inner = undefined; }
+  dispose() { this.#inner?.free(); this.#placed = undefined; }
 }
 
 export { wasmMemoryBytes };

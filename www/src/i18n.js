@@ -26,7 +26,7 @@ const en = {
   'model.cancelled': 'load cancelled',
   'model.failed': 'failed: {message}',
   'model.device': 'Where the model runs',
-  'model.fallback': 'fallback: {reason}',
+  'model.fallback': 'CPU fallback',
   'model.testWeights': 'test weights',
   't5.testWarning': 'This Flan-T5 is a test model with generated weights: its answers and titles are meaningless. '
     + 'Point VITE_T5_URL at real weights (e.g. https://huggingface.co/google/flan-t5-small) for real answers.',
@@ -150,7 +150,7 @@ const ko = {
   'model.cancelled': '불러오기 취소됨',
   'model.failed': '실패: {message}',
   'model.device': '모델이 실행되는 곳',
-  'model.fallback': '대체 실행: {reason}',
+  'model.fallback': 'CPU 대체 실행',
   'model.testWeights': '테스트 가중치',
   't5.testWarning': '이 Flan-T5는 생성된 가중치로 만든 테스트 모델이라 답과 제목에 의미가 없습니다. '
     + '실제 답을 보려면 VITE_T5_URL을 실제 가중치(예: https://huggingface.co/google/flan-t5-small)로 지정하세요.',

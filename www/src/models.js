@@ -25,7 +25,8 @@ function badges(info) {
   return [
     h('span', { class: 'badge', title: t('model.device') }, info.device),
     h('span', { class: 'badge' }, `${info.quant}, ${mb(info.bytes)}`),
-    info.fallbackReason ? h('span', { class: 'badge warn' }, t('model.fallback', { reason: info.fallbackReason })) : null,
+    // The reason can be a long sentence: it goes in the tooltip, so the row fits a phone.
+    info.fallbackReason ? h('span', { class: 'badge warn', title: info.fallbackReason }, t('model.fallback')) : null,
     info.testWeights ? h('span', { class: 'badge warn' }, t('model.testWeights')) : null,
   ].filter(Boolean);
 }

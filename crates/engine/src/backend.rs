@@ -36,8 +36,14 @@ pub trait Backend {
     fn table(&self, weight: QTensor) -> Result<Self::Table>;
     /// Uploads f32 host data with the given shape.
     fn tensor(&self, data: &[f32], dims: &[usize]) -> Result<Self::Tensor>;
-    /// Reads a tensor back to the host, row-major.
+    /// Reads a tensor back to the host, row-major, blocking until it is ready.
     fn to_vec(&self, x: &Self::Tensor) -> Result<Vec<f32>>;
+    /// Reads a tensor back without blocking: a browser cannot wait on WebGPU,
+    /// whose results arrive through the event loop. The CPU's data is already
+    /// here, so the default is the blocking read.
+    fn read(&self, x: &Self::Tensor) -> impl std::future::Future<Output = Result<Vec<f32>>> {
+        std::future::ready(self.to_vec(x))
+    }
     fn dims(&self, x: &Self::Tensor) -> Vec<usize>;
 
     // ---- ops -----------------------------------------------------------------

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 
 use nunchi_engine::candle_core::quantized::QTensor;
 use nunchi_engine::{Activation, Backend, Error, Result};
-use wgpu::util::DeviceExt;
 
 use crate::context::GpuContext;
 use crate::ops;
@@ -21,6 +20,8 @@ pub struct GpuBackend {
     ctx: Arc<GpuContext>,
     pipelines: PipelineCache,
     pending: Mutex<Pending>,
+    /// `NUNCHI_GPU_PROFILE` set (natively): wait for every dispatch and print its time.
+    profile: bool,
 }
 
 #[derive(Default)]
@@ -34,7 +35,8 @@ pub(crate) struct Bind<'a>(pub u32, pub &'a wgpu::Buffer);
 
 impl GpuBackend {
     pub fn new(ctx: Arc<GpuContext>) -> Self {
-        Self { ctx, pipelines: PipelineCache::default(), pending: Mutex::new(Pending::default()) }
+        let profile = cfg!(not(target_arch = "wasm32")) && std::env::var_os("NUNCHI_GPU_PROFILE").is_some();
+        Self { ctx, pipelines: PipelineCache::default(), pending: Mutex::new(Pending::default()), profile }
     }
 
     pub fn context(&self) -> &GpuContext {
@@ -71,19 +73,17 @@ impl GpuBackend {
     }
 
     pub(crate) fn upload_words(&self, words: &[u32], what: &str) -> Result<wgpu::Buffer> {
-        let padded;
-        let words = if words.is_empty() {
-            padded = [0u32];
-            &padded[..]
-        } else {
-            words
-        };
-        self.check_size((words.len() * 4) as u64, what)?;
-        Ok(self.device().create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(what),
-            contents: bytemuck::cast_slice(words),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        }))
+        let buffer = self.output(words.len(), what)?;
+        self.write(&buffer, bytemuck::cast_slice(words));
+        Ok(buffer)
+    }
+
+    /// Queues `bytes` into `buffer` ahead of the next submit. (Not a buffer
+    /// mapped at creation: wgpu panics mapping one on a lost device.)
+    fn write(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.ctx.queue.write_buffer(buffer, 0, bytes);
+        }
     }
 
     pub(crate) fn upload_f32(&self, values: &[f32], what: &str) -> Result<wgpu::Buffer> {
@@ -94,6 +94,8 @@ impl GpuBackend {
     /// Records one dispatch of `key` with its uniform `params` and storage
     /// `binds`, over `groups` workgroups (x, y, z).
     pub(crate) fn dispatch(&self, key: KernelKey, params: &[u8], binds: &[Bind<'_>], groups: [u32; 3]) -> Result<()> {
+        // A lost or failed device fails fast, before more work is queued on it.
+        self.ctx.check()?;
         if groups.iter().any(|&g| g == 0) {
             return Ok(());
         }
@@ -102,11 +104,13 @@ impl GpuBackend {
             return Err(Error::backend(format!("{:?} needs {groups:?} workgroups; the adapter allows {max_groups} per dimension", key.kernel)));
         }
         let pipeline = self.pipelines.get(self.device(), key)?;
-        let uniform = self.device().create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        let uniform = self.device().create_buffer(&wgpu::BufferDescriptor {
             label: Some("params"),
-            contents: params,
-            usage: wgpu::BufferUsages::UNIFORM,
+            size: params.len() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
         });
+        self.write(&uniform, params);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
         entries.extend(binds.iter().map(|Bind(binding, buffer)| wgpu::BindGroupEntry {
             binding: *binding,
@@ -126,7 +130,12 @@ impl GpuBackend {
             pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
         }
         pending.dispatches += 1;
-        if pending.dispatches >= MAX_PENDING_DISPATCHES {
+        if self.profile {
+            let t = std::time::Instant::now();
+            self.submit(&mut pending, None);
+            let _ = self.device().poll(wgpu::PollType::wait_indefinitely());
+            eprintln!("nunchi-gpu: {:?}/{} {groups:?} workgroups: {:.3} ms", key.kernel, key.variant, t.elapsed().as_secs_f64() * 1e3);
+        } else if pending.dispatches >= MAX_PENDING_DISPATCHES {
             self.submit(&mut pending, None);
         }
         Ok(())
@@ -172,30 +181,6 @@ impl GpuBackend {
         Ok((staging, bytes))
     }
 
-    /// Reads a tensor back, blocking until the device is done (native only:
-    /// a browser cannot block, and uses [`GpuBackend::read`]).
-    #[cfg(not(target_arch = "wasm32"))]
-    fn read_blocking(&self, x: &GpuTensor) -> Result<Vec<f32>> {
-        let (staging, bytes) = self.stage_read(x)?;
-        let slice = staging.slice(..bytes.max(4));
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.device()
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::backend(format!("waiting for the WebGPU device failed: {e}")))?;
-        self.ctx.check()?;
-        rx.recv()
-            .map_err(|_| Error::backend("the WebGPU read-back never completed"))?
-            .map_err(|e| Error::backend(format!("reading back from the WebGPU device failed: {e}")))?;
-        let view = slice.get_mapped_range().map_err(|e| Error::backend(format!("reading back failed: {e}")))?;
-        let values = bytemuck::cast_slice::<u8, f32>(&view[..bytes as usize]).to_vec();
-        drop(view);
-        staging.unmap();
-        Ok(values)
-    }
-
     pub(crate) fn tensor_from(&self, buffer: wgpu::Buffer, dims: Vec<usize>) -> GpuTensor {
         GpuTensor { buffer, dims }
     }
@@ -229,12 +214,41 @@ impl Backend for GpuBackend {
     fn to_vec(&self, x: &GpuTensor) -> Result<Vec<f32>> {
         #[cfg(not(target_arch = "wasm32"))]
         {
-            self.read_blocking(x)
+            pollster::block_on(self.read(x))
         }
         #[cfg(target_arch = "wasm32")]
         {
             let _ = x;
-            Err(Error::backend("a browser cannot block on WebGPU: read results with GpuBackend::read"))
+            Err(Error::backend("a page cannot block on WebGPU: results must be read with the async API"))
+        }
+    }
+
+    fn read(&self, x: &GpuTensor) -> impl std::future::Future<Output = Result<Vec<f32>>> {
+        let staged = self.stage_read(x);
+        let ctx = self.ctx.clone();
+        async move {
+            let (staging, bytes) = staged?;
+            let (tx, rx) = futures_channel::oneshot::channel();
+            staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+            // Natively nothing drives the device but this poll; in a browser the
+            // event loop does, and poll does nothing.
+            #[cfg(not(target_arch = "wasm32"))]
+            ctx.device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .map_err(|e| Error::backend(format!("waiting for the WebGPU device failed: {e}")))?;
+            let mapped = rx.await;
+            ctx.check()?;
+            mapped
+                .map_err(|_| Error::backend("the WebGPU read-back was dropped before it completed"))?
+                .map_err(|e| Error::backend(format!("reading back from the WebGPU device failed: {e}")))?;
+            let values = {
+                let view = staging.slice(..).get_mapped_range().map_err(|e| Error::backend(format!("reading back failed: {e}")))?;
+                bytemuck::cast_slice::<u8, f32>(&view[..bytes as usize]).to_vec()
+            };
+            staging.unmap();
+            Ok(values)
         }
     }
 

@@ -59,6 +59,13 @@ impl GpuContext {
         Self { device, queue, adapter_name, failure }
     }
 
+    /// Destroys the device (what a browser does when it loses one); every
+    /// later call fails with a clear error. For tests and `dispose`.
+    pub fn destroy(&self) {
+        record(&self.failure, "the WebGPU device was destroyed".into());
+        self.device.destroy();
+    }
+
     /// The first error the device reported, if any. A failed device stays failed.
     pub fn failure(&self) -> Option<String> {
         self.failure.lock().ok().and_then(|f| f.clone())

@@ -11,10 +11,12 @@ mod backend;
 mod context;
 mod ops;
 mod pipelines;
+mod self_test;
 mod tensor;
 mod weights;
 
 pub use backend::GpuBackend;
 pub use context::GpuContext;
+pub use self_test::self_test;
 pub use tensor::GpuTensor;
 pub use weights::{GpuWeights, WeightFormat};

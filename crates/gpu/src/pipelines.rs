@@ -15,6 +15,7 @@ pub(crate) enum Kernel {
     Softmax,
     Matmul,
     Linear,
+    LinearBlocked,
     LinearVec,
     Gather,
     MaskedMean,
@@ -33,7 +34,7 @@ impl KernelKey {
     pub fn new(kernel: Kernel, variant: &'static str) -> Self {
         let workgroup = match kernel {
             Kernel::Matmul | Kernel::Linear => 16 * 16,
-            Kernel::LinearVec => 64,
+            Kernel::LinearVec | Kernel::LinearBlocked => 64,
             _ => 256,
         };
         Self { kernel, variant, workgroup }
@@ -55,7 +56,7 @@ fn source(key: &KernelKey) -> Option<String> {
         (Kernel::Softmax, "") => ("", include_str!("kernels/softmax.wgsl")),
         (Kernel::Matmul, "") => ("", include_str!("kernels/matmul.wgsl")),
         (Kernel::MaskedMean, "") => ("", include_str!("kernels/masked_mean.wgsl")),
-        (Kernel::Linear | Kernel::LinearVec | Kernel::Gather, format) => {
+        (Kernel::Linear | Kernel::LinearBlocked | Kernel::LinearVec | Kernel::Gather, format) => {
             let reader = match format {
                 "f32" => include_str!("kernels/weight_f32.wgsl"),
                 "q8_0" => include_str!("kernels/weight_q8_0.wgsl"),
@@ -64,6 +65,7 @@ fn source(key: &KernelKey) -> Option<String> {
             };
             let body = match key.kernel {
                 Kernel::Linear => include_str!("kernels/linear.wgsl"),
+                Kernel::LinearBlocked => include_str!("kernels/linear_blocked.wgsl"),
                 Kernel::LinearVec => include_str!("kernels/linear_vec.wgsl"),
                 _ => include_str!("kernels/gather.wgsl"),
             };

@@ -266,8 +266,8 @@ fn linear_on<B: Backend>(b: &B, w: QTensor, x: &Input, bias: Option<&[f32]>) -> 
 fn linear_matches_in_every_format_tiled_and_matrix_vector() {
     let gpu = gpu();
     let cpu = CpuBackend::new();
-    // (rows of x, k, n): one decode row, BERT widths, tiles that do not divide.
-    let shapes = [(1, 384, 1536), (1, 512, 32128), (7, 64, 33), (130, 384, 384), (3, 1536, 384)];
+    // (rows of x, k, n): one decode row, BERT widths, blocks and tiles that do not divide.
+    let shapes = [(1, 384, 1536), (1, 512, 32128), (7, 64, 33), (130, 384, 385), (3, 1536, 384), (2, 32, 1)];
     for dtype in [GgmlDType::F32, GgmlDType::Q8_0, GgmlDType::Q4_0] {
         for (i, &(m, k, n)) in shapes.iter().enumerate() {
             let seed = 100 + i as u64;
@@ -290,6 +290,12 @@ fn linear_matches_in_every_format_tiled_and_matrix_vector() {
             }
         }
     }
+    // An input width that is not a multiple of 4 takes the 16×16 tiled kernel.
+    let (w, exact) = weight(9, 70, 9, GgmlDType::F32);
+    let x = input(&[5, 70], 10);
+    let g = linear_on(&gpu, w, &x, None);
+    let exact_q = QTensor::quantize(&Tensor::from_vec(exact, (9, 70), &Device::Cpu).unwrap(), GgmlDType::F32).unwrap();
+    assert_close(&linear_on(&cpu, exact_q, &x, None), &g, 1e-5, "linear f32 x[5,70] W[9,70]");
     // No bias, and a bias that broadcasts over a [2, 3, n] output without being fused.
     let w = || weight(40, 64, 7, GgmlDType::Q8_0).0;
     let x = input(&[2, 3, 64], 8);
@@ -330,4 +336,26 @@ fn bad_shapes_are_errors_not_panics() {
     assert!(gpu.add(&five, &five).is_err(), "rank 5 is refused with a message");
     // The backend still works after the errors.
     assert_eq!(gpu.to_vec(&gpu.add(&a, &a).unwrap()).unwrap(), vec![0.0; 6]);
+}
+
+#[test]
+fn the_known_answer_self_test_passes_on_a_working_adapter() {
+    pollster::block_on(nunchi_gpu::self_test(&gpu())).expect("self-test");
+}
+
+#[test]
+fn a_destroyed_device_fails_the_next_call_with_a_clear_error() {
+    // Its own device: destroying the shared one would fail the other tests.
+    let ctx = std::sync::Arc::new(nunchi_gpu::GpuContext::request_blocking().unwrap());
+    let gpu = nunchi_gpu::GpuBackend::new(ctx.clone());
+    let x = gpu.tensor(&[1.0, 2.0], &[2]).unwrap();
+    assert_eq!(gpu.to_vec(&gpu.add(&x, &x).unwrap()).unwrap(), vec![2.0, 4.0]);
+    // As the browser would: the device goes away under us, unannounced.
+    ctx.device.destroy();
+    let err = gpu.add(&x, &x).and_then(|y| gpu.to_vec(&y)).unwrap_err();
+    assert_eq!(err.code(), "E_BACKEND");
+    assert!(err.message().contains("lost") || err.message().contains("WebGPU"), "{err}");
+    assert!(pollster::block_on(nunchi_gpu::self_test(&gpu)).is_err(), "a dead device fails the self-test");
+    let err = gpu.tensor(&[1.0], &[1]).and_then(|y| gpu.to_vec(&y)).unwrap_err();
+    assert_eq!(err.code(), "E_BACKEND", "{err}");
 }

@@ -108,6 +108,26 @@ impl<B: Backend> SentenceEncoder<B> {
     /// similar length, see [`crate::buckets`]) and come back in the caller's
     /// order; token vectors (`Pooling::None`) run as one padded batch.
     pub fn embed(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
+        let job = self.submit(texts, opts)?;
+        let b = self.model.backend();
+        let outputs = job.parts.iter().map(|p| b.to_vec(&p.output)).collect::<Result<Vec<_>>>()?;
+        Ok(job.finish(outputs))
+    }
+
+    /// [`SentenceEncoder::embed`] without blocking on the device: what a page
+    /// must use on WebGPU, where results arrive through the event loop.
+    pub async fn embed_async(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
+        let job = self.submit(texts, opts)?;
+        let b = self.model.backend();
+        let mut outputs = Vec::with_capacity(job.parts.len());
+        for part in &job.parts {
+            outputs.push(b.read(&part.output).await?);
+        }
+        Ok(job.finish(outputs))
+    }
+
+    /// Tokenizes and queues the model runs; nothing is read back yet.
+    fn submit(&self, texts: &[&str], opts: &EmbedOptions) -> Result<EmbedJob<B::Tensor>> {
         if texts.is_empty() {
             return Err(Error::input("no texts to embed: pass at least one"));
         }
@@ -118,54 +138,86 @@ impl<B: Backend> SentenceEncoder<B> {
             truncated.push(enc.dropped);
             seqs.push((enc.ids, enc.type_ids));
         }
-        let dim = self.dim();
-        let (mut data, dims) = if opts.pooling == Pooling::None {
-            self.token_vectors(&seqs)?
+        let mut job = EmbedJob { parts: Vec::new(), texts: texts.len(), dim: self.dim(), normalize: opts.normalize, truncated, token_mask: None };
+        if opts.pooling == Pooling::None {
+            let batch = Batch::pad(&seqs, self.pad_id)?;
+            let output = self.model.forward(&batch)?;
+            job.token_mask = Some((batch.mask, batch.seq_len));
+            job.parts.push(EmbedPart { rows: (0..texts.len()).collect(), output });
         } else {
             let lengths: Vec<usize> = seqs.iter().map(|(ids, _)| ids.len()).collect();
-            let mut data = vec![0.0; texts.len() * dim];
-            for bucket in buckets::length_buckets(&lengths) {
-                let sub: Vec<(Vec<u32>, Vec<u32>)> = bucket.iter().map(|&i| seqs[i].clone()).collect();
-                let pooled = self.pooled(&sub, opts.pooling)?;
-                for (row, &i) in pooled.chunks_exact(dim).zip(&bucket) {
-                    data[i * dim..(i + 1) * dim].copy_from_slice(row);
-                }
-            }
-            (data, vec![texts.len(), dim])
-        };
-        if opts.normalize {
-            for row in data.chunks_mut(dim) {
-                l2_normalize(row);
+            for rows in buckets::length_buckets(&lengths) {
+                let sub: Vec<(Vec<u32>, Vec<u32>)> = rows.iter().map(|&i| seqs[i].clone()).collect();
+                let output = self.pooled(&sub, opts.pooling)?;
+                job.parts.push(EmbedPart { rows, output });
             }
         }
-        Ok(Embeddings { data, dims, truncated })
+        Ok(job)
     }
 
-    /// One padded batch, pooled to `[n, dim]`.
-    fn pooled(&self, seqs: &[(Vec<u32>, Vec<u32>)], pooling: Pooling) -> Result<Vec<f32>> {
+    /// One padded batch, pooled to `[n, dim]` on the device.
+    fn pooled(&self, seqs: &[(Vec<u32>, Vec<u32>)], pooling: Pooling) -> Result<B::Tensor> {
         let batch = Batch::pad(seqs, self.pad_id)?;
         let b = self.model.backend();
         let hidden = self.model.forward(&batch)?;
         match pooling {
-            Pooling::Cls => b.to_vec(&b.narrow(&hidden, 1, 0, 1)?),
+            Pooling::Cls => b.narrow(&hidden, 1, 0, 1),
             _ => {
                 let mask = b.tensor(&batch.mask, &[batch.size, batch.seq_len])?;
-                b.to_vec(&b.masked_mean(&hidden, &mask)?)
+                b.masked_mean(&hidden, &mask)
             }
         }
     }
+}
 
-    /// Token vectors `[n, tokens, dim]` of one padded batch, padding rows zeroed.
-    fn token_vectors(&self, seqs: &[(Vec<u32>, Vec<u32>)]) -> Result<(Vec<f32>, Vec<usize>)> {
-        let batch = Batch::pad(seqs, self.pad_id)?;
-        let dim = self.dim();
-        let mut v = self.model.backend().to_vec(&self.model.forward(&batch)?)?;
-        for (t, m) in batch.mask.iter().enumerate() {
-            if *m == 0.0 {
-                v[t * dim..(t + 1) * dim].fill(0.0);
+/// Model runs queued on the device, and how their outputs become [`Embeddings`].
+struct EmbedJob<T> {
+    parts: Vec<EmbedPart<T>>,
+    texts: usize,
+    dim: usize,
+    normalize: bool,
+    truncated: Vec<usize>,
+    /// For token vectors: the padded batch's mask and length.
+    token_mask: Option<(Vec<f32>, usize)>,
+}
+
+/// One sub-batch: the caller's row indices and the device output for them.
+struct EmbedPart<T> {
+    rows: Vec<usize>,
+    output: T,
+}
+
+impl<T> EmbedJob<T> {
+    /// Assembles the read-back `outputs` (one per part) in the caller's order.
+    fn finish(self, outputs: Vec<Vec<f32>>) -> Embeddings {
+        let dim = self.dim;
+        let (mut data, dims) = match self.token_mask {
+            // Token vectors `[n, tokens, dim]` of one padded batch, padding rows zeroed.
+            Some((mask, seq_len)) => {
+                let mut v = outputs.into_iter().next().unwrap_or_default();
+                for (t, m) in mask.iter().enumerate() {
+                    if *m == 0.0 {
+                        v[t * dim..(t + 1) * dim].fill(0.0);
+                    }
+                }
+                (v, vec![self.texts, seq_len, dim])
+            }
+            None => {
+                let mut data = vec![0.0; self.texts * dim];
+                for (part, pooled) in self.parts.iter().zip(outputs) {
+                    for (row, &i) in pooled.chunks_exact(dim).zip(&part.rows) {
+                        data[i * dim..(i + 1) * dim].copy_from_slice(row);
+                    }
+                }
+                (data, vec![self.texts, dim])
+            }
+        };
+        if self.normalize {
+            for row in data.chunks_mut(dim) {
+                l2_normalize(row);
             }
         }
-        Ok((v, vec![batch.size, batch.seq_len, dim]))
+        Embeddings { data, dims, truncated: self.truncated }
     }
 }
 

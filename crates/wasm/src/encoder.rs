@@ -1,14 +1,34 @@
-//! `Encoder`: sentence embeddings from a BERT-family model.
+//! `Encoder`: sentence embeddings from a BERT-family model, on the wasm CPU
+//! path or on WebGPU.
+
+use std::rc::Rc;
+use std::sync::Arc;
 
 use nunchi_engine::{CpuBackend, Quant};
-use nunchi_models::{HfParts, ModelFile, Pooling, SentenceEncoder};
+use nunchi_gpu::{GpuBackend, GpuContext};
+use nunchi_models::{EmbedOptions, Embeddings, HfParts, ModelFile, Pooling, SentenceEncoder};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{set, to_js};
 
+/// The same model on either backend.
+enum Model {
+    Cpu(SentenceEncoder<CpuBackend>),
+    Gpu(SentenceEncoder<GpuBackend>, Arc<GpuContext>),
+}
+
+impl Model {
+    fn encoder_meta(&self) -> (&nunchi_models::ModelMeta, usize, EmbedOptions) {
+        match self {
+            Model::Cpu(e) => (e.meta(), e.dim(), e.default_options()),
+            Model::Gpu(e, _) => (e.meta(), e.dim(), e.default_options()),
+        }
+    }
+}
+
 #[wasm_bindgen]
 pub struct Encoder {
-    inner: SentenceEncoder<CpuBackend>,
+    inner: Rc<Model>,
     bytes: usize,
 }
 
@@ -74,35 +94,105 @@ impl Encoder {
         Self::build(file, safetensors.len())
     }
 
-    fn build(file: ModelFile, bytes: usize) -> Result<Encoder, JsValue> {
-        let inner = SentenceEncoder::load(CpuBackend::new(), file).map_err(to_js)?;
-        Ok(Encoder { inner, bytes })
+    /// Loads one of nunchi's GGUF files onto WebGPU: opens the adapter, runs
+    /// the known-answer self-test, uploads the weights. Rejects with the
+    /// reason when any step fails (the package then falls back to the CPU).
+    #[wasm_bindgen(js_name = fromGgufOnWebgpu)]
+    pub fn from_gguf_on_webgpu(bytes: &[u8]) -> Result<js_sys::Promise, JsValue> {
+        let file = ModelFile::from_gguf_bytes(bytes).map_err(to_js)?;
+        Ok(Self::build_on_webgpu(file, bytes.len()))
     }
 
-    /// `{ data: Float32Array, dims: number[], truncated: number[] }`.
-    pub fn embed(&self, texts: Vec<String>, pooling: Option<String>, normalize: Option<bool>) -> Result<js_sys::Object, JsValue> {
-        let mut opts = self.inner.default_options();
+    /// [`Encoder::from_hf_files`] onto WebGPU.
+    #[wasm_bindgen(js_name = fromHfFilesOnWebgpu)]
+    pub fn from_hf_files_on_webgpu(
+        name: String,
+        config: String,
+        tokenizer: String,
+        safetensors: &[u8],
+        extras: &js_sys::Object,
+        quant: &str,
+    ) -> Result<js_sys::Promise, JsValue> {
+        let file = hf_file(name, config, tokenizer, safetensors, extras, quant)?;
+        Ok(Self::build_on_webgpu(file, safetensors.len()))
+    }
+
+    fn build(file: ModelFile, bytes: usize) -> Result<Encoder, JsValue> {
+        let inner = SentenceEncoder::load(CpuBackend::new(), file).map_err(to_js)?;
+        Ok(Encoder { inner: Rc::new(Model::Cpu(inner)), bytes })
+    }
+
+    fn build_on_webgpu(file: ModelFile, bytes: usize) -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let ctx = Arc::new(GpuContext::request().await.map_err(to_js)?);
+            let gpu = GpuBackend::new(ctx.clone());
+            nunchi_gpu::self_test(&gpu).await.map_err(to_js)?;
+            let inner = SentenceEncoder::load(gpu, file).map_err(to_js)?;
+            Ok(Encoder { inner: Rc::new(Model::Gpu(inner, ctx)), bytes }.into())
+        })
+    }
+
+    fn options(&self, pooling: Option<String>, normalize: Option<bool>) -> Result<EmbedOptions, JsValue> {
+        let mut opts = self.inner.encoder_meta().2;
         if let Some(p) = pooling {
             opts.pooling = Pooling::parse(&p).map_err(to_js)?;
         }
         if let Some(n) = normalize {
             opts.normalize = n;
         }
-        let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
-        let e = self.inner.embed(&refs, &opts).map_err(to_js)?;
-        let out = js_sys::Object::new();
-        set(&out, "data", js_sys::Float32Array::from(e.data.as_slice()));
-        let dims: js_sys::Array = e.dims.iter().map(|&d| JsValue::from(d as f64)).collect();
-        set(&out, "dims", dims);
-        let truncated: js_sys::Array = e.truncated.iter().map(|&d| JsValue::from(d as f64)).collect();
-        set(&out, "truncated", truncated);
-        Ok(out)
+        Ok(opts)
     }
 
-    /// `{ model, architecture, quant, bytes, device, maxTokens, testWeights, wasmMemoryBytes, dim }`.
+    /// `{ data: Float32Array, dims: number[], truncated: number[] }` (CPU models only:
+    /// a page cannot block on WebGPU; `embedAsync` serves both).
+    pub fn embed(&self, texts: Vec<String>, pooling: Option<String>, normalize: Option<bool>) -> Result<js_sys::Object, JsValue> {
+        let opts = self.options(pooling, normalize)?;
+        let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
+        let e = match &*self.inner {
+            Model::Cpu(enc) => enc.embed(&refs, &opts).map_err(to_js)?,
+            Model::Gpu(..) => return Err(crate::errors::input("this model runs on WebGPU: use embedAsync")),
+        };
+        Ok(embeddings_object(e))
+    }
+
+    /// A promise of what `embed` returns, on either backend.
+    #[wasm_bindgen(js_name = embedAsync)]
+    pub fn embed_async(&self, texts: Vec<String>, pooling: Option<String>, normalize: Option<bool>) -> Result<js_sys::Promise, JsValue> {
+        let opts = self.options(pooling, normalize)?;
+        let model = self.inner.clone();
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
+            let e = match &*model {
+                Model::Cpu(enc) => enc.embed(&refs, &opts),
+                Model::Gpu(enc, _) => enc.embed_async(&refs, &opts).await,
+            };
+            Ok(embeddings_object(e.map_err(to_js)?).into())
+        }))
+    }
+
+    /// `{ model, architecture, quant, bytes, maxTokens, testWeights, dim }` (the package adds the device).
     pub fn info(&self) -> js_sys::Object {
-        let o = info_object(self.inner.meta(), "bert", self.bytes);
-        set(&o, "dim", self.inner.dim() as f64);
+        let (meta, dim, _) = self.inner.encoder_meta();
+        let o = info_object(meta, "bert", self.bytes);
+        set(&o, "dim", dim as f64);
         o
     }
+
+    /// Test hook: destroys the WebGPU device, as a browser does when it loses one.
+    #[wasm_bindgen(js_name = loseDeviceForTests)]
+    pub fn lose_device_for_tests(&self) {
+        if let Model::Gpu(_, ctx) = &*self.inner {
+            ctx.destroy();
+        }
+    }
+}
+
+fn embeddings_object(e: Embeddings) -> js_sys::Object {
+    let out = js_sys::Object::new();
+    set(&out, "data", js_sys::Float32Array::from(e.data.as_slice()));
+    let dims: js_sys::Array = e.dims.iter().map(|&d| JsValue::from(d as f64)).collect();
+    set(&out, "dims", dims);
+    let truncated: js_sys::Array = e.truncated.iter().map(|&d| JsValue::from(d as f64)).collect();
+    set(&out, "truncated", truncated);
+    out
 }

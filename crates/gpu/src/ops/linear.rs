@@ -1,5 +1,6 @@
 //! `x · Wᵀ + bias` with W in its stored format, dequantized inside the kernel.
-//! One input row (batch-1 decode) takes the matrix–vector kernel.
+//! One input row (batch-1 decode) takes the matrix–vector kernel; inputs a
+//! multiple of 4 wide take the 4×4-blocked kernel; others the 16×16 tiled one.
 
 use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
@@ -41,6 +42,8 @@ pub(crate) fn linear(gpu: &GpuBackend, x: &GpuTensor, w: &GpuWeights, bias: Opti
     }
     let (kernel, groups) = if m == 1 {
         (Kernel::LinearVec, gpu.grid(n))
+    } else if k % 4 == 0 {
+        (Kernel::LinearBlocked, gpu.grid((m.div_ceil(4) * n.div_ceil(4)).div_ceil(64)))
     } else {
         (Kernel::Linear, u32s([n.div_ceil(TILE), m.div_ceil(TILE), 1], "linear")?)
     };
