@@ -2,6 +2,7 @@
 // models/ folder (or $NUNCHI_MODELS) is served at /models/, so a local build
 // loads its models from the same origin (see src/config.js).
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +28,24 @@ function serveModels() {
   };
 }
 
+// After the first visit the site works offline: a Workbox service worker
+// precaches the built page, its code, the wasm and the samples. Model files are
+// not precached here: the nunchi package keeps them in Cache Storage itself
+// (checked by size and sha256), so they are stored once.
+const offline = VitePWA({
+  registerType: 'autoUpdate',
+  injectRegister: false, // src/offline.js registers it and says when the page is ready offline
+  manifest: false,
+  workbox: {
+    globPatterns: ['**/*.{html,js,css,wasm,csv}'],
+    maximumFileSizeToCacheInBytes: 16 * 1024 * 1024, // the wasm is ~4.4 MB
+    navigateFallbackDenylist: [/^\/models\//],
+    cleanupOutdatedCaches: true,
+  },
+});
+
 export default defineConfig({
-  plugins: [serveModels()],
+  plugins: [serveModels(), offline],
   // nunchi finds its worker and wasm by `new URL(..., import.meta.url)`; keep it out of pre-bundling.
   optimizeDeps: { exclude: ['nunchi'] },
   worker: { format: 'es' },

@@ -1,21 +1,23 @@
 // The demo site (www/) as a visitor uses it: built with its own `npm run build`
 // (Vite, importing the npm package `nunchi` from pkg/ as a dependency), served
-// by a plain static file server with models/ at /models/, and driven in
+// by a plain static file server with models/ at /models/ (tests/browser/site-server.mjs), and driven in
 // headless Chromium: the movie-review sample by zero-shot and by a trained head,
 // a CSV upload and export, the feedback sample clustered into a map and cards,
 // the 한국어 mode (Korean strings, the NSMC sample, multilingual-e5-small), and a
-// request log showing that no request leaves the origin or carries user text.
+// request log showing that no request leaves the origin or carries user text;
+// then a reload (the model from the browser's cache) and a visit with the server
+// gone (the page from its service worker).
 // Needs `npm ci --prefix www` first. Screenshots go to $NUNCHI_SCREENSHOTS or target/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import http from 'node:http';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveSite } from '../browser/site-server.mjs';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,29 +29,8 @@ const shots = process.env.NUNCHI_SCREENSHOTS ?? path.join(root, 'target/screensh
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.css': 'text/css', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.csv': 'text/csv', '.txt': 'text/plain' };
 const LONG = 150_000; // ms, for a task run (embedding runs at ~10 texts/s here)
-
-/** A plain static file server over dist/, with models/ at /models/. */
-async function serve() {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
-    const [dir, file] = rel.startsWith('/models/')
-      ? [models, path.join(models, rel.slice('/models/'.length))] : [dist, path.join(dist, rel)];
-    try {
-      if (path.relative(dir, file).startsWith('..') || !(await stat(file)).isFile()) throw new Error('not found');
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { base: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
-}
+const NUNCHI = process.env.NUNCHI_BIN ?? path.join(root, 'target/release/nunchi'); // built by `cargo test --release`
 
 const quote = (s) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 function parseCsv(text) {
@@ -79,13 +60,18 @@ const uploadCsv = ['review,label', ...upload.map(([t, l]) => `${quote(t)},${l}`)
 const userTexts = upload.map(([t]) => t);
 
 let server, browser, page;
+let cpuZeroShot; // [label, confidence] the CPU (wasm) page gave the sample's first rows by zero-shot
+
+/** The results table's [label, confidence in %] per row (only the rows the filters show, if `shown`). */
+const tableLabelsAndScores = (p, shown = false) => p.locator(`#cls-table tbody tr${shown ? ':not([hidden])' : ''}`).evaluateAll((trs) => trs.map((tr) =>
+  [tr.querySelector('td.label').textContent, Number(tr.querySelector('.num').textContent.replace('%', ''))]));
 const requests = [];
 
 before(async () => {
   assert.ok(existsSync(path.join(www, 'node_modules/vite')), 'run `npm ci --prefix www` first');
   await run('npm', ['run', 'build', '--prefix', www], { env: { ...process.env, NUNCHI_DATA: data } });
   mkdirSync(shots, { recursive: true });
-  server = await serve();
+  server = await serveSite({ dist, models });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
   page = await context.newPage();
@@ -139,7 +125,32 @@ test('movie-review sample, zero-shot: results, accuracy and the confusion matrix
   assert.match(badges, /wasm-simd/);
   assert.match(badges, /24\.5 MB/);
   assert.equal(await page.getAttribute('#model-encoder progress', 'value'), '1');
+  cpuZeroShot = await tableLabelsAndScores(page);
+
+  // The table sorts by confidence (highest first, then lowest), and filters by label, mistakes and text.
+  const confidenceHead = '#cls-table thead th:nth-child(3)';
+  await page.click(`${confidenceHead} button`);
+  assert.equal(await page.getAttribute(confidenceHead, 'aria-sort'), 'descending');
+  const shownScores = async () => (await tableLabelsAndScores(page, true)).map(([, p]) => p);
+  const descending = await shownScores();
+  assert.deepEqual(descending, [...descending].sort((a, b) => b - a));
+  await page.click(`${confidenceHead} button`);
+  assert.equal(await page.getAttribute(confidenceHead, 'aria-sort'), 'ascending');
+  assert.deepEqual(await shownScores(), [...descending].reverse());
+  await page.selectOption('#cls-filter-label', 'positive');
+  const positives = cpuZeroShot.filter(([l]) => l === 'positive').length;
+  assert.ok((await tableLabelsAndScores(page, true)).every(([l]) => l === 'positive'));
+  assert.equal(await page.textContent('#cls-shown'), `showing ${positives} of 40`);
+  await page.selectOption('#cls-filter-label', '\u0000wrong');
+  const mistakes = await page.locator('#cls-table tbody tr:not([hidden]) td.bad').count();
+  assert.equal(await page.textContent('#cls-shown'), `showing ${mistakes} of 40`);
+  assert.equal(Math.round(100 * (40 - mistakes) / 40 * 10) / 10, acc); // the mistakes are what the accuracy misses
+  await page.selectOption('#cls-filter-label', '');
+  await page.fill('#cls-filter', 'film');
+  const filmRows = await page.locator('#cls-table tbody tr:not([hidden]) td.text').allTextContents();
+  assert.ok(filmRows.length > 0 && filmRows.length < 40 && filmRows.every((x) => /film/i.test(x)), filmRows.join(' | '));
   await shot('2-zero-shot');
+  await page.fill('#cls-filter', '');
 });
 
 test('Cancel stops a long job', async () => {
@@ -153,15 +164,34 @@ test('Cancel stops a long job', async () => {
   assert.equal(await page.isEnabled('#cls-run'), true);
 });
 
-test('movie-review sample, trained on its train slice, tested on its test slice', async () => {
+test('movie-review sample, trained on its train split: the accuracy and confusion matrix `nunchi eval` gives', async () => {
   await page.check('input[name="cls-method"][value="train"]');
-  await page.fill('#cls-limit', '60'); // 30 pairs: 54 train rows, 6 test rows (index divisible by 10)
+  await page.fill('#cls-limit', '300'); // the whole sample: 270 train rows, 30 test rows (its split column)
   await runAndWait('cls');
-  assert.equal(await rowsIn('#cls-table'), 6);
-  assert.match(await page.textContent('#cls-metrics'), /Trained on 54 texts; 5-fold cross-validation accuracy/);
-  assert.match(await page.textContent('#cls-accuracy'), /%$/);
-  assert.equal(await rowsIn('#cls-confusion'), 2);
+  assert.equal(await rowsIn('#cls-table'), 30);
+  assert.match(await page.textContent('#cls-metrics'), /Trained on 270 texts; 5-fold cross-validation accuracy/);
+  const shown = await page.textContent('#cls-accuracy');
+  const labels = await page.locator('#cls-confusion thead th').allTextContents();
+  const rows = await page.locator('#cls-confusion tbody tr').evaluateAll((trs) => trs.map((tr) => [
+    tr.querySelector('th').textContent, [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))]));
   await shot('3-trained');
+
+  // The same file, split and head through the native CLI (same model file, same training code).
+  assert.ok(existsSync(NUNCHI), `${NUNCHI} missing: run \`cargo test --release\` (or build nunchi-cli) first`);
+  const json = path.join(shots, 'demo-eval.json');
+  await run(NUNCHI, ['eval', '--model', path.join(models, 'all-MiniLM-L6-v2-q8_0.gguf'),
+    '--dataset', path.join(dist, 'samples/movie-reviews.csv'), '--methods', 'head-full', '--json', json]);
+  const { test_texts: testTexts, results: [{ report }] } = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(testTexts, 30);
+  assert.equal(shown, `${(100 * report.accuracy).toFixed(1)}%`, 'the page and `nunchi eval` agree on the accuracy');
+  // The confusion matrix too, cell by cell, matched by label name (the tables may order labels differently).
+  const predictedNames = labels.slice(1);
+  for (const [trueName, cells] of rows) {
+    const t = report.labels.indexOf(trueName);
+    for (const [j, n] of cells.entries()) {
+      assert.equal(n, report.confusion[t][report.labels.indexOf(predictedNames[j])], `${trueName} → ${predictedNames[j]}`);
+    }
+  }
 });
 
 test('a CSV upload: train on its labelled rows, label the rest, export a CSV', async () => {
@@ -302,6 +332,72 @@ test('한국어: the switch keeps user data, Korean sample by zero-shot with mul
   assert.equal(await page.evaluate(() => localStorage.getItem('nunchi.lang')), 'en');
 });
 
+test('WebGPU (--enable-unsafe-webgpu): the badge says webgpu and the answers match the CPU run', async () => {
+  // SwiftShader emulates the GPU on the CPU: slow, so only the first 8 rows.
+  const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, '--enable-unsafe-webgpu'] });
+  try {
+    const gpuPage = await (await gpuBrowser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+    gpuPage.on('pageerror', (e) => console.error('page error (WebGPU):', e));
+    gpuPage.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
+    await gpuPage.goto(`${server.base}/?lang=en`);
+    await gpuPage.waitForSelector('body[data-ready="true"]');
+    await gpuPage.click('#cls-sample');
+    await gpuPage.waitForFunction(() => /300 rows/.test(document.getElementById('cls-summary').textContent));
+    await gpuPage.fill('#cls-limit', '8');
+    await gpuPage.click('#cls-run');
+    await gpuPage.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.getElementById('cls-status').dataset.state),
+      null, { timeout: LONG });
+    assert.equal(await gpuPage.getAttribute('#cls-status', 'data-state'), 'done', await gpuPage.textContent('#cls-status'));
+    const badges = await gpuPage.textContent('#model-encoder [data-field="badges"]');
+    assert.match(badges, /webgpu/);
+    assert.doesNotMatch(badges, /CPU fallback/);
+    // The CPU path quantizes activations to int8, WebGPU keeps them f32: confidences differ a little,
+    // so a label may flip only where the CPU run was near a tie.
+    const gpu = await tableLabelsAndScores(gpuPage);
+    console.log('zero-shot [label, confidence %], CPU vs WebGPU:', JSON.stringify(cpuZeroShot.slice(0, 8)), JSON.stringify(gpu));
+    assert.equal(gpu.length, 8);
+    for (const [i, [label, score]] of gpu.entries()) {
+      const [cpuLabel, cpuScore] = cpuZeroShot[i];
+      const pPositive = (l, s) => (l === 'positive' ? s : 100 - s);
+      assert.ok(Math.abs(pPositive(label, score) - pPositive(cpuLabel, cpuScore)) <= 5, `row ${i}: ${label} ${score}% vs CPU ${cpuLabel} ${cpuScore}%`);
+      if (cpuScore >= 55) assert.equal(label, cpuLabel, `row ${i}`);
+    }
+    await gpuPage.screenshot({ path: path.join(shots, 'demo-webgpu.png') });
+  } finally {
+    await gpuBrowser.close();
+  }
+});
+
+test('reload: the model comes from the browser cache; offline: with the server gone the page still classifies', async () => {
+  await page.waitForSelector('body[data-offline="ready"]', { timeout: 30_000 }); // the service worker holds the site
+  assert.equal(await page.isVisible('#offline-status'), true);
+  const model = '/models/all-MiniLM-L6-v2-q8_0.gguf';
+  const downloads = server.hits(model); // once by this browser, once by the WebGPU one
+  assert.ok(downloads >= 1);
+  // This page was reloaded by the test above: loading the encoder again reads Cache Storage.
+  const statuses = [];
+  await page.exposeFunction('noteStatus', (s) => statuses.push(s));
+  await page.evaluate(() => new MutationObserver(() => window.noteStatus(document.querySelector('#model-encoder [data-field="status"]').textContent))
+    .observe(document.querySelector('#model-encoder [data-field="status"]'), { childList: true, characterData: true, subtree: true }));
+  await page.click('#model-encoder [data-action="load"]');
+  await page.waitForFunction(() => /wasm-simd/.test(document.querySelector('#model-encoder [data-field="badges"]').textContent));
+  assert.equal(server.hits(model), downloads, 'no second download');
+  assert.ok(statuses.includes('found in this browser’s cache'), `load states: ${statuses.join(' | ')}`);
+
+  // Offline: the server is gone; the page, its code, the wasm and the sample come from the service
+  // worker, the model from Cache Storage.
+  await server.close();
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.click('#cls-sample');
+  await page.waitForFunction(() => /300 rows/.test(document.getElementById('cls-summary').textContent));
+  await page.fill('#cls-limit', '10');
+  await runAndWait('cls');
+  assert.equal(await rowsIn('#cls-table'), 10);
+  assert.match(await page.textContent('#cls-accuracy'), /%$/);
+  await shot('8-offline');
+});
+
 test('privacy: every request stays on the origin and none carries user text', () => {
   assert.ok(requests.length > 0);
   const fragments = userTexts.flatMap((t) => [t.slice(0, 24), encodeURIComponent(t.slice(0, 24))]);
@@ -314,7 +410,7 @@ test('privacy: every request stays on the origin and none carries user text', ()
     }
   }
   const paths = [...new Set(requests.map((r) => new URL(r.url).pathname))];
-  const known = /^\/(|favicon\.ico|assets\/[\w.-]+|models\/[\w.-]+\.gguf|samples\/(movie-reviews|feedback|nsmc-reviews)\.csv)$/;
+  const known = /^\/(|index\.html|favicon\.ico|sw\.js|workbox-\w+\.js|assets\/[\w.-]+|models\/[\w.-]+\.gguf|samples\/(movie-reviews|feedback|nsmc-reviews)\.csv)$/;
   for (const p of requests.filter((r) => !r.url.startsWith('blob:')).map((r) => new URL(r.url).pathname)) {
     assert.match(p, known, 'only the page, its assets, the samples and the models are requested');
   }

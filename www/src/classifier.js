@@ -7,6 +7,7 @@ import { SAMPLES } from './config.js';
 import { t, lang, onLangChange, stringIn } from './i18n.js';
 import { h, ht, pct, runJob, taskProgress } from './ui.js';
 import { toCsv, setDownload } from './data.js';
+import { tableTools } from './table-tools.js';
 
 /** The zero-shot labels and their descriptions; starts with the language's defaults ('cls.defaultLabels'). */
 function labelEditor(root) {
@@ -90,18 +91,24 @@ function metrics(report, extra) {
     confusionTable(report));
 }
 
+/** The results, sortable by any column and filterable by text and label (table-tools.js). */
 function resultsTable(texts, results, truth) {
   const [text, label, confidence, trueLabel] = t('cls.resultCols');
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'results', id: 'cls-table' },
+  const col = (name, sort) => h('th', { scope: 'col', 'data-sort': sort }, name);
+  const table = h('table', { class: 'results', id: 'cls-table' },
     h('caption', {}, t('cls.classified', { n: texts.length })),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, text), h('th', { scope: 'col' }, label),
-      h('th', { scope: 'col' }, confidence), truth ? h('th', { scope: 'col' }, trueLabel) : null)),
-    h('tbody', {}, results.map((r, i) => h('tr', {},
-      h('td', { class: 'text' }, texts[i]),
-      h('td', { class: 'label' }, r.label),
-      h('td', {}, h('div', { class: 'bar', role: 'img', 'aria-label': t('cls.confidence', { p: pct(r.score) }) },
-        h('span', { style: { width: pct(r.score) } })), h('span', { class: 'num' }, pct(r.score))),
-      truth ? h('td', { class: truth[i] === r.label ? 'ok' : 'bad' }, truth[i]) : null)))));
+    h('thead', {}, h('tr', {}, col(text, 'text'), col(label, 'text'), col(confidence, 'number'),
+      truth ? col(trueLabel, 'text') : null)),
+    h('tbody', {}, results.map((r, i) => h('tr', {
+      'data-label': r.label, 'data-search': texts[i].toLowerCase(), 'data-ok': truth ? String(truth[i] === r.label) : null,
+    },
+    h('td', { class: 'text' }, texts[i]),
+    h('td', { class: 'label' }, r.label),
+    h('td', { 'data-value': r.score }, h('div', { class: 'bar', role: 'img', 'aria-label': t('cls.confidence', { p: pct(r.score) }) },
+      h('span', { style: { width: pct(r.score) } })), h('span', { class: 'num' }, pct(r.score))),
+    truth ? h('td', { class: truth[i] === r.label ? 'ok' : 'bad' }, truth[i]) : null))));
+  const labels = Object.keys(results[0].scores);
+  return [tableTools(table, { id: 'cls', labels, hasTruth: !!truth }), h('div', { class: 'table-wrap' }, table)];
 }
 
 export function initClassifier() {
@@ -190,7 +197,7 @@ export function initClassifier() {
     show = () => {
       const note = extra ? extra() : '';
       out.replaceChildren(report ? metrics(report, note) : note ? h('p', {}, note) : '',
-        h('p', {}, link), resultsTable(texts, results, truth));
+        h('p', {}, link), ...resultsTable(texts, results, truth));
     };
     show();
     progress(1, t('cls.done', { n: texts.length }));

@@ -3,11 +3,13 @@ import { initLanguage } from './language.js';
 import { initModels } from './models.js';
 import { initClassifier } from './classifier.js';
 import { initExplorer } from './explorer.js';
+import { initOffline } from './offline.js';
 
 initLanguage(); // first: the views are built in the chosen language
 initModels();
 initClassifier();
 initExplorer();
+initOffline();
 
 // Tabs: click or arrow keys (WAI-ARIA tabs pattern).
 const tabs = [...document.querySelectorAll('[role="tab"]')];

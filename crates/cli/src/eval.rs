@@ -56,6 +56,30 @@ const DATASETS: &[DatasetSpec] = &[
     },
 ];
 
+/// A labelled CSV of the user's own, given as `--dataset my-file.csv`.
+const CSV_DATASET: DatasetSpec = DatasetSpec {
+    name: "csv",
+    folder: "",
+    load: datasets::labelled_csv,
+    description: "{label}",
+    default_methods: "zero-shot,head-full",
+    prompt: None,
+};
+
+/// The dataset `--dataset` names, its display name and the path its loader reads.
+fn resolve(dataset: &str, data: &Path) -> Result<(&'static DatasetSpec, String, std::path::PathBuf)> {
+    let path = Path::new(dataset);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        let name = path.file_name().map_or(dataset.to_string(), |n| n.to_string_lossy().into_owned());
+        return Ok((&CSV_DATASET, name, path.to_path_buf()));
+    }
+    let spec = DATASETS.iter().find(|d| d.name == dataset).ok_or_else(|| {
+        let names: Vec<&str> = DATASETS.iter().map(|d| d.name).collect();
+        Error::input(format!("unknown dataset '{dataset}' (expected one of {}, or a labelled .csv file)", names.join(", ")))
+    })?;
+    Ok((spec, spec.name.to_string(), data.join(spec.folder)))
+}
+
 pub struct EvalArgs<'a> {
     pub model: &'a str,
     pub quant: &'a str,
@@ -98,12 +122,9 @@ fn subset(data: &Labelled, indices: &[usize]) -> Labelled {
 }
 
 pub fn eval(a: EvalArgs) -> Result<()> {
-    let spec = DATASETS.iter().find(|d| d.name == a.dataset).ok_or_else(|| {
-        let names: Vec<&str> = DATASETS.iter().map(|d| d.name).collect();
-        Error::input(format!("unknown dataset '{}' (expected one of {})", a.dataset, names.join(", ")))
-    })?;
+    let (spec, name, path) = resolve(a.dataset, a.data)?;
     let methods: Vec<String> = crate::table::split_list(a.methods.unwrap_or(spec.default_methods), ',');
-    let split = (spec.load)(&a.data.join(spec.folder))?;
+    let split = (spec.load)(&path)?;
     let classes = split.train.label_names.len();
     let test = match a.test_per_label {
         Some(n) => subset(&split.test, &per_class_sample(&split.test.labels, classes, n, SEED)?),
@@ -113,7 +134,7 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         Some(n) => subset(&split.train, &per_class_sample(&split.train.labels, classes, n, SEED)?),
         None => split.train,
     };
-    eprintln!("{}: {} train, {} test texts, {classes} labels", spec.name, train.texts.len(), test.texts.len());
+    eprintln!("{name}: {} train, {} test texts, {classes} labels", train.texts.len(), test.texts.len());
 
     let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
     let dim = encoder.dim();
@@ -188,19 +209,19 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         };
         let report = evaluate(&test.label_names, &test.labels, &predicted)?;
         let ms = started.elapsed().as_secs_f64() * 1e3;
-        println!("## {} · {method} ({train_texts} training texts)\n{}", spec.name, report.to_text());
+        println!("## {name} · {method} ({train_texts} training texts)\n{}", report.to_text());
         results.push(MethodResult { method: method.clone(), train_texts, report, ms });
     }
     println!("| dataset | method | training texts | accuracy | weighted F1 | macro F1 |");
     println!("|---|---|---:|---:|---:|---:|");
     for r in &results {
         println!(
-            "| {} | {} | {} | {:.3} | {:.3} | {:.3} |",
-            spec.name, r.method, r.train_texts, r.report.accuracy, r.report.weighted_avg.f1, r.report.macro_avg.f1
+            "| {name} | {} | {} | {:.3} | {:.3} | {:.3} |",
+            r.method, r.train_texts, r.report.accuracy, r.report.weighted_avg.f1, r.report.macro_avg.f1
         );
     }
     if let Some(path) = a.json {
-        let value = serde_json::json!({ "dataset": spec.name, "model": a.model, "quant": a.quant, "test_texts": test.texts.len(), "results": results });
+        let value = serde_json::json!({ "dataset": name, "model": a.model, "quant": a.quant, "test_texts": test.texts.len(), "results": results });
         std::fs::write(path, serde_json::to_string_pretty(&value).map_err(|e| Error::backend(e.to_string()))?)?;
     }
     Ok(())

@@ -189,7 +189,9 @@ enum Command {
         /// A text-to-text model for the prompt method.
         #[arg(long)]
         t5: Option<String>,
-        /// mr | banking77 | nsmc
+        /// mr | banking77 | nsmc, or a labelled .csv file of your own (columns
+        /// text and label, optionally split = train | test; without it every
+        /// 10th row is test)
         #[arg(long)]
         dataset: String,
         /// The folder holding mr_polarity/, banking77/, nsmc/.

@@ -143,3 +143,104 @@ pub fn nsmc(dir: &Path) -> Result<Split> {
     }
     Ok(split)
 }
+
+/// A labelled CSV of the user's own (with a header): a `text` and a `label`
+/// column, and optionally a `split` column of `train` / `test`. Without one, the
+/// project's rule holds: the data rows whose 0-based index is ≡ 0 mod 10 are
+/// test. Labels are numbered in order of first appearance. This is the file
+/// format the demo site reads, so a page's figures can be checked by `eval`.
+pub fn labelled_csv(path: &Path) -> Result<Split> {
+    let content = read(path)?;
+    let bad = |msg: String| Error::input(format!("{}: {msg}", path.display()));
+    let mut reader = csv::Reader::from_reader(content.as_bytes());
+    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let position = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let column = |name: &str| {
+        position(name).ok_or_else(|| {
+            bad(format!("no column \"{name}\" (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")))
+        })
+    };
+    let (text_col, label_col, split_col) = (column("text")?, column("label")?, position("split"));
+
+    let mut names: Vec<String> = Vec::new();
+    let mut rows: Vec<(String, usize, bool)> = Vec::new(); // text, label, is_test
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |c: usize| record.get(c).map(str::trim).ok_or_else(|| bad(format!("line {line} has too few fields")));
+        let (text, label) = (field(text_col)?, field(label_col)?);
+        if label.is_empty() {
+            return Err(bad(format!("line {line} has no label (every row needs one to be evaluated)")));
+        }
+        let is_test = match split_col {
+            None => i % 10 == 0,
+            Some(c) => match field(c)? {
+                "test" => true,
+                "train" => false,
+                other => return Err(bad(format!("line {line}: split \"{other}\" is not train or test"))),
+            },
+        };
+        if text.is_empty() {
+            continue; // skipped without shifting the other rows' sides
+        }
+        let label = match names.iter().position(|n| n == label) {
+            Some(k) => k,
+            None => {
+                names.push(label.to_string());
+                names.len() - 1
+            }
+        };
+        rows.push((text.to_string(), label, is_test));
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut split = Split { train: Labelled::new(&names), test: Labelled::new(&names) };
+    for (text, label, is_test) in rows {
+        if is_test { &mut split.test } else { &mut split.train }.push(text, label);
+    }
+    if split.test.texts.is_empty() || split.train.texts.is_empty() {
+        return Err(bad(format!(
+            "needs both train and test rows (has {} train, {} test)",
+            split.train.texts.len(),
+            split.test.texts.len()
+        )));
+    }
+    Ok(split)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, content: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("nunchi-datasets-{}-{name}.csv", std::process::id()));
+        std::fs::write(&path, content).expect("temp file");
+        path
+    }
+
+    #[test]
+    fn labelled_csv_follows_the_split_column_and_numbers_labels_by_appearance() {
+        let path = write("split", "label,text,split\npos,\"great, really\",test\nneg,awful,train\npos,fine,train\n");
+        let split = labelled_csv(&path).expect("valid file");
+        assert_eq!(split.train.label_names, ["pos", "neg"]);
+        assert_eq!(split.test.texts, ["great, really"]);
+        assert_eq!(split.train.texts, ["awful", "fine"]);
+        assert_eq!(split.train.labels, [1, 0]);
+    }
+
+    #[test]
+    fn labelled_csv_without_a_split_column_holds_out_every_tenth_row() {
+        let rows: String = (0..20).map(|i| format!("text {i},{}\n", if i % 2 == 0 { "a" } else { "b" })).collect();
+        let split = labelled_csv(&write("rule", &format!("text,label\n{rows}"))).expect("valid file");
+        assert_eq!(split.test.texts, ["text 0", "text 10"]);
+        assert_eq!(split.train.texts.len(), 18);
+    }
+
+    #[test]
+    fn labelled_csv_rejects_missing_labels_columns_and_unknown_splits() {
+        let err = |content: &str| labelled_csv(&write("bad", content)).expect_err("invalid file").to_string();
+        assert!(err("text,label\nfine,\n").contains("line 2 has no label"));
+        assert!(err("review,label\nfine,pos\n").contains("no column \"text\""));
+        assert!(err("text,label,split\nfine,pos,dev\n").contains("split \"dev\""));
+        assert!(err("text,label,split\nfine,pos,train\n").contains("needs both train and test rows"));
+    }
+}
