@@ -53,7 +53,8 @@ try {
     await page.waitForFunction((s) => document.querySelector(s).textContent.length > 0, badges, { timeout: HOUR });
     return performance.now() - t;
   };
-  note('load MiniLM q8_0, first visit (download from localhost + parse)', await loadEncoder(), await page.textContent(badges));
+  note('load MiniLM q8_0, first visit (download from localhost + parse)', await loadEncoder(),
+    (await page.locator(`${badges} .badge`).allTextContents()).join(', '));
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   note('load MiniLM q8_0 again, from the browser cache', await loadEncoder());

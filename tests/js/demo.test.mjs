@@ -2,7 +2,7 @@
 // (Vite, importing the npm package `nunchi` from pkg/ as a dependency), served
 // by a plain static file server with models/ at /models/ (tests/browser/site-server.mjs), and driven in
 // headless Chromium: the movie-review sample by zero-shot and by a trained head,
-// a CSV upload and export, the feedback sample clustered into a map and cards,
+// a CSV upload and export, rows labelled by hand, the feedback sample clustered into a map and cards,
 // the 한국어 mode (Korean strings, the NSMC sample, multilingual-e5-small), and a
 // request log showing that no request leaves the origin or carries user text;
 // then a reload (the model from the browser's cache) and a visit with the server
@@ -332,6 +332,26 @@ test('한국어: the switch keeps user data, Korean sample by zero-shot with mul
   assert.equal(await page.evaluate(() => localStorage.getItem('nunchi.lang')), 'en');
 });
 
+test('pasted reviews labelled by hand: train on the labelled rows, predict the rest', async () => {
+  // After the language test this is a fresh English page with nothing pasted.
+  await page.check('input[name="cls-method"][value="train"]');
+  const pasted = [0, 1, 2, 3, 4, 5].flatMap((i) => [pos[i], neg[i]]);
+  await page.fill('#cls-text', pasted.join('\n'));
+  await page.fill('#cls-limit', '');
+  await page.click('#hand-open');
+  assert.equal(await page.locator('#hand-table tbody tr').count(), 12);
+  for (let i = 0; i < 8; i++) {
+    await page.fill(`#hand-table tbody tr:nth-child(${i + 1}) input`, i % 2 === 0 ? 'positive' : 'negative');
+  }
+  assert.match(await page.textContent('#hand-count'), /^8 rows labelled by hand/);
+  await runAndWait('cls');
+  assert.match(await page.textContent('#cls-results'), /Trained on 8 texts/);
+  assert.deepEqual(await page.locator('#cls-table tbody td.text').allTextContents(), pasted.slice(8));
+  const predicted = await page.locator('#cls-table tbody td.label').allTextContents();
+  assert.ok(predicted.every((l) => l === 'positive' || l === 'negative'), predicted.join());
+  await shot('9-hand-labels');
+});
+
 test('WebGPU (--enable-unsafe-webgpu): the badge says webgpu and the answers match the CPU run', async () => {
   // SwiftShader emulates the GPU on the CPU: slow, so only the first 8 rows.
   const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, '--enable-unsafe-webgpu'] });
@@ -374,7 +394,9 @@ test('reload: the model comes from the browser cache; offline: with the server g
   const model = '/models/all-MiniLM-L6-v2-q8_0.gguf';
   const downloads = server.hits(model); // once by this browser, once by the WebGPU one
   assert.ok(downloads >= 1);
-  // This page was reloaded by the test above: loading the encoder again reads Cache Storage.
+  // After a reload, loading the encoder again reads Cache Storage.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
   const statuses = [];
   await page.exposeFunction('noteStatus', (s) => statuses.push(s));
   await page.evaluate(() => new MutationObserver(() => window.noteStatus(document.querySelector('#model-encoder [data-field="status"]').textContent))

@@ -8,6 +8,7 @@ import { t, lang, onLangChange, stringIn } from './i18n.js';
 import { h, ht, pct, runJob, taskProgress } from './ui.js';
 import { toCsv, setDownload } from './data.js';
 import { tableTools } from './table-tools.js';
+import { handLabels } from './hand-labels.js';
 
 /** The zero-shot labels and their descriptions; starts with the language's defaults ('cls.defaultLabels'). */
 function labelEditor(root) {
@@ -114,6 +115,11 @@ function resultsTable(texts, results, truth) {
 export function initClassifier() {
   const input = inputBlock(document.querySelector('[data-input="cls"]'), { id: 'cls', sample: () => SAMPLES[lang()].reviews });
   const editor = labelEditor(document.getElementById('label-editor'));
+  const hand = handLabels(document.getElementById('hand-labels'), {
+    texts: () => input.get().texts,
+    suggestions: () => { const data = input.get(); return data.labels ?? editor.get().labels; },
+  });
+  document.getElementById('hand-open').addEventListener('click', () => hand.draw());
   document.getElementById('add-label').addEventListener('click', editor.add);
   const method = () => document.querySelector('input[name="cls-method"]:checked').value;
   const t5Note = document.querySelector('[data-field="t5-note"]');
@@ -165,6 +171,9 @@ export function initClassifier() {
       }
       if (truth && truth.some((l) => !labels.includes(l))) truth = null; // labels of another kind
     } else {
+      // Rows labelled by hand fill in where the input has no label.
+      const byHand = hand.labelsFor(data.texts);
+      if (byHand) data.labels = data.labels ? data.labels.map((l, i) => l || byHand[i]) : byHand;
       const { train, test, heldOut } = trainSplit(data);
       const trainLabels = train.map((i) => data.labels[i]);
       const counts = new Map();
