@@ -60,6 +60,16 @@ const uploadCsv = ['review,label', ...upload.map(([t, l]) => `${quote(t)},${l}`)
 const userTexts = upload.map(([t]) => t);
 
 let server, browser, page;
+
+/** Records every request of the context (its pages, their workers, the service worker: fetches,
+ *  beacons, scripts) and every WebSocket with each frame it sends, for the privacy test. */
+function recordTraffic(context, p) {
+  context.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '', serviceWorker: !!r.serviceWorker() }));
+  p.on('websocket', (ws) => {
+    requests.push({ url: ws.url(), body: '' });
+    ws.on('framesent', (f) => requests.push({ url: ws.url(), body: String(f.payload) }));
+  });
+}
 let cpuZeroShot; // [label, confidence] the CPU (wasm) page gave the sample's first rows by zero-shot
 
 /** The results table's [label, confidence in %] per row (only the rows the filters show, if `shown`). */
@@ -76,7 +86,7 @@ before(async () => {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
   page = await context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
-  page.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
+  recordTraffic(context, page);
   await page.goto(server.base);
   await page.waitForSelector('body[data-ready="true"]');
 });
@@ -358,7 +368,7 @@ test('WebGPU (--enable-unsafe-webgpu): the badge says webgpu and the answers mat
   try {
     const gpuPage = await (await gpuBrowser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     gpuPage.on('pageerror', (e) => console.error('page error (WebGPU):', e));
-    gpuPage.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
+    recordTraffic(gpuPage.context(), gpuPage);
     await gpuPage.goto(`${server.base}/?lang=en`);
     await gpuPage.waitForSelector('body[data-ready="true"]');
     await gpuPage.click('#cls-sample');
@@ -422,6 +432,8 @@ test('reload: the model comes from the browser cache; offline: with the server g
 
 test('privacy: every request stays on the origin and none carries user text', () => {
   assert.ok(requests.length > 0);
+  // The log covers the service worker too: its precache fetches (e.g. of the wasm) are in it.
+  assert.ok(requests.some((r) => r.serviceWorker && r.url.endsWith('.wasm')), 'the service worker\'s requests are recorded');
   const fragments = userTexts.flatMap((t) => [t.slice(0, 24), encodeURIComponent(t.slice(0, 24))]);
   for (const { url, body } of requests) {
     const u = new URL(url);
