@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test suite: prepares the model files (idempotent), runs every Rust test in
 # release mode (the models are real; unoptimised candle is too slow), builds the
-# npm package's wasm, tests the wasm kernels, and runs its JS tests against the built package: in Node,
-# and in headless Chromium (needs /usr/bin/chromium and `npm ci`).
+# npm package's wasm, tests the wasm kernels (SIMD128 under Node, WebGPU in headless Chromium), and runs
+# its JS tests against the built package: in Node, and in headless Chromium (needs /usr/bin/chromium,
+# chromedriver and `npm ci`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/prepare-models.sh
@@ -11,6 +12,8 @@ cargo test --release --workspace
 # Our wasm SIMD128 kernels against their scalar twins and candle, on wasm32 under Node
 # (wasm-bindgen-test-runner comes with the wasm-bindgen-cli that build-wasm.sh installs).
 ./scripts/test-wasm-kernels.sh
+# The WebGPU kernels against the CPU backend again, in headless Chromium on its WebGPU adapter.
+./scripts/test-webgpu-kernels.sh
 # The demo site (www/) has its own npm project; its test builds it with Vite.
 [ -d www/node_modules ] || npm ci --prefix www --no-audit --no-fund
 node --test tests/js/

@@ -11,21 +11,45 @@
 //!   quantizes the activations to int8, 1e-2 · Σ|x·w| (that is its error, not ours).
 //! - norms, softmax, activations: 1e-5 absolute on values of order 1 (WGSL's
 //!   exp/inverseSqrt are not correctly rounded; erf is a 1.5e-7 approximation).
+//!
+//! The same tests run twice: natively (`cargo test -p nunchi-gpu`, on Vulkan:
+//! lavapipe in CI), and compiled to wasm32 in headless Chromium on its WebGPU
+//! adapter (SwiftShader in CI; `scripts/test-webgpu-kernels.sh`). `gpu_test!`
+//! makes each body both a `#[test]` and a `#[wasm_bindgen_test]`.
 
 mod common;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// A kernel test on both targets: blocking natively, async in the browser.
+macro_rules! gpu_test {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        #[cfg(not(target_arch = "wasm32"))]
+        #[test]
+        fn $name() {
+            pollster::block_on(async $body)
+        }
+
+        $(#[$meta])*
+        #[cfg(target_arch = "wasm32")]
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $name() $body
+    };
+}
 
 use common::*;
 use nunchi_engine::candle_core::quantized::{GgmlDType, QTensor};
 use nunchi_engine::candle_core::{Device, Tensor};
 use nunchi_engine::{Activation, Backend, CpuBackend};
 
-/// Runs `f` on the CPU and the GPU backend, returning both outputs.
-fn both(f: impl Fn(&dyn Fn(&[f32], &[usize]) -> Input) -> Op) -> (Vec<f32>, Vec<f32>, Vec<usize>) {
-    let op = f(&|data, dims| Input { data: data.to_vec(), dims: dims.to_vec() });
+/// Runs `op` on the CPU and the GPU backend, returning both outputs.
+async fn both(op: Op) -> (Vec<f32>, Vec<f32>, Vec<usize>) {
     let cpu = CpuBackend::new();
-    let gpu = gpu();
-    let (c, dims) = op.run(&cpu);
-    let (g, gdims) = op.run(&gpu);
+    let gpu = shared_gpu().await;
+    let (c, dims) = op.run(&cpu).await;
+    let (g, gdims) = op.run(&gpu).await;
     assert_eq!(dims, gdims, "output shapes differ for {op:?}");
     (c, g, dims)
 }
@@ -54,7 +78,7 @@ enum Op {
 }
 
 impl Op {
-    fn run<B: Backend>(&self, b: &B) -> (Vec<f32>, Vec<usize>) {
+    async fn run<B: Backend>(&self, b: &B) -> (Vec<f32>, Vec<usize>) {
         let t = |i: &Input| b.tensor(&i.data, &i.dims).unwrap();
         let out = match self {
             Op::Add(x, y) => b.add(&t(x), &t(y)),
@@ -78,7 +102,7 @@ impl Op {
             Op::MaskedMean(x, m) => b.masked_mean(&t(x), &t(m)),
         }
         .unwrap_or_else(|e| panic!("{} backend: {e}", b.name()));
-        (b.to_vec(&out).unwrap(), b.dims(&out))
+        (b.read(&out).await.unwrap(), b.dims(&out))
     }
 }
 
@@ -109,8 +133,8 @@ fn assert_within_products(cpu: &[f32], gpu: &[f32], bound: &[f32], rel: f32, wha
     }
 }
 
-#[test]
-fn add_and_mul_broadcast_like_the_cpu() {
+gpu_test! {
+async fn add_and_mul_broadcast_like_the_cpu() {
     let cases: [(&[usize], &[usize]); 5] = [
         (&[2, 3, 4, 5], &[2, 3, 4, 5]),
         (&[2, 3, 4, 5], &[5]),
@@ -119,15 +143,16 @@ fn add_and_mul_broadcast_like_the_cpu() {
         (&[1000], &[1]),
     ];
     for (i, (a, b)) in cases.into_iter().enumerate() {
-        let (c, g, _) = both(|_| Op::Add(input(a, i as u64), input(b, 100 + i as u64)));
+        let (c, g, _) = both(Op::Add(input(a, i as u64), input(b, 100 + i as u64))).await;
         assert_close(&c, &g, 0.0, &format!("add {a:?} + {b:?}"));
-        let (c, g, _) = both(|_| Op::Mul(input(a, i as u64), input(b, 100 + i as u64)));
+        let (c, g, _) = both(Op::Mul(input(a, i as u64), input(b, 100 + i as u64))).await;
         assert_close(&c, &g, 0.0, &format!("mul {a:?} * {b:?}"));
     }
 }
+}
 
-#[test]
-fn matmul_matches_on_odd_tiles_broadcasts_and_512_tokens() {
+gpu_test! {
+async fn matmul_matches_on_odd_tiles_broadcasts_and_512_tokens() {
     let cases: [(&[usize], &[usize]); 5] = [
         (&[2, 3, 5, 7], &[2, 3, 7, 9]),
         (&[1, 1, 1, 64], &[1, 1, 64, 1]),
@@ -137,7 +162,7 @@ fn matmul_matches_on_odd_tiles_broadcasts_and_512_tokens() {
     ];
     for (i, (a, b)) in cases.into_iter().enumerate() {
         let (x, y) = (input(a, 10 + i as u64), input(b, 20 + i as u64));
-        let (c, g, dims) = both(|_| Op::Matmul(x.clone(), y.clone()));
+        let (c, g, dims) = both(Op::Matmul(x.clone(), y.clone())).await;
         // Error scale from the first batch's product (all batches have the same magnitudes).
         let (m, k, n) = (a[a.len() - 2], a[a.len() - 1], b[b.len() - 1]);
         let largest = abs_product_bound(&x.data[..m * k], &y.data[..k * n], m, k, n).into_iter().fold(0.0, f32::max);
@@ -145,49 +170,54 @@ fn matmul_matches_on_odd_tiles_broadcasts_and_512_tokens() {
         assert_within_products(&c, &g, &bound, 1e-5, &format!("matmul {a:?} x {b:?} -> {dims:?}"));
     }
 }
+}
 
-#[test]
-fn norms_match_on_model_widths_and_odd_rows() {
+gpu_test! {
+async fn norms_match_on_model_widths_and_odd_rows() {
     for (i, dims) in [&[1usize, 384][..], &[3, 7, 384], &[512, 512], &[5, 1000], &[2, 1]].into_iter().enumerate() {
         let d = *dims.last().unwrap();
         let x = Input { data: random(dims.iter().product(), 30 + i as u64, 4.0), dims: dims.to_vec() };
-        let (c, g, _) = both(|_| Op::LayerNorm(x.clone(), input(&[d], 40), input(&[d], 41)));
+        let (c, g, _) = both(Op::LayerNorm(x.clone(), input(&[d], 40), input(&[d], 41))).await;
         // A single-value row normalizes to beta exactly on both sides.
         assert_close(&c, &g, 1e-5, &format!("layer_norm {dims:?}"));
-        let (c, g, _) = both(|_| Op::RmsNorm(x.clone(), input(&[d], 42)));
+        let (c, g, _) = both(Op::RmsNorm(x.clone(), input(&[d], 42))).await;
         assert_close(&c, &g, 1e-5, &format!("rms_norm {dims:?}"));
     }
 }
+}
 
-#[test]
-fn activations_match_over_the_range_models_produce() {
+gpu_test! {
+async fn activations_match_over_the_range_models_produce() {
     let x = Input { data: random(100_003, 50, 12.0), dims: vec![100_003] };
     for f in [Activation::GeluErf, Activation::GeluTanh, Activation::Relu] {
-        let (c, g, _) = both(|_| Op::Activation(x.clone(), f));
+        let (c, g, _) = both(Op::Activation(x.clone(), f)).await;
         assert_close(&c, &g, 1e-5, &format!("{f:?}"));
     }
 }
+}
 
-#[test]
-fn elementwise_kernels_fold_more_than_65535_workgroups_into_2d() {
+gpu_test! {
+async fn elementwise_kernels_fold_more_than_65535_workgroups_into_2d() {
     // 17M values = 66,407 workgroups of 256.
     let n = 17_000_000;
     let x = Input { data: random(n, 51, 3.0), dims: vec![n] };
-    let (c, g, _) = both(|_| Op::Activation(x.clone(), Activation::Relu));
+    let (c, g, _) = both(Op::Activation(x.clone(), Activation::Relu)).await;
     assert_close(&c, &g, 0.0, "relu over 17M values");
 }
+}
 
-#[test]
-fn softmax_matches_with_large_logits_and_odd_rows() {
+gpu_test! {
+async fn softmax_matches_with_large_logits_and_odd_rows() {
     for (i, dims) in [&[1usize, 1][..], &[4, 7], &[12, 512], &[3, 32128]].into_iter().enumerate() {
         let x = Input { data: random(dims.iter().product(), 60 + i as u64, 80.0), dims: dims.to_vec() };
-        let (c, g, _) = both(|_| Op::Softmax(x.clone()));
+        let (c, g, _) = both(Op::Softmax(x.clone())).await;
         assert_close(&c, &g, 1e-5, &format!("softmax {dims:?}"));
     }
 }
+}
 
-#[test]
-fn attention_matches_with_mask_and_position_bias() {
+gpu_test! {
+async fn attention_matches_with_mask_and_position_bias() {
     let q = input(&[2, 4, 7, 16], 70);
     let k = input(&[2, 4, 9, 16], 71);
     let v = input(&[2, 4, 9, 16], 72);
@@ -199,49 +229,52 @@ fn attention_matches_with_mask_and_position_bias() {
     let bias = Input { data: random(4 * 7 * 9, 73, 5.0), dims: vec![1, 4, 7, 9] };
     for (bias, scale) in [(None, 1.0), (Some(mask), 0.25), (Some(bias), 1.0)] {
         let what = format!("attention, bias {:?}, scale {scale}", bias.as_ref().map(|b| b.dims.clone()));
-        let (c, g, _) = both(|_| Op::Attention(q.clone(), k.clone(), v.clone(), bias.clone(), scale));
+        let (c, g, _) = both(Op::Attention(q.clone(), k.clone(), v.clone(), bias.clone(), scale)).await;
         // Outputs are convex mixtures of v (|v| ≤ 1).
         assert_close(&c, &g, 1e-5, &what);
     }
     // One query token against 512 keys (a decode step over a long cache).
     let (q, k, v) = (input(&[1, 8, 1, 64], 74), input(&[1, 8, 512, 64], 75), input(&[1, 8, 512, 64], 76));
-    let (c, g, _) = both(|_| Op::Attention(q.clone(), k.clone(), v.clone(), None, 0.125));
+    let (c, g, _) = both(Op::Attention(q.clone(), k.clone(), v.clone(), None, 0.125)).await;
     assert_close(&c, &g, 1e-5, "attention, 1 query, 512 keys");
 }
+}
 
-#[test]
-fn layout_ops_match_exactly() {
+gpu_test! {
+async fn layout_ops_match_exactly() {
     let x = input(&[2, 3, 5, 7], 80);
     for (d1, d2) in [(1, 2), (2, 3), (0, 3)] {
-        let (c, g, _) = both(|_| Op::Transpose(x.clone(), d1, d2));
+        let (c, g, _) = both(Op::Transpose(x.clone(), d1, d2)).await;
         assert_close(&c, &g, 0.0, &format!("transpose {d1},{d2}"));
     }
-    let (c, g, _) = both(|_| Op::Transpose(input(&[33, 17], 81), 0, 1));
+    let (c, g, _) = both(Op::Transpose(input(&[33, 17], 81), 0, 1)).await;
     assert_close(&c, &g, 0.0, "transpose 2-D");
     for (dim, start, len) in [(0, 1, 1), (2, 1, 3), (3, 6, 1), (1, 0, 0)] {
-        let (c, g, _) = both(|_| Op::Narrow(x.clone(), dim, start, len));
+        let (c, g, _) = both(Op::Narrow(x.clone(), dim, start, len)).await;
         assert_close(&c, &g, 0.0, &format!("narrow {dim} {start}+{len}"));
     }
     for dim in 0..4 {
         let mut other = x.dims.clone();
         other[dim] = 1;
-        let (c, g, _) = both(|_| Op::Concat(vec![x.clone(), input(&other, 82), x.clone()], dim));
+        let (c, g, _) = both(Op::Concat(vec![x.clone(), input(&other, 82), x.clone()], dim)).await;
         assert_close(&c, &g, 0.0, &format!("concat along {dim}"));
     }
-    let (c, g, dims) = both(|_| Op::Reshape(x.clone(), vec![6, 35]));
+    let (c, g, dims) = both(Op::Reshape(x.clone(), vec![6, 35])).await;
     assert_eq!(dims, vec![6, 35]);
     assert_close(&c, &g, 0.0, "reshape");
 }
+}
 
-#[test]
-fn masked_mean_matches_and_an_all_padding_row_gives_zeros() {
+gpu_test! {
+async fn masked_mean_matches_and_an_all_padding_row_gives_zeros() {
     let x = input(&[3, 7, 16], 90);
     let mut mask = vec![1.0; 21];
     mask[5..7].iter_mut().for_each(|m| *m = 0.0);
     mask[14..21].iter_mut().for_each(|m| *m = 0.0);
-    let (c, g, _) = both(|_| Op::MaskedMean(x.clone(), Input { data: mask.clone(), dims: vec![3, 7] }));
+    let (c, g, _) = both(Op::MaskedMean(x.clone(), Input { data: mask.clone(), dims: vec![3, 7] })).await;
     assert_close(&c, &g, 1e-6, "masked_mean");
     assert!(g[32..48].iter().all(|&v| v == 0.0), "all-padding row: {:?}", &g[32..48]);
+}
 }
 
 // ---- weights: linear and gather in every stored format ---------------------------
@@ -255,16 +288,16 @@ fn weight(n: usize, k: usize, seed: u64, dtype: GgmlDType) -> (QTensor, Vec<f32>
     (q, exact)
 }
 
-fn linear_on<B: Backend>(b: &B, w: QTensor, x: &Input, bias: Option<&[f32]>) -> Vec<f32> {
+async fn linear_on<B: Backend>(b: &B, w: QTensor, x: &Input, bias: Option<&[f32]>) -> Vec<f32> {
     let m = b.matrix(w).unwrap();
     let bias = bias.map(|v| b.tensor(v, &[v.len()]).unwrap());
     let y = b.linear(&b.tensor(&x.data, &x.dims).unwrap(), &m, bias.as_ref()).unwrap();
-    b.to_vec(&y).unwrap()
+    b.read(&y).await.unwrap()
 }
 
-#[test]
-fn linear_matches_in_every_format_tiled_and_matrix_vector() {
-    let gpu = gpu();
+gpu_test! {
+async fn linear_matches_in_every_format_tiled_and_matrix_vector() {
+    let gpu = shared_gpu().await;
     let cpu = CpuBackend::new();
     // (rows of x, k, n): one decode row, BERT widths, blocks and tiles that do not divide.
     let shapes = [(1, 384, 1536), (1, 512, 32128), (7, 64, 33), (130, 384, 385), (3, 1536, 384), (2, 32, 1)];
@@ -274,10 +307,10 @@ fn linear_matches_in_every_format_tiled_and_matrix_vector() {
             let (w, exact) = weight(n, k, seed, dtype);
             let x = input(&[m, k], 200 + i as u64);
             let bias = random(n, 300 + i as u64, 1.0);
-            let g = linear_on(&gpu, w, &x, Some(&bias));
+            let g = linear_on(&gpu, w, &x, Some(&bias)).await;
             // Reference: the same weight values, unquantized, on the CPU.
             let exact_q = QTensor::quantize(&Tensor::from_vec(exact.clone(), (n, k), &Device::Cpu).unwrap(), GgmlDType::F32).unwrap();
-            let want = linear_on(&cpu, exact_q, &x, Some(&bias));
+            let want = linear_on(&cpu, exact_q, &x, Some(&bias)).await;
             // Σ|x·w| per output: W is [n, k], so use Wᵀ as the [k, n] operand.
             let wt: Vec<f32> = (0..k * n).map(|i| exact[(i % n) * k + i / n]).collect();
             let bound = abs_product_bound(&x.data, &wt, m, k, n);
@@ -285,7 +318,7 @@ fn linear_matches_in_every_format_tiled_and_matrix_vector() {
             assert_within_products(&want, &g, &bound, 1e-5, &what);
             if dtype != GgmlDType::F32 && i < 3 {
                 // And the CPU backend's own quantized path, which also rounds activations to int8.
-                let cpu_q = linear_on(&cpu, weight(n, k, seed, dtype).0, &x, Some(&bias));
+                let cpu_q = linear_on(&cpu, weight(n, k, seed, dtype).0, &x, Some(&bias)).await;
                 assert_within_products(&cpu_q, &g, &bound, 1e-2, &format!("{what} vs the CPU quantized matmul"));
             }
         }
@@ -293,37 +326,39 @@ fn linear_matches_in_every_format_tiled_and_matrix_vector() {
     // An input width that is not a multiple of 4 takes the 16×16 tiled kernel.
     let (w, exact) = weight(9, 70, 9, GgmlDType::F32);
     let x = input(&[5, 70], 10);
-    let g = linear_on(&gpu, w, &x, None);
+    let g = linear_on(&gpu, w, &x, None).await;
     let exact_q = QTensor::quantize(&Tensor::from_vec(exact, (9, 70), &Device::Cpu).unwrap(), GgmlDType::F32).unwrap();
-    assert_close(&linear_on(&cpu, exact_q, &x, None), &g, 1e-5, "linear f32 x[5,70] W[9,70]");
+    assert_close(&linear_on(&cpu, exact_q, &x, None).await, &g, 1e-5, "linear f32 x[5,70] W[9,70]");
     // No bias, and a bias that broadcasts over a [2, 3, n] output without being fused.
     let w = || weight(40, 64, 7, GgmlDType::Q8_0).0;
     let x = input(&[2, 3, 64], 8);
-    let g = gpu.to_vec(&gpu.linear(&gpu.tensor(&x.data, &x.dims).unwrap(), &gpu.matrix(w()).unwrap(), None).unwrap()).unwrap();
-    let c = cpu.to_vec(&cpu.linear(&cpu.tensor(&x.data, &x.dims).unwrap(), &cpu.matrix(w()).unwrap(), None).unwrap()).unwrap();
+    let g = gpu.read(&gpu.linear(&gpu.tensor(&x.data, &x.dims).unwrap(), &gpu.matrix(w()).unwrap(), None).unwrap()).await.unwrap();
+    let c = cpu.read(&cpu.linear(&cpu.tensor(&x.data, &x.dims).unwrap(), &cpu.matrix(w()).unwrap(), None).unwrap()).await.unwrap();
     assert_eq!(g.len(), 240);
     assert!(cosine(&g, &c) > 0.9999, "no-bias linear cosine {}", cosine(&g, &c));
 }
+}
 
-#[test]
-fn gather_dequantizes_rows_exactly_in_every_format() {
-    let gpu = gpu();
+gpu_test! {
+async fn gather_dequantizes_rows_exactly_in_every_format() {
+    let gpu = shared_gpu().await;
     let cpu = CpuBackend::new();
     let ids = [0u32, 5, 5, 999, 17, 3];
     for dtype in [GgmlDType::F32, GgmlDType::Q8_0, GgmlDType::Q4_0] {
         let table = || weight(1000, 64, 400, dtype).0;
-        let g = gpu.to_vec(&gpu.gather(&gpu.table(table()).unwrap(), &ids, &[2, 3]).unwrap()).unwrap();
-        let c = cpu.to_vec(&cpu.gather(&cpu.table(table()).unwrap(), &ids, &[2, 3]).unwrap()).unwrap();
+        let g = gpu.read(&gpu.gather(&gpu.table(table()).unwrap(), &ids, &[2, 3]).unwrap()).await.unwrap();
+        let c = cpu.read(&cpu.gather(&cpu.table(table()).unwrap(), &ids, &[2, 3]).unwrap()).await.unwrap();
         assert_close(&c, &g, 0.0, &format!("gather {dtype:?}"));
     }
     let (table, _) = weight(10, 32, 401, GgmlDType::Q8_0);
     let err = gpu.gather(&gpu.table(table).unwrap(), &[10], &[1]).unwrap_err();
     assert_eq!(err.code(), "E_INPUT", "{err}");
 }
+}
 
-#[test]
-fn bad_shapes_are_errors_not_panics() {
-    let gpu = gpu();
+gpu_test! {
+async fn bad_shapes_are_errors_not_panics() {
+    let gpu = shared_gpu().await;
     let a = gpu.tensor(&[0.0; 6], &[2, 3]).unwrap();
     let b = gpu.tensor(&[0.0; 8], &[2, 4]).unwrap();
     assert!(gpu.add(&a, &b).is_err());
@@ -335,14 +370,19 @@ fn bad_shapes_are_errors_not_panics() {
     let five = gpu.tensor(&[0.0; 5 * 4 * 3 * 2 * 2], &[5, 4, 3, 2, 2]).unwrap();
     assert!(gpu.add(&five, &five).is_err(), "rank 5 is refused with a message");
     // The backend still works after the errors.
-    assert_eq!(gpu.to_vec(&gpu.add(&a, &a).unwrap()).unwrap(), vec![0.0; 6]);
+    assert_eq!(gpu.read(&gpu.add(&a, &a).unwrap()).await.unwrap(), vec![0.0; 6]);
+}
 }
 
-#[test]
-fn the_known_answer_self_test_passes_on_a_working_adapter() {
-    pollster::block_on(nunchi_gpu::self_test(&gpu())).expect("self-test");
+gpu_test! {
+async fn the_known_answer_self_test_passes_on_a_working_adapter() {
+    nunchi_gpu::self_test(&shared_gpu().await).await.expect("self-test");
+}
 }
 
+// Native only: in the browser, device loss is tested through the package
+// (tests/js/webgpu.test.mjs), where the fallback to the CPU is.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn a_destroyed_device_fails_the_next_call_with_a_clear_error() {
     // Its own device: destroying the shared one would fail the other tests.

@@ -8,6 +8,9 @@
 //! while the CPU's quantized matmul (candle natively, ours in wasm) also
 //! rounds activations to int8, so it is a different computation. How far each
 //! path lands from the unquantized model is printed for the README.
+// Native only: whole models are too slow on SwiftShader for a test (the package
+// tests MiniLM on WebGPU in Chromium: tests/js/webgpu.test.mjs).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -2,14 +2,15 @@
 //! data, and the comparisons.
 #![allow(dead_code)]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use nunchi_gpu::{GpuBackend, GpuContext};
 
 /// The test device. Natively this is whatever Vulkan adapter is present; CI
 /// installs Mesa's lavapipe (`mesa-vulkan-drivers`), a CPU Vulkan driver.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn context() -> Arc<GpuContext> {
-    static CONTEXT: OnceLock<Arc<GpuContext>> = OnceLock::new();
+    static CONTEXT: std::sync::OnceLock<Arc<GpuContext>> = std::sync::OnceLock::new();
     CONTEXT
         .get_or_init(|| {
             let ctx = GpuContext::request_blocking().unwrap_or_else(|e| {
@@ -21,8 +22,39 @@ pub fn context() -> Arc<GpuContext> {
         .clone()
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 pub fn gpu() -> GpuBackend {
     GpuBackend::new(context())
+}
+
+/// The test backend on either target: natively the shared Vulkan device; in a
+/// browser (wasm32, under wasm-bindgen-test) the page's WebGPU adapter,
+/// requested once (a page cannot block on it, so this is async everywhere).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn shared_gpu() -> GpuBackend {
+    gpu()
+}
+
+#[cfg(target_arch = "wasm32")]
+pub async fn shared_gpu() -> GpuBackend {
+    thread_local! {
+        static CONTEXT: std::cell::RefCell<Option<Arc<GpuContext>>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(ctx) = CONTEXT.with(|c| c.borrow().clone()) {
+        return GpuBackend::new(ctx);
+    }
+    let ctx = GpuContext::request()
+        .await
+        .unwrap_or_else(|e| panic!("{e}: the browser kernel tests need WebGPU (Chromium with --enable-unsafe-webgpu)"));
+    web_sys_log(&format!("WebGPU adapter: {}", ctx.adapter_name));
+    let ctx = Arc::new(ctx);
+    CONTEXT.with(|c| *c.borrow_mut() = Some(ctx.clone()));
+    GpuBackend::new(ctx)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn web_sys_log(message: &str) {
+    wasm_bindgen_test::console_log!("{message}");
 }
 
 /// Seeded values in [-scale, scale) (xorshift; tests need no rand crate).
