@@ -22,11 +22,14 @@ export interface LoadOptions {
   onProgress?: (event: ProgressEvent) => void;
   /**
    * Where the model runs. `'auto'` (default) tries WebGPU: the adapter must pass a
-   * known-answer self-test, else the model runs on the wasm SIMD path and
-   * `info.fallbackReason` says why. `'webgpu'` fails with `E_DEVICE` instead of
-   * falling back; `'cpu'` never tries WebGPU. WebGPU runs sentence encoders
-   * (`Encoder`) so far; `Text2Text` uses the CPU path. If the GPU fails during
-   * use (device lost), that call is retried on the CPU and later calls stay there.
+   * known-answer self-test, and then one timed embedding on each device decides
+   * (`info.deviceTiming`): WebGPU is kept only where it is faster. Otherwise the
+   * model runs on the wasm SIMD path and `info.fallbackReason` says why.
+   * `'webgpu'` uses WebGPU without timing it, and fails with `E_DEVICE` instead
+   * of falling back; `'cpu'` never tries WebGPU. Both `Encoder` and `Text2Text`
+   * run on WebGPU ('auto' times an embedding or a label scoring). If the GPU fails
+   * during use (device lost), that call is retried on the CPU and later calls stay
+   * there; a generation that already streamed pieces fails with `E_BACKEND` instead.
    */
   device?: 'auto' | 'cpu' | 'webgpu';
   /** Keep model files in Cache Storage (browsers; default true). Entries are checked by size and sha256 before use. */
@@ -48,6 +51,12 @@ export interface ModelInfo {
   fallbackReason?: string;
   /** The WebGPU adapter, when `device` is `'webgpu'`. */
   adapter?: string;
+  /**
+   * With `device: 'auto'` and a working adapter: the timed call on each device,
+   * in ms, after a warm-up (an encoder embeds two short sentences; a T5 model
+   * scores two labels). The faster device was kept.
+   */
+  deviceTiming?: { webgpuMs: number; cpuMs: number };
   /** Token limit per text, special tokens included (longer texts are truncated). */
   maxTokens: number;
   /** True for generated test weights, which produce no meaningful text. */

@@ -9,7 +9,7 @@ const DEVICES = ['auto', 'cpu', 'webgpu'];
 const QUANTS = ['f32', 'f16', 'q8_0', 'q4_0', 'q4k'];
 
 /** Shared by both model kinds: options, source resolution, device choice, progress, timing. */
-async function loadModel(WasmClass, source, opts, where) {
+async function loadModel(WasmClass, source, opts, where, workload) {
   const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkOptions(opts, LOAD_OPTIONS, where);
   if (!DEVICES.includes(device)) throw nunchiError('E_INPUT', `${where}: unknown device '${device}' (expected one of ${DEVICES.join(', ')})`);
   if (!QUANTS.includes(quant)) throw nunchiError('E_INPUT', `${where}: unknown quant '${quant}' (expected one of ${QUANTS.join(', ')})`);
@@ -18,7 +18,7 @@ async function loadModel(WasmClass, source, opts, where) {
   const src = await resolveSource(source, { onProgress, signal, cache });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'parse' });
-  const placed = await place(WasmClass, src, quant, device, where);
+  const placed = await place(WasmClass, src, quant, device, where, workload);
   const ms = performance.now() - t0;
   onProgress?.({ status: 'ready', ms });
   return placed;
@@ -26,7 +26,6 @@ async function loadModel(WasmClass, source, opts, where) {
 
 /** `{ adapter }` naming the WebGPU adapter, or `{ reason }` why WebGPU cannot be tried here. */
 async function probeWebgpu(WasmClass) {
-  if (!WasmClass.fromGgufOnWebgpu) return { reason: 'WebGPU runs sentence encoders only so far; this model uses the wasm CPU path' };
   const gpu = globalThis.navigator?.gpu;
   if (!gpu) return { reason: 'this environment has no WebGPU (navigator.gpu is missing)' };
   try {
@@ -43,30 +42,72 @@ async function probeWebgpu(WasmClass) {
 /**
  * Builds the model on WebGPU when asked and possible (the adapter must pass a
  * known-answer self-test), else on the wasm CPU path. `'auto'` falls back and
- * says why in `fallbackReason`; `'webgpu'` fails instead.
+ * says why in `fallbackReason`, and keeps WebGPU only when a timed run shows it
+ * faster here (`timeDevices`); `'webgpu'` fails instead of falling back.
  */
-async function place(WasmClass, src, quant, device, where) {
+async function place(WasmClass, src, quant, device, where, workload) {
   let fallbackReason;
+  const onCpu = () => (src.kind === 'gguf'
+    ? WasmClass.fromGguf(src.bytes)
+    : WasmClass.fromHfFiles(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant));
   if (device !== 'cpu') {
     const probe = await probeWebgpu(WasmClass);
     fallbackReason = probe.reason;
     if (!fallbackReason) {
+      let inner;
       try {
-        const inner = src.kind === 'gguf'
+        inner = src.kind === 'gguf'
           ? await WasmClass.fromGgufOnWebgpu(src.bytes)
           : await WasmClass.fromHfFilesOnWebgpu(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant);
-        return { inner, device: 'webgpu', adapter: probe.adapter };
       } catch (e) {
         if (e.code === 'E_MODEL_FORMAT' || e.code === 'E_INPUT') throw e;
         fallbackReason = `WebGPU failed: ${e.message}`;
       }
+      if (inner && device === 'webgpu') return { inner, device: 'webgpu', adapter: probe.adapter };
+      if (inner) {
+        const cpu = onCpu();
+        const timing = await timeDevices(inner, cpu, workload);
+        if (timing.webgpuMs <= timing.cpuMs) {
+          cpu.free();
+          return { inner, device: 'webgpu', adapter: probe.adapter, timing };
+        }
+        inner.free();
+        const ms = (x) => x.toFixed(x < 10 ? 1 : 0);
+        return {
+          inner: cpu, device: 'wasm-simd', timing,
+          fallbackReason: `WebGPU (${probe.adapter}) was slower than the wasm CPU path on a timed ${workload.what} here `
+            + `(${ms(timing.webgpuMs)} ms against ${ms(timing.cpuMs)} ms); pass device: 'webgpu' to use it anyway`,
+        };
+      }
     }
     if (device === 'webgpu') throw nunchiError('E_DEVICE', `${where}: ${fallbackReason}`);
   }
-  const inner = src.kind === 'gguf'
-    ? WasmClass.fromGguf(src.bytes)
-    : WasmClass.fromHfFiles(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant);
-  return { inner, device: 'wasm-simd', fallbackReason };
+  return { inner: onCpu(), device: 'wasm-simd', fallbackReason };
+}
+
+// What 'auto' times on both devices: a small call of each model kind, as a page
+// makes it. Small on purpose: it costs one call per device at load, and small
+// calls are where a GPU's dispatch and read-back overheads show.
+const EMBED_WORKLOAD = {
+  what: 'embedding',
+  run: (inner) => inner.embedAsync(['The delivery came two days late and the box was damaged.', 'Great support, they answered within minutes!']),
+};
+const SCORE_WORKLOAD = {
+  what: 'label scoring',
+  run: (inner) => inner.scoreAsync('Is the following review positive or negative? Great support, they answered within minutes!',
+    ['positive', 'negative']),
+};
+
+/** Times one workload call on each device after a warm-up call (pipeline compilation, first allocations). */
+async function timeDevices(gpu, cpu, workload) {
+  const once = async (inner) => {
+    const t = performance.now();
+    await workload.run(inner);
+    return performance.now() - t;
+  };
+  await once(gpu);
+  await once(cpu);
+  return { webgpuMs: await once(gpu), cpuMs: await once(cpu) };
 }
 
 function infoOf(placed, what) {
@@ -74,6 +115,7 @@ function infoOf(placed, what) {
   info.device = placed.device;
   if (placed.adapter) info.adapter = placed.adapter;
   if (placed.fallbackReason) info.fallbackReason = placed.fallbackReason;
+  if (placed.timing) info.deviceTiming = { ...placed.timing };
   info.wasmMemoryBytes = wasmMemoryBytes();
   return info;
 }
@@ -90,10 +132,10 @@ export class Encoder {
 
   /** Loads a BERT-family sentence encoder (all-MiniLM-L6-v2, bge/e5-small, …). */
   static async load(source, opts) {
-    const placed = await loadModel(WasmEncoder, source, opts, 'Encoder.load');
+    const placed = await loadModel(WasmEncoder, source, opts, 'Encoder.load', EMBED_WORKLOAD);
     // After a WebGPU failure the model is rebuilt on the CPU from the same
     // source (Cache Storage serves URLs again without a download).
-    const reload = () => loadModel(WasmEncoder, source, { ...opts, device: 'cpu', onProgress: undefined }, 'Encoder.load');
+    const reload = () => loadModel(WasmEncoder, source, { ...opts, device: 'cpu', onProgress: undefined }, 'Encoder.load', EMBED_WORKLOAD);
     return new Encoder(placed, reload);
   }
 
@@ -135,13 +177,17 @@ const GENERATE_OPTIONS = ['maxNewTokens', 'temperature', 'topK', 'topP', 'seed',
 
 export class Text2Text {
   #placed;
-  constructor(placed) { this.#placed = placed; }
+  #reload;
+  constructor(placed, reload) { this.#placed = placed; this.#reload = reload; }
 
   get #inner() { return this.#placed?.inner; }
+  get #onGpu() { return this.#placed?.device === 'webgpu'; }
 
   /** Loads a T5 / Flan-T5 model. */
   static async load(source, opts) {
-    return new Text2Text(await loadModel(WasmText2Text, source, opts, 'Text2Text.load'));
+    const placed = await loadModel(WasmText2Text, source, opts, 'Text2Text.load', SCORE_WORKLOAD);
+    const reload = () => loadModel(WasmText2Text, source, { ...opts, device: 'cpu', onProgress: undefined }, 'Text2Text.load', SCORE_WORKLOAD);
+    return new Text2Text(placed, reload);
   }
 
   /** Generates a completion, streaming pieces to `onToken`; cancel with `signal`. */
@@ -149,21 +195,27 @@ export class Text2Text {
     const { maxNewTokens = 32, temperature = 0, topK = 0, topP = 1, seed = 0, onToken, signal } =
       checkOptions(opts, GENERATE_OPTIONS, 'generate');
     if (typeof prompt !== 'string') throw nunchiError('E_INPUT', 'generate: prompt must be a string');
-    const inner = alive(this.#inner, 'this Text2Text');
-    inner.startGeneration(prompt, maxNewTokens, temperature, topK, topP, seed);
-    try {
-      for (;;) {
-        if (signal?.aborted) throw abortError();
-        const piece = inner.nextPiece();
-        if (piece === undefined) break;
-        if (piece) onToken?.(piece);
-        await yieldToEventLoop();
+    let streamed = false;
+    const run = async () => {
+      const inner = alive(this.#inner, 'this Text2Text');
+      const gpu = this.#onGpu;
+      inner.startGeneration(prompt, maxNewTokens, temperature, topK, topP, seed);
+      try {
+        for (;;) {
+          if (signal?.aborted) throw abortError();
+          // On WebGPU each step awaits its read-back, which yields to the event loop anyway.
+          const piece = gpu ? await inner.nextPieceAsync() : inner.nextPiece();
+          if (piece === undefined) break;
+          if (piece) { streamed = true; onToken?.(piece); }
+          if (!gpu) await yieldToEventLoop();
+        }
+        return inner.finishGeneration().text;
+      } catch (e) {
+        inner.cancelGeneration();
+        throw e;
       }
-      return inner.finishGeneration().text;
-    } catch (e) {
-      inner.cancelGeneration();
-      throw e;
-    }
+    };
+    return this.#withCpuFallback(run, () => !streamed);
   }
 
   /** Log-probability of each candidate completion: `[{ candidate, logprob, tokens }]`. */
@@ -171,10 +223,35 @@ export class Text2Text {
     if (typeof prompt !== 'string' || !Array.isArray(candidates)) {
       throw nunchiError('E_INPUT', 'score: expected a prompt string and an array of candidate strings');
     }
-    return alive(this.#inner, 'this Text2Text').score(prompt, candidates);
+    return this.#withCpuFallback(() => {
+      const inner = alive(this.#inner, 'this Text2Text');
+      return this.#onGpu ? inner.scoreAsync(prompt, candidates) : inner.score(prompt, candidates);
+    }, () => true);
+  }
+
+  /**
+   * Runs `call`; if the GPU fails under it (device lost), the model is rebuilt
+   * on the CPU for this and later calls, and the call is run again there when
+   * `canRetry()` (a generation that already streamed pieces cannot be replayed).
+   */
+  async #withCpuFallback(call, canRetry) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!this.#onGpu || e.code !== 'E_BACKEND') throw e;
+      const reason = `the WebGPU device failed: ${e.message}`;
+      const placed = await this.#reload();
+      this.#placed?.inner?.free();
+      this.#placed = { ...placed, fallbackReason: reason };
+      if (!canRetry()) throw nunchiError('E_BACKEND', `${reason}; later calls run on the CPU`);
+      return call();
+    }
   }
 
   get info() { return infoOf(this.#placed, 'this Text2Text'); }
+
+  /** Test hook: loses the WebGPU device, as a browser may at any time. */
+  _loseDeviceForTests() { this.#placed?.inner?.loseDeviceForTests(); }
 
   dispose() { this.#inner?.free(); this.#placed = undefined; }
 }

@@ -362,14 +362,29 @@ test('pasted reviews labelled by hand: train on the labelled rows, predict the r
   await shot('9-hand-labels');
 });
 
-test('WebGPU (--enable-unsafe-webgpu): the badge says webgpu and the answers match the CPU run', async () => {
+test('WebGPU (--enable-unsafe-webgpu): auto times it and says what it chose; ?device=webgpu runs on it, answers matching the CPU run', async () => {
   // SwiftShader emulates the GPU on the CPU: slow, so only the first 8 rows.
   const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, '--enable-unsafe-webgpu'] });
   try {
     const gpuPage = await (await gpuBrowser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     gpuPage.on('pageerror', (e) => console.error('page error (WebGPU):', e));
     recordTraffic(gpuPage.context(), gpuPage);
+    const badges = '#model-encoder [data-field="badges"]';
+
+    // 'auto': the adapter passes the self-test, then one timed embedding per device decides.
     await gpuPage.goto(`${server.base}/?lang=en`);
+    await gpuPage.waitForSelector('body[data-ready="true"]');
+    await gpuPage.click('#model-encoder [data-action="load"]');
+    await gpuPage.waitForFunction((s) => document.querySelector(s).textContent.length > 0, badges, { timeout: LONG });
+    const auto = await gpuPage.locator(`${badges} .badge`).evaluateAll((els) => els.map((e) => [e.textContent, e.title]));
+    console.log('demo, auto on SwiftShader:', JSON.stringify(auto));
+    if (auto[0][0] !== 'webgpu') {
+      assert.equal(auto[0][0], 'wasm-simd');
+      const [, reason] = auto.find(([text]) => text === 'CPU fallback');
+      assert.match(reason, /WebGPU .* was slower than the wasm CPU path on a timed embedding/);
+    }
+
+    await gpuPage.goto(`${server.base}/?lang=en&device=webgpu`);
     await gpuPage.waitForSelector('body[data-ready="true"]');
     await gpuPage.click('#cls-sample');
     await gpuPage.waitForFunction(() => /300 rows/.test(document.getElementById('cls-summary').textContent));
@@ -378,9 +393,9 @@ test('WebGPU (--enable-unsafe-webgpu): the badge says webgpu and the answers mat
     await gpuPage.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.getElementById('cls-status').dataset.state),
       null, { timeout: LONG });
     assert.equal(await gpuPage.getAttribute('#cls-status', 'data-state'), 'done', await gpuPage.textContent('#cls-status'));
-    const badges = await gpuPage.textContent('#model-encoder [data-field="badges"]');
-    assert.match(badges, /webgpu/);
-    assert.doesNotMatch(badges, /CPU fallback/);
+    const shown = await gpuPage.textContent(badges);
+    assert.match(shown, /webgpu/);
+    assert.doesNotMatch(shown, /CPU fallback/);
     // The CPU path quantizes activations to int8, WebGPU keeps them f32: confidences differ a little,
     // so a label may flip only where the CPU run was near a tie.
     const gpu = await tableLabelsAndScores(gpuPage);

@@ -30,3 +30,13 @@ export const SAMPLES = {
 
 /** A model URL made absolute, so the worker resolves it against the page, not its own script. */
 export const absolute = (url) => new URL(url, location.href).href;
+
+/**
+ * Where the encoder runs: the package's `device` option, from `?device=` (auto,
+ * cpu or webgpu; default auto: WebGPU when the adapter passes the self-test and
+ * a timed run shows it faster, else wasm SIMD, with the reason on the badge).
+ */
+export const DEVICE = (() => {
+  const asked = new URLSearchParams(location.search).get('device');
+  return ['auto', 'cpu', 'webgpu'].includes(asked) ? asked : 'auto';
+})();

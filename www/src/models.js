@@ -3,7 +3,7 @@
 // depends on the UI language (config.js ENCODERS); each one loads when first
 // needed and stays loaded, so switching back is instant.
 import { createWorkerClient } from 'nunchi/client';
-import { ENCODERS, T5_URL, absolute } from './config.js';
+import { ENCODERS, T5_URL, DEVICE, absolute } from './config.js';
 import { t, lang, onLangChange } from './i18n.js';
 import { h, mb } from './ui.js';
 
@@ -77,6 +77,7 @@ export function loadModel(kind, signal) {
   entry.promise = Kind.load(absolute(url), {
     onProgress: (e) => { Object.assign(entry, progressState(e)); update(); },
     signal,
+    device: DEVICE,
   }).then((model) => {
     entry.model = model;
     update();

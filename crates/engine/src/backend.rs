@@ -84,4 +84,8 @@ pub trait Backend {
     fn narrow(&self, x: &Self::Tensor, dim: usize, start: usize, len: usize) -> Result<Self::Tensor>;
     /// Mean over the tokens of `x [b,t,d]` whose `mask [b,t]` is 1 → `[b,d]`.
     fn masked_mean(&self, x: &Self::Tensor, mask: &Self::Tensor) -> Result<Self::Tensor>;
+    /// Index of the largest value along the last dimension, the first one on
+    /// ties (as `torch.argmax`), as an f32 (exact below 2²⁴): `[.., n]` → `[..]`.
+    /// Greedy decoding reads back these few values instead of every logit.
+    fn argmax(&self, x: &Self::Tensor) -> Result<Self::Tensor>;
 }

@@ -284,6 +284,10 @@ impl Backend for GpuBackend {
         ops::softmax::softmax(self, x)
     }
 
+    fn argmax(&self, x: &GpuTensor) -> Result<GpuTensor> {
+        ops::argmax::argmax(self, x)
+    }
+
     fn attention(&self, q: &GpuTensor, k: &GpuTensor, v: &GpuTensor, bias: Option<&GpuTensor>, scale: f32) -> Result<GpuTensor> {
         ops::attention::attention(self, q, k, v, bias, scale)
     }

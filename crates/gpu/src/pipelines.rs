@@ -19,6 +19,7 @@ pub(crate) enum Kernel {
     LinearVec,
     Gather,
     MaskedMean,
+    Argmax,
 }
 
 /// What makes a pipeline distinct. `workgroup` is fixed per kernel today; it
@@ -56,6 +57,7 @@ fn source(key: &KernelKey) -> Option<String> {
         (Kernel::Softmax, "") => ("", include_str!("kernels/softmax.wgsl")),
         (Kernel::Matmul, "") => ("", include_str!("kernels/matmul.wgsl")),
         (Kernel::MaskedMean, "") => ("", include_str!("kernels/masked_mean.wgsl")),
+        (Kernel::Argmax, "") => ("", include_str!("kernels/argmax.wgsl")),
         (Kernel::Linear | Kernel::LinearBlocked | Kernel::LinearVec | Kernel::Gather, format) => {
             let reader = match format {
                 "f32" => include_str!("kernels/weight_f32.wgsl"),

@@ -3,7 +3,7 @@
 //! 16×16 tiles or 256-thread workgroups, more than 65,535 workgroups).
 //!
 //! Tolerances, and why:
-//! - layout ops (transpose, narrow, concat, reshape) and gathers: exact; they
+//! - layout ops (transpose, narrow, concat, reshape), gathers and argmax: exact; they
 //!   move or dequantize values (an f16 scale times a small integer is exact in f32).
 //! - sums of products (linear, matmul, attention, pooling): 1e-5 · Σ|aᵢ·bᵢ|
 //!   per output, since both sides round every f32 product and sum, in a
@@ -75,6 +75,7 @@ enum Op {
     Concat(Vec<Input>, usize),
     Reshape(Input, Vec<usize>),
     MaskedMean(Input, Input),
+    Argmax(Input),
 }
 
 impl Op {
@@ -100,6 +101,7 @@ impl Op {
             }
             Op::Reshape(x, dims) => b.reshape(&t(x), dims),
             Op::MaskedMean(x, m) => b.masked_mean(&t(x), &t(m)),
+            Op::Argmax(x) => b.argmax(&t(x)),
         }
         .unwrap_or_else(|e| panic!("{} backend: {e}", b.name()));
         (b.read(&out).await.unwrap(), b.dims(&out))
@@ -274,6 +276,28 @@ async fn masked_mean_matches_and_an_all_padding_row_gives_zeros() {
     let (c, g, _) = both(Op::MaskedMean(x.clone(), Input { data: mask.clone(), dims: vec![3, 7] })).await;
     assert_close(&c, &g, 1e-6, "masked_mean");
     assert!(g[32..48].iter().all(|&v| v == 0.0), "all-padding row: {:?}", &g[32..48]);
+}
+}
+
+gpu_test! {
+async fn argmax_picks_the_first_largest_value_per_row() {
+    // Greedy decoding's shapes (one row of T5's 32,128 logits; a batch), odd widths, and ties.
+    for (i, dims) in [&[1usize, 32128][..], &[4, 32128], &[3, 1], &[5, 257], &[2, 3, 1000]].into_iter().enumerate() {
+        let x = Input { data: random(dims.iter().product(), 95 + i as u64, 30.0), dims: dims.to_vec() };
+        let (c, g, out) = both(Op::Argmax(x)).await;
+        assert_eq!(out, dims[..dims.len() - 1].to_vec());
+        assert_eq!(c, g, "argmax {dims:?}");
+    }
+    // Ties: the first index wins on both backends, wherever the threads' strides fall.
+    let mut data = vec![0.0f32; 3 * 600];
+    data[5] = 2.0;
+    data[300] = 2.0; // row 0: 5 and 300 tie
+    data[600 + 599] = 1.0;
+    data[600 + 343] = 1.0; // row 1: 343 and 599 tie
+    // Row 2: all equal, so index 0.
+    let (c, g, _) = both(Op::Argmax(Input { data, dims: vec![3, 600] })).await;
+    assert_eq!(c, vec![5.0, 343.0, 0.0]);
+    assert_eq!(g, c, "ties");
 }
 }
 

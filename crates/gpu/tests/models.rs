@@ -154,3 +154,32 @@ fn t5_q8_0_logits_and_greedy_tokens_match_the_cpu() {
     assert!(worst < 1e-3, "max logit diff {worst}");
     assert_eq!(want_tokens, got_tokens, "greedy tokens differ");
 }
+
+#[test]
+fn t5_async_steps_and_scores_match_the_cpu() {
+    // What the browser runs: next_piece_async (greedy: the argmax is found on the GPU and one
+    // value read back) and score_async, against the CPU's blocking path on the same weights.
+    let name = "flan-t5-small-generated";
+    let cpu = Text2Text::load(CpuBackend::new(), model(name)).unwrap();
+    let gpu = Text2Text::load(gpu(), model(name)).unwrap();
+    let opts = GenerateOptions { max_new_tokens: 12, ..Default::default() };
+    for prompt in PROMPTS {
+        let want = cpu.generate(prompt, &opts, |_| nunchi_models::Flow::Continue).unwrap();
+        let mut session = gpu.start_generation(prompt, &opts).unwrap();
+        let mut text = String::new();
+        while let Some(piece) = pollster::block_on(gpu.next_piece_async(&mut session)).unwrap() {
+            text.push_str(&piece);
+        }
+        let got = gpu.finish(session).unwrap();
+        assert_eq!(got.tokens, want.tokens, "{prompt}");
+        assert_eq!(text, want.text);
+    }
+    let labels = ["positive", "negative", "neutral and long-winded"];
+    let want = cpu.score(PROMPTS[0], &labels).unwrap();
+    let got = pollster::block_on(gpu.score_async(PROMPTS[0], &labels)).unwrap();
+    for (w, g) in want.iter().zip(&got) {
+        // A sum of a few log-softmax values, each within ~1e-4 (see the logits tests).
+        assert!((w.logprob - g.logprob).abs() < 2e-3, "{}: cpu {} gpu {}", w.candidate, w.logprob, g.logprob);
+        assert_eq!(w.tokens, g.tokens);
+    }
+}

@@ -86,6 +86,11 @@ impl Sampler {
         Ok(Self { opts, rng })
     }
 
+    /// Greedy decoding needs only the argmax, which a backend can find where the logits are.
+    pub fn is_greedy(&self) -> bool {
+        self.opts.temperature <= 0.0
+    }
+
     pub fn next(&mut self, logits: &[f32]) -> u32 {
         if self.opts.temperature <= 0.0 {
             return argmax(logits);

@@ -143,11 +143,43 @@ impl<B: Backend> Text2Text<B> {
 
     /// Decodes one token; returns the new text (possibly empty), or `None` when done.
     pub fn next_piece(&self, s: &mut GenerationSession<B>) -> Result<Option<String>> {
+        let Some(step) = self.decode_step(s)? else { return Ok(None) };
+        let b = self.model.backend();
+        let token = match step {
+            Step::Argmax(t) => b.to_vec(&t)?.first().map(|&i| i as u32),
+            Step::Logits(t) => Some(s.sampler.next(&b.to_vec(&t)?)),
+        };
+        self.take_token(s, token)
+    }
+
+    /// [`Text2Text::next_piece`] with an async read-back, for backends a page
+    /// cannot block on (WebGPU). Greedy steps read back one value, not the logits.
+    pub async fn next_piece_async(&self, s: &mut GenerationSession<B>) -> Result<Option<String>> {
+        let Some(step) = self.decode_step(s)? else { return Ok(None) };
+        let b = self.model.backend();
+        let token = match step {
+            Step::Argmax(t) => b.read(&t).await?.first().map(|&i| i as u32),
+            Step::Logits(t) => Some(s.sampler.next(&b.read(&t).await?)),
+        };
+        self.take_token(s, token)
+    }
+
+    /// Runs the decoder for the next token: its argmax when decoding greedily
+    /// (found on the backend), else the logits for the sampler.
+    fn decode_step(&self, s: &mut GenerationSession<B>) -> Result<Option<Step<B::Tensor>>> {
         if s.finished || s.remaining == 0 {
             return Ok(None);
         }
-        let logits = self.model.backend().to_vec(&self.model.decode(&mut s.state, &[s.next], 1)?)?;
-        s.next = s.sampler.next(&logits);
+        let logits = self.model.decode(&mut s.state, &[s.next], 1)?;
+        Ok(Some(if s.sampler.is_greedy() {
+            Step::Argmax(self.model.backend().argmax(&logits)?)
+        } else {
+            Step::Logits(logits)
+        }))
+    }
+
+    fn take_token(&self, s: &mut GenerationSession<B>, token: Option<u32>) -> Result<Option<String>> {
+        s.next = token.ok_or_else(|| Error::backend("the decoder returned no logits"))?;
         s.remaining -= 1;
         if s.next == self.model.config().eos_token_id {
             s.finished = true;
@@ -175,10 +207,24 @@ impl<B: Backend> Text2Text<B> {
     /// Log-probability of each candidate completing `prompt`: one encoder pass,
     /// all candidates batched through the decoder.
     pub fn score(&self, prompt: &str, candidates: &[&str]) -> Result<Vec<CandidateScore>> {
+        let (logits, targets, n) = self.score_logits(prompt, candidates)?;
+        let logits = self.model.backend().to_vec(&logits)?;
+        Ok(self.scores_from(&logits, candidates, &targets, n))
+    }
+
+    /// [`Text2Text::score`] with an async read-back (WebGPU).
+    pub async fn score_async(&self, prompt: &str, candidates: &[&str]) -> Result<Vec<CandidateScore>> {
+        let (logits, targets, n) = self.score_logits(prompt, candidates)?;
+        let logits = self.model.backend().read(&logits).await?;
+        Ok(self.scores_from(&logits, candidates, &targets, n))
+    }
+
+    /// The decoder's logits for every candidate `[candidates, n, vocab]`, the
+    /// candidates' token ids, and `n` (the longest candidate's length).
+    fn score_logits(&self, prompt: &str, candidates: &[&str]) -> Result<(B::Tensor, Vec<Vec<u32>>, usize)> {
         if candidates.is_empty() {
             return Err(Error::input("no candidates to score: pass at least one"));
         }
-        let b = self.model.backend();
         let cfg = self.model.config();
         let targets: Vec<Vec<u32>> =
             candidates.iter().map(|c| self.tokenizer.encode(c).map(|e| e.ids)).collect::<Result<_>>()?;
@@ -197,9 +243,12 @@ impl<B: Backend> Text2Text<B> {
         let mask = vec![1.0; enc.ids.len()];
         let encoding = self.model.encode(&enc.ids, &mask, 1, enc.ids.len())?;
         let mut state = self.model.start_decoding(&encoding, candidates.len())?;
-        let logits = b.to_vec(&self.model.decode(&mut state, &inputs, n)?)?;
-        let vocab = cfg.vocab_size;
-        let scores = targets
+        Ok((self.model.decode(&mut state, &inputs, n)?, targets, n))
+    }
+
+    fn scores_from(&self, logits: &[f32], candidates: &[&str], targets: &[Vec<u32>], n: usize) -> Vec<CandidateScore> {
+        let vocab = self.model.config().vocab_size;
+        targets
             .iter()
             .enumerate()
             .map(|(row, t)| {
@@ -213,7 +262,12 @@ impl<B: Backend> Text2Text<B> {
                     .sum();
                 CandidateScore { candidate: candidates[row].to_string(), logprob, tokens: t.len() }
             })
-            .collect();
-        Ok(scores)
+            .collect()
     }
+}
+
+/// What a decode step leaves on the backend: the chosen token (greedy) or the logits.
+enum Step<T> {
+    Argmax(T),
+    Logits(T),
 }

@@ -1,20 +1,43 @@
-//! `Text2Text`: a T5 model for prompted generation and label scoring.
-//! Generation is stepped from JavaScript (`startGeneration` / `nextPiece`) so
-//! the caller can stream tokens, yield to its event loop and cancel between them.
+//! `Text2Text`: a T5 model for prompted generation and label scoring, on the
+//! wasm CPU path or on WebGPU. Generation is stepped from JavaScript
+//! (`startGeneration` / `nextPiece` or `nextPieceAsync`) so the caller can
+//! stream tokens, yield to its event loop and cancel between them. A page
+//! cannot block on the GPU, so WebGPU models answer only the `…Async` calls.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use nunchi_engine::CpuBackend;
-use nunchi_models::{GenerateOptions, GenerationSession, ModelFile, SamplingOptions};
+use nunchi_gpu::{GpuBackend, GpuContext};
+use nunchi_models::{CandidateScore, GenerateOptions, GenerationSession, ModelFile, SamplingOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::encoder::{hf_file, info_object};
 use crate::errors::{input, set, to_js};
 
+/// The same model on either backend.
+enum Model {
+    Cpu(nunchi_models::Text2Text<CpuBackend>),
+    Gpu(nunchi_models::Text2Text<GpuBackend>, Arc<GpuContext>),
+}
+
+/// A generation in progress, on its model's backend.
+enum Session {
+    Cpu(GenerationSession<CpuBackend>),
+    Gpu(GenerationSession<GpuBackend>),
+}
+
 #[wasm_bindgen]
 pub struct Text2Text {
-    inner: nunchi_models::Text2Text<CpuBackend>,
-    session: Option<GenerationSession<CpuBackend>>,
+    model: Rc<Model>,
+    /// Taken out while an async step runs, so no borrow is held across an await.
+    session: Rc<RefCell<Option<Session>>>,
     bytes: usize,
 }
+
+const NO_SESSION: &str = "no generation in progress: call startGeneration (and await each nextPieceAsync before the next)";
+const USE_ASYNC: &str = "this model runs on WebGPU: use the …Async method";
 
 #[wasm_bindgen]
 impl Text2Text {
@@ -36,12 +59,50 @@ impl Text2Text {
         Self::build(file, safetensors.len())
     }
 
-    fn build(file: ModelFile, bytes: usize) -> Result<Text2Text, JsValue> {
-        let inner = nunchi_models::Text2Text::load(CpuBackend::new(), file).map_err(to_js)?;
-        Ok(Text2Text { inner, session: None, bytes })
+    /// Loads one of nunchi's GGUF files onto WebGPU: opens the adapter, runs
+    /// the known-answer self-test, uploads the weights. Rejects with the
+    /// reason when any step fails (the package then falls back to the CPU).
+    #[wasm_bindgen(js_name = fromGgufOnWebgpu)]
+    pub fn from_gguf_on_webgpu(bytes: &[u8]) -> Result<js_sys::Promise, JsValue> {
+        let file = ModelFile::from_gguf_bytes(bytes).map_err(to_js)?;
+        Ok(Self::build_on_webgpu(file, bytes.len()))
     }
 
-    /// Starts generating; replaces any generation in progress.
+    /// [`Text2Text::from_hf_files`] onto WebGPU.
+    #[wasm_bindgen(js_name = fromHfFilesOnWebgpu)]
+    pub fn from_hf_files_on_webgpu(
+        name: String,
+        config: String,
+        tokenizer: String,
+        safetensors: &[u8],
+        extras: &js_sys::Object,
+        quant: &str,
+    ) -> Result<js_sys::Promise, JsValue> {
+        let file = hf_file(name, config, tokenizer, safetensors, extras, quant)?;
+        Ok(Self::build_on_webgpu(file, safetensors.len()))
+    }
+
+    fn build(file: ModelFile, bytes: usize) -> Result<Text2Text, JsValue> {
+        let inner = nunchi_models::Text2Text::load(CpuBackend::new(), file).map_err(to_js)?;
+        Ok(Self::wrap(Model::Cpu(inner), bytes))
+    }
+
+    fn build_on_webgpu(file: ModelFile, bytes: usize) -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let ctx = Arc::new(GpuContext::request().await.map_err(to_js)?);
+            let gpu = GpuBackend::new(ctx.clone());
+            nunchi_gpu::self_test(&gpu).await.map_err(to_js)?;
+            let inner = nunchi_models::Text2Text::load(gpu, file).map_err(to_js)?;
+            Ok(Self::wrap(Model::Gpu(inner, ctx), bytes).into())
+        })
+    }
+
+    fn wrap(model: Model, bytes: usize) -> Text2Text {
+        Text2Text { model: Rc::new(model), session: Rc::new(RefCell::new(None)), bytes }
+    }
+
+    /// Starts generating; replaces any generation in progress. (It only
+    /// queues GPU work, so it is synchronous on both backends.)
     #[wasm_bindgen(js_name = startGeneration)]
     pub fn start_generation(
         &mut self,
@@ -59,29 +120,57 @@ impl Text2Text {
             max_new_tokens: max_new_tokens as usize,
             sampling: SamplingOptions { temperature, top_k: top_k as usize, top_p, seed: seed as u64 },
         };
-        self.session = None;
-        self.session = Some(self.inner.start_generation(prompt, &opts).map_err(to_js)?);
+        *self.session.borrow_mut() = None;
+        let session = match &*self.model {
+            Model::Cpu(m) => Session::Cpu(m.start_generation(prompt, &opts).map_err(to_js)?),
+            Model::Gpu(m, _) => Session::Gpu(m.start_generation(prompt, &opts).map_err(to_js)?),
+        };
+        *self.session.borrow_mut() = Some(session);
         Ok(())
     }
 
-    /// The next piece of text (possibly ""), or `undefined` when generation is done.
+    /// The next piece of text (possibly ""), or `undefined` when generation is
+    /// done (CPU models; `nextPieceAsync` serves both).
     #[wasm_bindgen(js_name = nextPiece)]
     pub fn next_piece(&mut self) -> Result<Option<String>, JsValue> {
-        let session = self.session.as_mut().ok_or_else(|| input("no generation in progress: call startGeneration"))?;
-        match self.inner.next_piece(session) {
-            Ok(piece) => Ok(piece),
-            Err(e) => {
-                self.session = None;
-                Err(to_js(e))
-            }
+        let Model::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
+        let result = match self.session.borrow_mut().as_mut() {
+            Some(Session::Cpu(session)) => m.next_piece(session),
+            _ => return Err(input(NO_SESSION)),
+        };
+        if result.is_err() {
+            *self.session.borrow_mut() = None; // a failed step ends the generation
         }
+        result.map_err(to_js)
+    }
+
+    /// A promise of what `nextPiece` returns, on either backend.
+    #[wasm_bindgen(js_name = nextPieceAsync)]
+    pub fn next_piece_async(&self) -> js_sys::Promise {
+        let (model, slot) = (self.model.clone(), self.session.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut session = slot.borrow_mut().take().ok_or_else(|| input(NO_SESSION))?;
+            let piece = match (&*model, &mut session) {
+                (Model::Cpu(m), Session::Cpu(s)) => m.next_piece(s),
+                (Model::Gpu(m, _), Session::Gpu(s)) => m.next_piece_async(s).await,
+                _ => return Err(input("the generation belongs to another model")),
+            }
+            .map_err(to_js)?; // on an error the session stays dropped
+            *slot.borrow_mut() = Some(session);
+            Ok(piece.map_or(JsValue::UNDEFINED, JsValue::from))
+        })
     }
 
     /// Ends the generation: `{ text, tokens: number[], finished, promptTruncated }`.
     #[wasm_bindgen(js_name = finishGeneration)]
     pub fn finish_generation(&mut self) -> Result<js_sys::Object, JsValue> {
-        let session = self.session.take().ok_or_else(|| input("no generation in progress"))?;
-        let g = self.inner.finish(session).map_err(to_js)?;
+        let session = self.session.borrow_mut().take().ok_or_else(|| input(NO_SESSION))?;
+        let g = match (&*self.model, session) {
+            (Model::Cpu(m), Session::Cpu(s)) => m.finish(s),
+            (Model::Gpu(m, _), Session::Gpu(s)) => m.finish(s),
+            _ => return Err(input("the generation belongs to another model")),
+        }
+        .map_err(to_js)?;
         let o = js_sys::Object::new();
         set(&o, "text", g.text.as_str());
         let tokens: js_sys::Array = g.tokens.iter().map(|&t| JsValue::from(t)).collect();
@@ -94,26 +183,57 @@ impl Text2Text {
     /// Drops a generation in progress (after cancellation).
     #[wasm_bindgen(js_name = cancelGeneration)]
     pub fn cancel_generation(&mut self) {
-        self.session = None;
+        *self.session.borrow_mut() = None;
     }
 
-    /// `[{ candidate, logprob, tokens }]`: log-probability of each completion.
+    /// `[{ candidate, logprob, tokens }]`: log-probability of each completion
+    /// (CPU models; `scoreAsync` serves both).
     pub fn score(&self, prompt: &str, candidates: Vec<String>) -> Result<js_sys::Array, JsValue> {
+        let Model::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
         let refs: Vec<&str> = candidates.iter().map(|s| s.as_str()).collect();
-        let scores = self.inner.score(prompt, &refs).map_err(to_js)?;
-        Ok(scores
-            .iter()
-            .map(|s| {
-                let o = js_sys::Object::new();
-                set(&o, "candidate", s.candidate.as_str());
-                set(&o, "logprob", s.logprob as f64);
-                set(&o, "tokens", s.tokens as f64);
-                JsValue::from(o)
-            })
-            .collect())
+        Ok(scores_array(&m.score(prompt, &refs).map_err(to_js)?))
+    }
+
+    /// A promise of what `score` returns, on either backend.
+    #[wasm_bindgen(js_name = scoreAsync)]
+    pub fn score_async(&self, prompt: String, candidates: Vec<String>) -> js_sys::Promise {
+        let model = self.model.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let refs: Vec<&str> = candidates.iter().map(|s| s.as_str()).collect();
+            let scores = match &*model {
+                Model::Cpu(m) => m.score(&prompt, &refs),
+                Model::Gpu(m, _) => m.score_async(&prompt, &refs).await,
+            };
+            Ok(scores_array(&scores.map_err(to_js)?).into())
+        })
     }
 
     pub fn info(&self) -> js_sys::Object {
-        info_object(self.inner.meta(), "t5", self.bytes)
+        let meta = match &*self.model {
+            Model::Cpu(m) => m.meta(),
+            Model::Gpu(m, _) => m.meta(),
+        };
+        info_object(meta, "t5", self.bytes)
     }
+
+    /// Test hook: destroys the WebGPU device, as a browser may at any time.
+    #[wasm_bindgen(js_name = loseDeviceForTests)]
+    pub fn lose_device_for_tests(&self) {
+        if let Model::Gpu(_, ctx) = &*self.model {
+            ctx.destroy();
+        }
+    }
+}
+
+fn scores_array(scores: &[CandidateScore]) -> js_sys::Array {
+    scores
+        .iter()
+        .map(|s| {
+            let o = js_sys::Object::new();
+            set(&o, "candidate", s.candidate.as_str());
+            set(&o, "logprob", s.logprob as f64);
+            set(&o, "tokens", s.tokens as f64);
+            JsValue::from(o)
+        })
+        .collect()
 }

@@ -240,4 +240,19 @@ impl Backend for CpuBackend {
         let counts = mask.sum_keepdim(1)?.clamp(1e-9, f64::MAX)?; // [b,1]
         Ok(summed.broadcast_div(&counts)?)
     }
+
+    fn argmax(&self, x: &Tensor) -> Result<Tensor> {
+        let dims = x.dims().to_vec();
+        let (&n, outer) = dims.split_last().ok_or_else(|| Error::input("argmax of a scalar"))?;
+        if n == 0 {
+            return Err(Error::input("argmax over an empty dimension"));
+        }
+        // A plain loop, not candle's argmax: the tie rule (first index) must be the one the GPU keeps.
+        let values = x.flatten_all()?.to_vec1::<f32>()?;
+        let best: Vec<f32> = values
+            .chunks(n)
+            .map(|row| row.iter().enumerate().fold(0, |best, (i, &v)| if v > row[best] { i } else { best }) as f32)
+            .collect();
+        Ok(Tensor::from_vec(best, outer.to_vec(), &Device::Cpu)?)
+    }
 }

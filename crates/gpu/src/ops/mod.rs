@@ -2,6 +2,7 @@
 //! and dispatches its kernel; none reads data back.
 
 pub(crate) mod activation;
+pub(crate) mod argmax;
 pub(crate) mod attention;
 pub(crate) mod binary;
 pub(crate) mod copy;
