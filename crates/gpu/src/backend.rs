@@ -22,6 +22,8 @@ pub struct GpuBackend {
     pending: Mutex<Pending>,
     /// `NUNCHI_GPU_PROFILE` set (natively): wait for every dispatch and print its time.
     profile: bool,
+    /// The largest buffer this backend binds: the adapter's limits (read once), or lower.
+    binding_limit: u64,
 }
 
 #[derive(Default)]
@@ -36,7 +38,21 @@ pub(crate) struct Bind<'a>(pub u32, pub &'a wgpu::Buffer);
 impl GpuBackend {
     pub fn new(ctx: Arc<GpuContext>) -> Self {
         let profile = cfg!(not(target_arch = "wasm32")) && std::env::var_os("NUNCHI_GPU_PROFILE").is_some();
-        Self { ctx, pipelines: PipelineCache::default(), pending: Mutex::new(Pending::default()), profile }
+        let limits = ctx.device.limits();
+        let binding_limit = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        Self { ctx, pipelines: PipelineCache::default(), pending: Mutex::new(Pending::default()), profile, binding_limit }
+    }
+
+    /// Binds no buffer larger than `bytes` (nor the adapter's limit): weights
+    /// larger than that are uploaded in parts. Adapters with small limits need no
+    /// call; tests use it to split weights on any adapter.
+    pub fn with_binding_limit(mut self, bytes: u64) -> Self {
+        self.binding_limit = self.binding_limit.min(bytes);
+        self
+    }
+
+    pub(crate) fn binding_limit(&self) -> u64 {
+        self.binding_limit
     }
 
     pub fn context(&self) -> &GpuContext {
@@ -50,8 +66,7 @@ impl GpuBackend {
     /// Checks a buffer against the adapter's limits before asking for it, so an
     /// oversized tensor is a clear error rather than a device error later.
     fn check_size(&self, bytes: u64, what: &str) -> Result<()> {
-        let limits = self.device().limits();
-        let max = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        let max = self.binding_limit;
         if bytes > max {
             return Err(Error::backend(format!(
                 "{what} needs a {bytes}-byte buffer; this WebGPU adapter binds at most {max} bytes"
@@ -87,8 +102,7 @@ impl GpuBackend {
     }
 
     pub(crate) fn upload_f32(&self, values: &[f32], what: &str) -> Result<wgpu::Buffer> {
-        let words: Vec<u32> = values.iter().map(|v| v.to_bits()).collect();
-        self.upload_words(&words, what)
+        self.upload_words(bytemuck::cast_slice(values), what)
     }
 
     /// Records one dispatch of `key` with its uniform `params` and storage

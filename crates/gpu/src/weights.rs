@@ -38,11 +38,21 @@ impl WeightFormat {
     }
 }
 
-/// A 2-D weight `[rows, cols]` (a linear layer's `[out, in]`, or an embedding table).
+/// A 2-D weight `[rows, cols]` (a linear layer's `[out, in]`, or an embedding
+/// table), in one or more parts of whole rows: a weight larger than the
+/// adapter binds (e.g. multilingual-e5's 250k-row table on small limits) is
+/// split, and the kernels run once per part.
 pub struct GpuWeights {
     pub(crate) format: WeightFormat,
     pub(crate) rows: usize,
     pub(crate) cols: usize,
+    pub(crate) parts: Vec<WeightPart>,
+}
+
+/// Rows `first_row..first_row + rows` of a weight, in their own buffers.
+pub(crate) struct WeightPart {
+    pub(crate) first_row: usize,
+    pub(crate) rows: usize,
     pub(crate) data: wgpu::Buffer,
     /// One f32 per block; absent for f32 weights.
     pub(crate) scales: Option<wgpu::Buffer>,
@@ -55,6 +65,11 @@ impl GpuWeights {
 
     pub fn dims(&self) -> [usize; 2] {
         [self.rows, self.cols]
+    }
+
+    /// How many buffers hold it: 1 unless it exceeds the backend's binding limit.
+    pub fn parts(&self) -> usize {
+        self.parts.len()
     }
 
     pub(crate) fn upload(gpu: &GpuBackend, weight: &QTensor, what: &str) -> Result<Self> {
@@ -76,14 +91,37 @@ impl GpuWeights {
                 (WeightFormat::F32, values.iter().map(|v| v.to_bits()).collect(), None)
             }
         };
-        Ok(Self {
-            format,
-            rows,
-            cols,
-            data: gpu.upload_words(&data, what)?,
-            scales: scales.map(|s| gpu.upload_f32(&s, what)).transpose()?,
-        })
+        // Every format stores a row in whole u32 words and whole blocks (cols is a
+        // multiple of 32 for the quantized ones), so parts split at row boundaries.
+        let words_per_row = data.len() / rows.max(1);
+        let scales_per_row = scales.as_ref().map_or(0, |s| s.len() / rows.max(1));
+        let rows_per_part = rows_per_part(rows, words_per_row * 4, gpu.binding_limit(), what)?;
+        let mut parts = Vec::new();
+        for first_row in (0..rows.max(1)).step_by(rows_per_part) {
+            let n = rows_per_part.min(rows - first_row.min(rows));
+            let words = &data[first_row * words_per_row..(first_row + n) * words_per_row];
+            let part_scales = scales.as_ref().map(|s| &s[first_row * scales_per_row..(first_row + n) * scales_per_row]);
+            parts.push(WeightPart {
+                first_row,
+                rows: n,
+                data: gpu.upload_words(words, what)?,
+                scales: part_scales.map(|s| gpu.upload_f32(s, what)).transpose()?,
+            });
+        }
+        Ok(Self { format, rows, cols, parts })
     }
+}
+
+/// How many rows of `row_bytes` fit one binding of `limit` bytes (all of
+/// them when the weight fits whole).
+fn rows_per_part(rows: usize, row_bytes: usize, limit: u64, what: &str) -> Result<usize> {
+    let fit = (limit / row_bytes.max(1) as u64) as usize;
+    if fit == 0 {
+        return Err(Error::backend(format!(
+            "{what}: one row needs {row_bytes} bytes; this WebGPU adapter binds at most {limit} bytes"
+        )));
+    }
+    Ok(fit.min(rows).max(1))
 }
 
 /// Splits ggml blocks (f16 scale, then quants) into the quants as little-endian

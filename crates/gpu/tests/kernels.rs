@@ -381,6 +381,41 @@ async fn gather_dequantizes_rows_exactly_in_every_format() {
 }
 
 gpu_test! {
+async fn weights_over_the_binding_limit_are_split_into_parts_with_the_same_results() {
+    // A 16 KiB binding limit splits every weight below into parts of whole rows; the kernels
+    // run once per part, and every output must be bit-for-bit what the whole weight gives.
+    let whole = shared_gpu().await;
+    let split = shared_gpu().await.with_binding_limit(16 * 1024);
+    let ids = [0u32, 999, 255, 256, 511, 3, 62, 64]; // rows on both sides of part boundaries
+    for dtype in [GgmlDType::F32, GgmlDType::Q8_0, GgmlDType::Q4_0] {
+        let table = || weight(1000, 64, 410, dtype).0;
+        let parts = split.table(table()).unwrap();
+        // 1000 rows of 64 values: 256 bytes a row in f32 (16 parts), 64 in q8_0 (4), 32 in q4_0 (2).
+        let want_parts = match dtype { GgmlDType::F32 => 16, GgmlDType::Q8_0 => 4, _ => 2 };
+        assert_eq!(parts.parts(), want_parts, "{dtype:?}");
+        let g = split.read(&split.gather(&parts, &ids, &[8]).unwrap()).await.unwrap();
+        let w = whole.read(&whole.gather(&whole.table(table()).unwrap(), &ids, &[8]).unwrap()).await.unwrap();
+        assert_eq!(g, w, "gather {dtype:?} over parts");
+    }
+    // (n, k, rows of x): q8_0/q4_0 with the blocked and matrix-vector kernels; f32 with k % 4 != 0 (tiled).
+    for (dtype, n, k, rows) in [(GgmlDType::Q8_0, 300, 256, 7), (GgmlDType::Q4_0, 300, 256, 1), (GgmlDType::F32, 100, 70, 5)] {
+        let x = input(&[rows, k], 420);
+        let bias = random(n, 421, 1.0);
+        let run = |b: &nunchi_gpu::GpuBackend| {
+            let m = b.matrix(weight(n, k, 422, dtype).0).unwrap();
+            b.linear(&b.tensor(&x.data, &x.dims).unwrap(), &m, Some(&b.tensor(&bias, &[n]).unwrap())).unwrap()
+        };
+        let (g, w) = (run(&split), run(&whole));
+        assert_eq!(split.read(&g).await.unwrap(), whole.read(&w).await.unwrap(), "linear {dtype:?} [{rows},{k}]x[{n},{k}] over parts");
+    }
+    // A single row larger than the limit cannot be split: a clear error.
+    let tiny = shared_gpu().await.with_binding_limit(128);
+    let Err(err) = tiny.matrix(weight(4, 64, 423, GgmlDType::F32).0) else { panic!("a 256-byte row bound in 128 bytes") };
+    assert!(err.message().contains("binds at most 128 bytes"), "{err}");
+}
+}
+
+gpu_test! {
 async fn bad_shapes_are_errors_not_panics() {
     let gpu = shared_gpu().await;
     let a = gpu.tensor(&[0.0; 6], &[2, 3]).unwrap();

@@ -1,10 +1,12 @@
 // Embedding rows for token ids, dequantized from the stored table
-// (`weight_at` spliced in per format): one thread per output value.
+// (`weight_at` spliced in per format): one thread per output value, per part
+// of the table.
 struct Params {
     tokens: u32,
     dim: u32,
-    _pad0: u32,
-    _pad1: u32,
+    // The table part bound here (a large table is uploaded in parts).
+    first_row: u32,
+    rows: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -16,6 +18,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
     let i = flat_group(wid, nwg) * 256u + lid;
     if (i >= p.tokens * p.dim) { return; }
-    let t = i / p.dim;
-    out[i] = weight_at(ids[t], i % p.dim, p.dim);
+    let id = ids[i / p.dim];
+    if (id < p.first_row || id - p.first_row >= p.rows) { return; } // another part's row
+    out[i] = weight_at(id - p.first_row, i % p.dim, p.dim);
 }

@@ -4,8 +4,12 @@
 struct Params {
     m: u32,
     k: u32,
-    n: u32,
+    n: u32, // output features of the weight part bound (its rows)
     has_bias: u32,
+    col_offset: u32, // where this part's features go in an output row
+    out_stride: u32, // the output row's width (every part's features)
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -36,7 +40,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) loc
         workgroupBarrier();
     }
     if (row < p.m && col < p.n) {
-        if (p.has_bias != 0u) { acc = acc + bias[col]; }
-        out[row * p.n + col] = acc;
+        if (p.has_bias != 0u) { acc = acc + bias[p.col_offset + col]; }
+        out[row * p.out_stride + p.col_offset + col] = acc;
     }
 }

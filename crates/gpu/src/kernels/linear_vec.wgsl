@@ -3,8 +3,12 @@
 struct Params {
     m: u32,
     k: u32,
-    n: u32,
+    n: u32, // output features of the weight part bound (its rows)
     has_bias: u32,
+    col_offset: u32, // where this part's features go in an output row
+    out_stride: u32, // the output row's width (every part's features)
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -31,7 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     if (lid == 0u) {
         var y = partial[0];
-        if (p.has_bias != 0u) { y = y + bias[col]; }
-        out[col] = y;
+        if (p.has_bias != 0u) { y = y + bias[p.col_offset + col]; }
+        out[p.col_offset + col] = y;
     }
 }

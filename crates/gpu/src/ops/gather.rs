@@ -15,7 +15,9 @@ use crate::weights::GpuWeights;
 struct Params {
     tokens: u32,
     dim: u32,
-    _pad: [u32; 2],
+    /// The table part bound: ids in `first_row..first_row + rows` are written.
+    first_row: u32,
+    rows: u32,
 }
 
 pub(crate) fn gather(gpu: &GpuBackend, table: &GpuWeights, ids: &[u32], dims: &[usize]) -> Result<GpuTensor> {
@@ -26,20 +28,23 @@ pub(crate) fn gather(gpu: &GpuBackend, table: &GpuWeights, ids: &[u32], dims: &[
         return Err(Error::backend(format!("gather: {} ids do not fill shape {dims:?}", ids.len())));
     }
     let dim = table.cols;
-    let [tokens, dim_u] = u32s([ids.len(), dim], "gather")?;
-    let params = Params { tokens, dim: dim_u, _pad: [0; 2] };
     let ids_buffer = gpu.upload_words(ids, "token ids")?;
     let out = gpu.output(ids.len() * dim, "gather")?;
-    let mut binds = vec![Bind(1, &ids_buffer), Bind(2, &out), Bind(4, &table.data)];
-    if let Some(scales) = &table.scales {
-        binds.push(Bind(5, scales));
+    // One dispatch per part of the table; each writes the rows of its ids.
+    for part in &table.parts {
+        let [tokens, dim_u, first_row, rows] = u32s([ids.len(), dim, part.first_row, part.rows], "gather")?;
+        let params = Params { tokens, dim: dim_u, first_row, rows };
+        let mut binds = vec![Bind(1, &ids_buffer), Bind(2, &out), Bind(4, &part.data)];
+        if let Some(scales) = &part.scales {
+            binds.push(Bind(5, scales));
+        }
+        gpu.dispatch(
+            KernelKey::new(Kernel::Gather, table.format.name()),
+            bytemuck::bytes_of(&params),
+            &binds,
+            gpu.grid(groups_of_256(ids.len() * dim)),
+        )?;
     }
-    gpu.dispatch(
-        KernelKey::new(Kernel::Gather, table.format.name()),
-        bytemuck::bytes_of(&params),
-        &binds,
-        gpu.grid(groups_of_256(ids.len() * dim)),
-    )?;
     let mut out_dims = dims.to_vec();
     out_dims.push(dim);
     Ok(gpu.tensor_from(out, out_dims))
