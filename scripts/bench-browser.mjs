@@ -5,13 +5,16 @@
 // alike and the ratios hold even when the absolute figures drift. Prints a markdown
 // table with the ratios. Bench only: CI never runs it.
 //
-//   node scripts/bench-browser.mjs [--lines N] [--profile] [--no-native] [--no-node] [--no-tjs] [--pkg DIR] [--json FILE]
+//   node scripts/bench-browser.mjs [--lines N] [--profile] [--no-native] [--no-node] [--no-tjs] [--pkg DIR] [--webgpu] [--json FILE]
 //
 // --lines N   embed the first N lines of rt-polarity.pos at batch 1 and at batch 32,
 //             in every runtime (default 256; 1000 is the issue's full set, ~4× longer)
 // --profile   also profile nunchi's batch-1 embedding in Chromium (CDP Profiler) with
 //             a copy of the wasm that keeps function names, and print the top self times
 // --pkg DIR   bench another build of the package (default pkg/)
+// --webgpu    also MiniLM q8_0 on WebGPU (a second Chromium with --enable-unsafe-webgpu):
+//             nunchi and transformers.js, nunchi's wasm path beside them; --webgpu-lines N
+//             (default 32, as SwiftShader is slow without a GPU)
 //
 // What it needs (besides pkg/wasm and models/ from scripts/prepare-models.sh):
 // - transformers.js: installed on first use into $NUNCHI_CACHE/transformers-js
@@ -165,6 +168,33 @@ async function setupEmbedders({ pkg, model, quant, tjsDtype }) {
   for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
   window.__embedders = { run, dispose };
   return Object.keys(run);
+}
+
+/** The embedders of the WebGPU section, in a page with WebGPU: nunchi on WebGPU and on its
+ * wasm path, and transformers.js on WebGPU when `tjs`. Each name maps to what failed, if it did. */
+async function setupWebgpuEmbedders({ pkg, model, tjs }) {
+  const { Encoder } = await import(`${pkg}/index.js`);
+  const run = {};
+  const dispose = [];
+  const failed = {};
+  const gpu = await Encoder.load(model, { device: 'webgpu' });
+  const cpu = await Encoder.load(model, { device: 'cpu' });
+  run.nunchiWebgpu = async (texts) => (await gpu.embed(texts)).data;
+  run.nunchiWasm = async (texts) => (await cpu.embed(texts)).data;
+  dispose.push(() => gpu.dispose(), () => cpu.dispose());
+  if (tjs) {
+    try {
+      const t = await window.__tjsSetup();
+      const ext = await t.pipeline('feature-extraction', 'all-MiniLM-L6-v2', { dtype: 'q8', device: 'webgpu' });
+      run.tjsWebgpu = async (texts) => (await ext(texts, { pooling: 'mean', normalize: true })).data;
+      dispose.push(() => ext.dispose?.());
+    } catch (e) {
+      failed.tjsWebgpu = String(e?.message ?? e).slice(0, 200);
+    }
+  }
+  for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
+  window.__embedders = { run, dispose };
+  return { names: Object.keys(run), failed, adapter: gpu.info.adapter };
 }
 
 /** Seconds each embedder takes for `chunk` one text at a time, and as one batch. */
@@ -361,6 +391,33 @@ async function embedColumns(context, server, format, { tjsReady }) {
   return rate;
 }
 
+/** MiniLM q8_0 on WebGPU in a second Chromium (--enable-unsafe-webgpu): nunchi and
+ * transformers.js, with nunchi's wasm path in the same page for scale, over the first
+ * `n` lines in chunks of 32 (runtimes alternating), and their cosines to the goldens. */
+async function webgpuColumns(server, n, { tjsReady }) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, '--enable-unsafe-webgpu'] });
+  try {
+    const page = await newPage(await browser.newContext(), server.base);
+    log(`WebGPU: loading the embedders, then ${n} lines in chunks of 32 (SwiftShader is slow)`);
+    const setup = await page.evaluate(setupWebgpuEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady });
+    const secs = {};
+    const subset = lines.slice(0, n);
+    for (let i = 0; i < subset.length; i += 32) {
+      for (const [name, r] of Object.entries(await page.evaluate(embedChunk, { chunk: subset.slice(i, i + 32) }))) {
+        secs[name] ??= { b1: 0, b32: 0 };
+        secs[name].b1 += r.b1;
+        secs[name].b32 += r.b32;
+      }
+    }
+    const cos = await page.evaluate(goldenCosines, { golden });
+    const rate = {};
+    for (const [name, x] of Object.entries(secs)) rate[name] = { b1: subset.length / x.b1, b32: subset.length / x.b32, minCos: cos[name] };
+    return { rate, failed: setup.failed, adapter: setup.adapter, lines: subset.length };
+  } finally {
+    await browser.close();
+  }
+}
+
 /** T5 q8_0: prefill and decode in Chromium, Node and native, alternating over `rounds` rounds. */
 async function t5Columns(context, server, rounds = 2) {
   const page = await newPage(context, server.base);
@@ -471,12 +528,13 @@ const server = await startBenchServer(profDir);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 const chromiumVersion = browser.version();
 const c = { nunchi: {}, tjs: {} };
-let q8, f32, t5, prefillTokens, prof;
+let q8, f32, t5, prefillTokens, prof, gpuCols;
 try {
   const context = await loadColumns(browser, server, c, { tjsReady });
   q8 = await embedColumns(context, server, 'q8', { tjsReady });
   f32 = await embedColumns(context, server, 'f32', { tjsReady });
   t5 = await t5Columns(context, server);
+  if (flag('--webgpu')) gpuCols = await webgpuColumns(server, Number(option('--webgpu-lines', 32)), { tjsReady });
   if (tjsReady) {
     const page = await newPage(context, server.base);
     prefillTokens = await page.evaluate(t5TokenCount, { prompts: T5_PREFILL_PROMPTS });
@@ -544,6 +602,18 @@ console.log(`- Download sizes: ${sizes}. Model files: nunchi q8_0 GGUF ${f(mb(st
 console.log(`- nunchi MiniLM load, ms after Encoder.load() (network): ${steps(c.nunchi.network)}, ready ${f(c.nunchi.network.ready, 0)}, first embedding ${f(c.nunchi.network.first, 0)}.`);
 console.log(`- nunchi MiniLM load, ms after Encoder.load() (cache): ${steps(c.nunchi.cache)}, ready ${f(c.nunchi.cache.ready, 0)}, first embedding ${f(c.nunchi.cache.first, 0)} (goal ≤ 1500).`);
 if (c.tjs.cache) console.log(`- transformers.js second load: ${c.tjs.cache.fromCache ? 'the model came from its Cache Storage' : 'the model was fetched again (not cached)'}; pipeline ready after ${f(c.tjs.cache.ready, 0)} ms.`);
+if (gpuCols) {
+  const g = gpuCols.rate;
+  console.log(`\nWebGPU in headless Chromium with --enable-unsafe-webgpu, adapter: ${gpuCols.adapter}. Without a GPU this is` +
+    ' SwiftShader, which emulates the GPU on the CPU: these rows show correctness and overhead, not GPU speed.' +
+    ` First ${gpuCols.lines} lines, runtimes alternating every 32 lines, MiniLM q8_0 (transformers.js: its q8 ONNX on its WebGPU device).\n`);
+  console.log('| metric | nunchi WebGPU | transformers.js WebGPU | nunchi wasm SIMD (same page) | nunchi WebGPU / transformers.js WebGPU |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| emb/s, batch 1 | ${f(g.nunchiWebgpu?.b1, 2)} | ${f(g.tjsWebgpu?.b1, 2)} | ${f(g.nunchiWasm?.b1, 1)} | ${ratio(g.nunchiWebgpu?.b1, g.tjsWebgpu?.b1)} |`);
+  console.log(`| emb/s, batch 32 | ${f(g.nunchiWebgpu?.b32, 2)} | ${f(g.tjsWebgpu?.b32, 2)} | ${f(g.nunchiWasm?.b32, 1)} | ${ratio(g.nunchiWebgpu?.b32, g.tjsWebgpu?.b32)} |`);
+  console.log(`| min cosine vs sentence-transformers (${golden.texts.length} golden texts) | ${f(g.nunchiWebgpu?.minCos, 4)} | ${f(g.tjsWebgpu?.minCos, 4)} | ${f(g.nunchiWasm?.minCos, 4)} | — |`);
+  for (const [name, why] of Object.entries(gpuCols.failed)) console.log(`- ${name} could not run: ${why}`);
+}
 if (prefillTokens) console.log(`- T5 prefill: ${prefillTokens} encoder tokens over the ${T5_PREFILL_PROMPTS.length} prompts; decode and prefill are averaged over 2 rounds, runtimes alternating.`);
 console.log('- "network" is a loopback server on this machine (no throttling). The T5 weights are generated test weights with the real shapes.');
 if (prof) {
@@ -552,6 +622,6 @@ if (prof) {
   for (const { name, pct } of prof.top) console.log(`| \`${name.replace(/\|/g, '\\|')}\` | ${f(pct, 1)} |`);
 }
 for (const n of notes) console.log(`- note: ${n}`);
-if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof }, null, 2));
+if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof, webgpu: gpuCols }, null, 2));
 
 function statSize(p) { try { return statSync(p).size; } catch { return NaN; } }

@@ -88,4 +88,8 @@ pub trait Backend {
     /// ties (as `torch.argmax`), as an f32 (exact below 2²⁴): `[.., n]` → `[..]`.
     /// Greedy decoding reads back these few values instead of every logit.
     fn argmax(&self, x: &Self::Tensor) -> Result<Self::Tensor>;
+    /// The `k` largest values along the last dimension and their indices (as
+    /// f32), largest first, the lower index first on ties: `[.., n]` → two
+    /// `[.., min(k, n)]`. Top-k sampling reads back these instead of every logit.
+    fn top_k(&self, x: &Self::Tensor, k: usize) -> Result<(Self::Tensor, Self::Tensor)>;
 }

@@ -302,6 +302,10 @@ impl Backend for GpuBackend {
         ops::argmax::argmax(self, x)
     }
 
+    fn top_k(&self, x: &GpuTensor, k: usize) -> Result<(GpuTensor, GpuTensor)> {
+        ops::top_k::top_k(self, x, k)
+    }
+
     fn attention(&self, q: &GpuTensor, k: &GpuTensor, v: &GpuTensor, bias: Option<&GpuTensor>, scale: f32) -> Result<GpuTensor> {
         ops::attention::attention(self, q, k, v, bias, scale)
     }

@@ -20,6 +20,7 @@ pub(crate) enum Kernel {
     Gather,
     MaskedMean,
     Argmax,
+    TopK,
 }
 
 /// What makes a pipeline distinct. `workgroup` is fixed per kernel today; it
@@ -58,6 +59,7 @@ fn source(key: &KernelKey) -> Option<String> {
         (Kernel::Matmul, "") => ("", include_str!("kernels/matmul.wgsl")),
         (Kernel::MaskedMean, "") => ("", include_str!("kernels/masked_mean.wgsl")),
         (Kernel::Argmax, "") => ("", include_str!("kernels/argmax.wgsl")),
+        (Kernel::TopK, "") => ("", include_str!("kernels/top_k.wgsl")),
         (Kernel::Linear | Kernel::LinearBlocked | Kernel::LinearVec | Kernel::Gather, format) => {
             let reader = match format {
                 "f32" => include_str!("kernels/weight_f32.wgsl"),

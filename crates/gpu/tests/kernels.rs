@@ -3,7 +3,7 @@
 //! 16×16 tiles or 256-thread workgroups, more than 65,535 workgroups).
 //!
 //! Tolerances, and why:
-//! - layout ops (transpose, narrow, concat, reshape), gathers and argmax: exact; they
+//! - layout ops (transpose, narrow, concat, reshape), gathers, argmax and top-k: exact; they
 //!   move or dequantize values (an f16 scale times a small integer is exact in f32).
 //! - sums of products (linear, matmul, attention, pooling): 1e-5 · Σ|aᵢ·bᵢ|
 //!   per output, since both sides round every f32 product and sum, in a
@@ -76,6 +76,7 @@ enum Op {
     Reshape(Input, Vec<usize>),
     MaskedMean(Input, Input),
     Argmax(Input),
+    TopK(Input, usize),
 }
 
 impl Op {
@@ -102,10 +103,17 @@ impl Op {
             Op::Reshape(x, dims) => b.reshape(&t(x), dims),
             Op::MaskedMean(x, m) => b.masked_mean(&t(x), &t(m)),
             Op::Argmax(x) => b.argmax(&t(x)),
+            // Values, then indices, in one output.
+            Op::TopK(x, k) => b.top_k(&t(x), *k).and_then(|(v, i)| b.concat(&[&v, &i], v_dims_last(b, &v))),
         }
         .unwrap_or_else(|e| panic!("{} backend: {e}", b.name()));
         (b.read(&out).await.unwrap(), b.dims(&out))
     }
+}
+
+/// The last dimension of `v` (top_k's values and indices are joined along it).
+fn v_dims_last<B: Backend>(b: &B, v: &B::Tensor) -> usize {
+    b.dims(v).len() - 1
 }
 
 fn input(dims: &[usize], seed: u64) -> Input {
@@ -297,6 +305,27 @@ async fn argmax_picks_the_first_largest_value_per_row() {
     // Row 2: all equal, so index 0.
     let (c, g, _) = both(Op::Argmax(Input { data, dims: vec![3, 600] })).await;
     assert_eq!(c, vec![5.0, 343.0, 0.0]);
+    assert_eq!(g, c, "ties");
+}
+}
+
+gpu_test! {
+async fn top_k_picks_the_largest_values_in_order_with_ties_by_index() {
+    for (i, (dims, k)) in [(&[1usize, 32128][..], 50), (&[3, 32128], 1), (&[2, 257], 300), (&[4, 1000], 40)].into_iter().enumerate() {
+        let x = Input { data: random(dims.iter().product(), 130 + i as u64, 30.0), dims: dims.to_vec() };
+        let (c, g, out) = both(Op::TopK(x, k)).await;
+        let kept = k.min(dims[dims.len() - 1]);
+        assert_eq!(out[out.len() - 1], 2 * kept, "values and indices, {kept} each");
+        assert_eq!(c, g, "top_k {k} of {dims:?}");
+    }
+    // Ties: equal values come in index order, across threads' strides.
+    let mut data = vec![0.0f32; 600];
+    for i in [7, 300, 599, 44] {
+        data[i] = 5.0;
+    }
+    data[100] = 9.0;
+    let (c, g, _) = both(Op::TopK(Input { data, dims: vec![600] }, 6)).await;
+    assert_eq!(c, vec![9.0, 5.0, 5.0, 5.0, 5.0, 0.0, 100.0, 7.0, 44.0, 300.0, 599.0, 0.0]);
     assert_eq!(g, c, "ties");
 }
 }

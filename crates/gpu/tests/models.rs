@@ -158,7 +158,8 @@ fn t5_q8_0_logits_and_greedy_tokens_match_the_cpu() {
 #[test]
 fn t5_async_steps_and_scores_match_the_cpu() {
     // What the browser runs: next_piece_async (greedy: the argmax is found on the GPU and one
-    // value read back) and score_async, against the CPU's blocking path on the same weights.
+    // value read back; top-k sampling: k values) and score_async, against the CPU's blocking
+    // path on the same weights.
     let name = "flan-t5-small-generated";
     let cpu = Text2Text::load(CpuBackend::new(), model(name)).unwrap();
     let gpu = Text2Text::load(gpu(), model(name)).unwrap();
@@ -174,6 +175,17 @@ fn t5_async_steps_and_scores_match_the_cpu() {
         assert_eq!(got.tokens, want.tokens, "{prompt}");
         assert_eq!(text, want.text);
     }
+    // Top-k sampling: the GPU finds the 40 candidates and reads back only them. Deterministic
+    // kernels and a seeded sampler: the same tokens as the CPU, run after run.
+    let sampled = GenerateOptions {
+        max_new_tokens: 12,
+        sampling: nunchi_models::SamplingOptions { temperature: 0.9, top_k: 40, top_p: 0.95, seed: 11 },
+    };
+    let want = cpu.generate(PROMPTS[1], &sampled, |_| nunchi_models::Flow::Continue).unwrap();
+    let mut session = gpu.start_generation(PROMPTS[1], &sampled).unwrap();
+    while pollster::block_on(gpu.next_piece_async(&mut session)).unwrap().is_some() {}
+    assert_eq!(gpu.finish(session).unwrap().tokens, want.tokens, "top-k sampling");
+
     let labels = ["positive", "negative", "neutral and long-winded"];
     let want = cpu.score(PROMPTS[0], &labels).unwrap();
     let got = pollster::block_on(gpu.score_async(PROMPTS[0], &labels)).unwrap();

@@ -67,6 +67,17 @@ pub fn argmax(logits: &[f32]) -> u32 {
     best as u32
 }
 
+/// Token indices by descending logit, the lower index first on ties (a
+/// stable sort), cut to the first `k` (all when `k` is 0).
+pub fn top_k_order(logits: &[f32], k: usize) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..logits.len() as u32).collect();
+    order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
+    if k > 0 {
+        order.truncate(k.max(1));
+    }
+    order
+}
+
 /// `log_softmax` of one row, computed in f64 for stable sums.
 pub fn log_softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
@@ -91,19 +102,40 @@ impl Sampler {
         self.opts.temperature <= 0.0
     }
 
+    /// How many of the largest logits sampling looks at, when that is fewer than
+    /// all of them (top-k sampling): a backend can find those and read back only
+    /// them. `None` for greedy decoding and for sampling over every token.
+    pub fn top_k(&self) -> Option<usize> {
+        (!self.is_greedy() && self.opts.top_k > 0).then_some(self.opts.top_k)
+    }
+
     pub fn next(&mut self, logits: &[f32]) -> u32 {
         if self.opts.temperature <= 0.0 {
             return argmax(logits);
         }
-        let t = self.opts.temperature as f64;
-        let mut order: Vec<u32> = (0..logits.len() as u32).collect();
-        // Stable sort: equal logits keep index order, so the result is deterministic.
-        order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
-        if self.opts.top_k > 0 {
-            order.truncate(self.opts.top_k.max(1));
+        let order = top_k_order(logits, self.opts.top_k);
+        let values: Vec<f32> = order.iter().map(|&i| logits[i as usize]).collect();
+        self.sample_ordered(&values, &order)
+    }
+
+    /// Samples from candidates already in sampling order (largest first, lower
+    /// index first on ties) and cut to top-k, e.g. a backend's `top_k`: the
+    /// same choice `next` makes from the full logits.
+    pub fn next_from_top_k(&mut self, values: &[f32], indices: &[u32]) -> u32 {
+        if self.is_greedy() {
+            return indices.first().copied().unwrap_or(0);
         }
-        let max = logits[order[0] as usize] as f64;
-        let mut probs: Vec<f64> = order.iter().map(|&i| ((logits[i as usize] as f64 - max) / t).exp()).collect();
+        self.sample_ordered(values, indices)
+    }
+
+    fn sample_ordered(&mut self, values: &[f32], order: &[u32]) -> u32 {
+        if values.is_empty() || values.len() != order.len() {
+            return 0; // no candidates (an empty vocabulary): nothing to choose from
+        }
+        let t = self.opts.temperature as f64;
+        let mut order = order.to_vec();
+        let max = values[0] as f64;
+        let mut probs: Vec<f64> = values.iter().map(|&v| ((v as f64 - max) / t).exp()).collect();
         let total: f64 = probs.iter().sum();
         probs.iter_mut().for_each(|p| *p /= total);
         if self.opts.top_p < 1.0 {
@@ -151,6 +183,20 @@ mod tests {
         assert!(a.iter().any(|&x| x != a[0]), "sampling at temperature 1 should vary: {a:?}");
         let mut k1 = Sampler::new(SamplingOptions { top_k: 1, ..opts }).unwrap();
         assert_eq!(k1.next(&logits), argmax(&logits));
+    }
+
+    #[test]
+    fn sampling_from_a_backends_top_k_makes_the_same_choices_as_from_all_logits() {
+        let logits: Vec<f32> = (0..500).map(|i| ((i * 7919) % 101) as f32 * 0.05).collect(); // many ties
+        let opts = SamplingOptions { temperature: 0.8, top_k: 40, top_p: 0.9, seed: 3 };
+        let (mut full, mut top) = (Sampler::new(opts.clone()).unwrap(), Sampler::new(opts).unwrap());
+        assert_eq!(top.top_k(), Some(40));
+        let order = top_k_order(&logits, 40);
+        let values: Vec<f32> = order.iter().map(|&i| logits[i as usize]).collect();
+        for _ in 0..50 {
+            assert_eq!(full.next(&logits), top.next_from_top_k(&values, &order));
+        }
+        assert_eq!(Sampler::new(SamplingOptions::default()).unwrap().top_k(), None, "greedy needs no top-k");
     }
 
     #[test]

@@ -147,6 +147,7 @@ impl<B: Backend> Text2Text<B> {
         let b = self.model.backend();
         let token = match step {
             Step::Argmax(t) => b.to_vec(&t)?.first().map(|&i| i as u32),
+            Step::TopK(v, i) => Some(s.sampler.next_from_top_k(&b.to_vec(&v)?, &indices(&b.to_vec(&i)?))),
             Step::Logits(t) => Some(s.sampler.next(&b.to_vec(&t)?)),
         };
         self.take_token(s, token)
@@ -159,22 +160,28 @@ impl<B: Backend> Text2Text<B> {
         let b = self.model.backend();
         let token = match step {
             Step::Argmax(t) => b.read(&t).await?.first().map(|&i| i as u32),
+            Step::TopK(v, i) => Some(s.sampler.next_from_top_k(&b.read(&v).await?, &indices(&b.read(&i).await?))),
             Step::Logits(t) => Some(s.sampler.next(&b.read(&t).await?)),
         };
         self.take_token(s, token)
     }
 
-    /// Runs the decoder for the next token: its argmax when decoding greedily
-    /// (found on the backend), else the logits for the sampler.
+    /// Runs the decoder for the next token and finds on the backend what the
+    /// sampler needs: the argmax (greedy), the top k (top-k sampling), or else
+    /// all the logits.
     fn decode_step(&self, s: &mut GenerationSession<B>) -> Result<Option<Step<B::Tensor>>> {
         if s.finished || s.remaining == 0 {
             return Ok(None);
         }
+        let b = self.model.backend();
         let logits = self.model.decode(&mut s.state, &[s.next], 1)?;
-        Ok(Some(if s.sampler.is_greedy() {
-            Step::Argmax(self.model.backend().argmax(&logits)?)
-        } else {
-            Step::Logits(logits)
+        Ok(Some(match s.sampler.top_k() {
+            _ if s.sampler.is_greedy() => Step::Argmax(b.argmax(&logits)?),
+            Some(k) if k <= BACKEND_TOP_K_MAX => {
+                let (values, indices) = b.top_k(&logits, k)?;
+                Step::TopK(values, indices)
+            }
+            _ => Step::Logits(logits),
         }))
     }
 
@@ -266,8 +273,19 @@ impl<B: Backend> Text2Text<B> {
     }
 }
 
-/// What a decode step leaves on the backend: the chosen token (greedy) or the logits.
+/// What a decode step leaves on the backend: the chosen token (greedy), the
+/// top-k values and indices, or the logits.
 enum Step<T> {
     Argmax(T),
+    TopK(T, T),
     Logits(T),
+}
+
+/// Larger top-k than this reads back the logits instead: each of the GPU
+/// kernel's picks is a pass over the vocabulary (and it takes at most 1,024).
+const BACKEND_TOP_K_MAX: usize = 1024;
+
+/// Token indices a backend returned as f32 (exact below 2²⁴).
+fn indices(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|&i| i as u32).collect()
 }

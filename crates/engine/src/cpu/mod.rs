@@ -255,4 +255,25 @@ impl Backend for CpuBackend {
             .collect();
         Ok(Tensor::from_vec(best, outer.to_vec(), &Device::Cpu)?)
     }
+
+    fn top_k(&self, x: &Tensor, k: usize) -> Result<(Tensor, Tensor)> {
+        let dims = x.dims().to_vec();
+        let (&n, outer) = dims.split_last().ok_or_else(|| Error::input("top_k of a scalar"))?;
+        if n == 0 || k == 0 {
+            return Err(Error::input(format!("top_k: k = {k} of {n} values")));
+        }
+        let k = k.min(n);
+        let values = x.flatten_all()?.to_vec1::<f32>()?;
+        let (mut top_values, mut top_indices) = (Vec::new(), Vec::new());
+        for row in values.chunks(n) {
+            let mut order: Vec<usize> = (0..n).collect();
+            // Stable: equal values keep index order.
+            order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+            top_values.extend(order[..k].iter().map(|&i| row[i]));
+            top_indices.extend(order[..k].iter().map(|&i| i as f32));
+        }
+        let mut out = outer.to_vec();
+        out.push(k);
+        Ok((Tensor::from_vec(top_values, out.clone(), &Device::Cpu)?, Tensor::from_vec(top_indices, out, &Device::Cpu)?))
+    }
 }

@@ -12,6 +12,7 @@ pub(crate) mod masked_mean;
 pub(crate) mod matmul;
 pub(crate) mod norm;
 pub(crate) mod softmax;
+pub(crate) mod top_k;
 
 use nunchi_engine::{Error, Result};
 
