@@ -65,8 +65,20 @@ async function place(WasmClass, src, quant, device, where, workload) {
       }
       if (inner && device === 'webgpu') return { inner, device: 'webgpu', adapter: probe.adapter };
       if (inner) {
-        const cpu = onCpu();
-        const timing = await timeDevices(inner, cpu, workload);
+        let cpu, timing;
+        try {
+          cpu = onCpu();
+        } catch (e) {
+          inner.free();
+          throw e;
+        }
+        try {
+          timing = await timeDevices(inner, cpu, workload);
+        } catch (e) {
+          // The adapter passed the self-test but failed on the model: the CPU model is ready.
+          inner.free();
+          return { inner: cpu, device: 'wasm-simd', fallbackReason: `WebGPU failed during a timed ${workload.what}: ${e.message}` };
+        }
         if (timing.webgpuMs <= timing.cpuMs) {
           cpu.free();
           return { inner, device: 'webgpu', adapter: probe.adapter, timing };
