@@ -124,9 +124,7 @@ impl Encoder {
 
     fn build_on_webgpu(file: ModelFile, bytes: usize) -> js_sys::Promise {
         wasm_bindgen_futures::future_to_promise(async move {
-            let ctx = Arc::new(GpuContext::request().await.map_err(to_js)?);
-            let gpu = GpuBackend::new(ctx.clone());
-            nunchi_gpu::self_test(&gpu).await.map_err(to_js)?;
+            let (gpu, ctx) = checked_gpu().await?;
             let inner = SentenceEncoder::load(gpu, file).map_err(to_js)?;
             Ok(Encoder { inner: Rc::new(Model::Gpu(inner, ctx)), bytes }.into())
         })
@@ -185,6 +183,15 @@ impl Encoder {
             ctx.destroy();
         }
     }
+}
+
+/// Opens the WebGPU adapter and runs the known-answer self-test on it: the
+/// backend a model is loaded onto, and its context (kept for `loseDeviceForTests`).
+pub(crate) async fn checked_gpu() -> Result<(GpuBackend, Arc<GpuContext>), JsValue> {
+    let ctx = Arc::new(GpuContext::request().await.map_err(to_js)?);
+    let gpu = GpuBackend::new(ctx.clone());
+    nunchi_gpu::self_test(&gpu).await.map_err(to_js)?;
+    Ok((gpu, ctx))
 }
 
 fn embeddings_object(e: Embeddings) -> js_sys::Object {

@@ -13,7 +13,7 @@ use nunchi_gpu::{GpuBackend, GpuContext};
 use nunchi_models::{CandidateScore, GenerateOptions, GenerationSession, ModelFile, SamplingOptions};
 use wasm_bindgen::prelude::*;
 
-use crate::encoder::{hf_file, info_object};
+use crate::encoder::{checked_gpu, hf_file, info_object};
 use crate::errors::{input, set, to_js};
 
 /// The same model on either backend.
@@ -89,9 +89,7 @@ impl Text2Text {
 
     fn build_on_webgpu(file: ModelFile, bytes: usize) -> js_sys::Promise {
         wasm_bindgen_futures::future_to_promise(async move {
-            let ctx = Arc::new(GpuContext::request().await.map_err(to_js)?);
-            let gpu = GpuBackend::new(ctx.clone());
-            nunchi_gpu::self_test(&gpu).await.map_err(to_js)?;
+            let (gpu, ctx) = checked_gpu().await?;
             let inner = nunchi_models::Text2Text::load(gpu, file).map_err(to_js)?;
             Ok(Self::wrap(Model::Gpu(inner, ctx), bytes).into())
         })
