@@ -1,16 +1,22 @@
 //! Our q8_0 kernels against their scalar twin and against candle's `QMatMul`.
 //!
-//! Native: `cargo test --release -p nunchi-engine --test q8` (the kernel is the
-//! scalar twin there). wasm32 + simd128, where the SIMD kernel is compiled:
-//! `scripts/test-wasm-kernels.sh` runs this same file under Node.
+//! Native: `cargo test --release -p nunchi-engine --test q8` (the kernels are
+//! the scalar twins there). `scripts/test-wasm-kernels.sh` runs this same file
+//! on wasm32 twice: `+simd128` under Node (the SIMD128 kernel), and
+//! `+relaxed-simd` in headless Chromium (the relaxed-SIMD kernel).
 
 use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{Device, Module, Tensor};
-use nunchi_engine::cpu::q8::{self, BlockQ8_0, PackedQ8Matrix, QuantizedRows, BLOCK};
+use nunchi_engine::cpu::q8::{self, BlockQ8_0, Layout, PackedQ8Matrix, QuantizedRows, U7Rows, BLOCK};
 use nunchi_engine::{Backend, CpuBackend};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
+
+// The relaxed-SIMD build runs in Chromium: Node 20's experimental relaxed
+// SIMD computes `relaxed_dot_i8x16_i7x16_add_s` wrongly (doubled, no add).
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Rows of activations tried for every weight shape.
 const ROWS: [usize; 5] = [1, 3, 27, 64, 512];
@@ -134,7 +140,7 @@ fn packing_keeps_every_quant_and_scale() {
     for (n, k) in SHAPES {
         let w = q8_0_weight(&mut rng, n, k);
         let bytes = w.data().expect("bytes");
-        let packed = pack(&w);
+        let packed = pack_as(&w, Layout::Pairs);
         for row in 0..n {
             for b in 0..k / BLOCK {
                 let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
@@ -154,7 +160,7 @@ fn packing_keeps_every_quant_and_scale() {
 fn kernel_equals_scalar_twin_bit_for_bit() {
     let mut rng = Rng(4);
     for (n, k) in SHAPES {
-        let w = pack(&q8_0_weight(&mut rng, n, k));
+        let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Pairs);
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
         for m in ROWS {
             let a = QuantizedRows::quantize(&rng.activations(m * k), k).expect("quantize");
@@ -208,7 +214,7 @@ fn linear_matches_candle_qmatmul() {
     let mut rng = Rng(5);
     for (n, k) in SHAPES {
         let w = q8_0_weight(&mut rng, n, k);
-        let packed = pack(&w);
+        let packed = pack_as(&w, Layout::Pairs);
         let candle = QMatMul::from_qtensor(copy(&w)).expect("QMatMul");
         for m in ROWS {
             let x = rng.activations(m * k);
@@ -221,7 +227,9 @@ fn linear_matches_candle_qmatmul() {
 }
 
 /// Through the backend (our kernel on wasm32 + simd128, candle elsewhere), with
-/// a bias and a 3-D input, against candle's `QMatMul` plus the bias.
+/// a bias and a 3-D input: against candle's `QMatMul` plus the bias, and in a
+/// relaxed-SIMD build (7-bit activations, whose accuracy the u7 bound test
+/// checks) against our `linear` on the same packed weights, bit for bit.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn backend_linear_matches_candle_with_bias() {
@@ -240,9 +248,14 @@ fn backend_linear_matches_candle_with_bias() {
         let xt = backend.tensor(&x, &[2, 9, k]).expect("x");
         let got = backend.linear(&xt, &matrix, Some(&bias_t)).expect("linear");
         assert_eq!(backend.dims(&got), vec![2, 9, n]);
-        let want = candle.forward(&xt).and_then(|y| y.broadcast_add(&bias_t)).expect("candle");
-        let (got, want) = (backend.to_vec(&got).expect("got"), backend.to_vec(&want).expect("want"));
-        assert_close(&format!("backend [{n}, {k}]"), &got, &want, &magnitudes(&x, &w), 1e-3);
+        let got = backend.to_vec(&got).expect("got");
+        if q8::HAS_RELAXED_KERNEL {
+            let want = q8::linear(&x, &pack(&w), Some(&bias)).expect("linear");
+            assert_bits_equal(&format!("backend [{n}, {k}]"), &got, &want);
+        } else {
+            let want = candle.forward(&xt).and_then(|y| y.broadcast_add(&bias_t)).expect("candle");
+            assert_close(&format!("backend [{n}, {k}]"), &got, &backend.to_vec(&want).expect("want"), &magnitudes(&x, &w), 1e-3);
+        }
     }
 }
 
@@ -266,4 +279,132 @@ fn bad_shapes_are_errors_not_panics() {
     let matrix = backend.matrix(q8_0_weight(&mut rng, 8, 64)).expect("matrix");
     let x = backend.tensor(&[0.0; 96], &[3, 32]).expect("x");
     assert!(backend.linear(&x, &matrix, None).is_err());
+}
+
+// ---- the relaxed-SIMD path: quad layout, 7-bit biased activations ----------
+
+fn pack_as(w: &QTensor, layout: Layout) -> PackedQ8Matrix {
+    let (n, k) = w.shape().dims2().expect("2-D weight");
+    PackedQ8Matrix::from_q8_0_bytes_as(&w.data().expect("weight bytes"), n, k, layout).expect("pack")
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn quad_layout_keeps_every_quant_and_its_block_sum() {
+    let mut rng = Rng(8);
+    for (n, k) in SHAPES {
+        let w = q8_0_weight(&mut rng, n, k);
+        let bytes = w.data().expect("bytes");
+        let packed = pack_as(&w, Layout::Quads);
+        for row in 0..n {
+            for b in 0..k / BLOCK {
+                let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
+                assert_eq!(packed.scale(row, b), block.scale());
+                for j in 0..BLOCK {
+                    assert_eq!(packed.quant(row, b, j), block.qs[j], "[{n}, {k}] row {row} block {b} quant {j}");
+                }
+                let sum: i32 = block.qs.iter().map(|&q| i32::from(q)).sum();
+                assert_eq!(packed.group_block_bias_offsets(row / 4, b)[row % 4], -64 * sum, "[{n}, {k}] row {row} block {b}");
+            }
+        }
+    }
+}
+
+/// 7-bit activations: every stored byte in 1..=127 (the relaxed dot's
+/// deterministic range), and each value within half a step of the input.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn u7_activations_stay_in_range_and_within_half_a_step() {
+    let mut rng = Rng(9);
+    let k = 384;
+    let mut x = rng.activations(7 * k);
+    x[..BLOCK].fill(0.0);
+    x[BLOCK] = -3.0;
+    let a = U7Rows::quantize(&x, k).expect("quantize");
+    for (i, xs) in x.chunks(BLOCK).enumerate() {
+        let (row, b) = (i / a.blocks(), i % a.blocks());
+        let d = a.scale(row, b);
+        let amax = xs.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert_eq!(d, amax / 63.0, "block {i} scale");
+        for (&q, &v) in a.block_quants(row, b).iter().zip(xs) {
+            assert!((1..=127).contains(&q), "block {i}: byte {q} outside 1..=127");
+            let back = (i32::from(q) - 64) as f32 * d;
+            assert!((back - v).abs() <= 0.5 * d * (1.0 + 1e-6) + 1e-30, "block {i}: {v} came back as {back}");
+        }
+    }
+    assert!(U7Rows::quantize(&[0.0; 48], 48).is_err());
+}
+
+/// The relaxed-SIMD kernel (in a `+relaxed-simd` build; its twin elsewhere)
+/// against its scalar twin, bit for bit.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn u7_kernel_equals_scalar_twin_bit_for_bit() {
+    let mut rng = Rng(10);
+    for (n, k) in SHAPES {
+        let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Quads);
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        for m in ROWS {
+            let a = U7Rows::quantize(&rng.activations(m * k), k).expect("quantize");
+            for bias in [None, Some(&bias[..])] {
+                let mut want = vec![0f32; m * n];
+                q8::scalar::gemm_u7_slow(&a, &w, bias, &mut want);
+                let mut got = vec![f32::NAN; m * n];
+                q8::gemm_u7(&a, &w, bias, &mut got);
+                let what = format!("u7 gemm m {m} [{n}, {k}] bias {}", bias.is_some());
+                assert_bits_equal(&what, &got, &want);
+                #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+                for (tile, run) in relaxed_tiles() {
+                    let mut got = vec![f32::NAN; m * n];
+                    run(&a, &w, bias, &mut got);
+                    assert_bits_equal(&format!("tile {tile}, {what}"), &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+fn relaxed_tiles() -> [(&'static str, fn(&U7Rows, &PackedQ8Matrix, Option<&[f32]>, &mut [f32])); 6] {
+    use q8::relaxed::gemm_tiled;
+    [
+        ("1x1", gemm_tiled::<1, 1>),
+        ("3x1", gemm_tiled::<3, 1>),
+        ("6x1", gemm_tiled::<6, 1>),
+        ("2x2", gemm_tiled::<2, 2>),
+        ("5x2", gemm_tiled::<5, 2>),
+        ("4x3", gemm_tiled::<4, 3>),
+    ]
+}
+
+/// `linear` on quad-packed weights against the exact product of the inputs
+/// and the dequantized weights. The bound is the 7-bit rounding itself: each
+/// input moves by at most half its block's step `amax / 63`, so an output
+/// moves by at most Σ |w| · step / 2, plus f32 rounding of Σ |x·w|.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn u7_linear_is_within_its_rounding_bound_of_the_exact_product() {
+    let mut rng = Rng(11);
+    for (n, k) in SHAPES {
+        let wq = q8_0_weight(&mut rng, n, k);
+        let w = pack_as(&wq, Layout::Quads);
+        let wd = wq.dequantize(&Device::Cpu).expect("dequantize").flatten_all().expect("flat").to_vec1::<f32>().expect("vec");
+        for m in [1, 27] {
+            let x = rng.activations(m * k);
+            let got = q8::linear(&x, &w, None).expect("linear");
+            for r in 0..m {
+                let xr = &x[r * k..(r + 1) * k];
+                let steps: Vec<f64> = xr.chunks(BLOCK).map(|b| b.iter().fold(0f32, |a, v| a.max(v.abs())) as f64 / 63.0).collect();
+                for c in 0..n {
+                    let wr = &wd[c * k..(c + 1) * k];
+                    let exact: f64 = xr.iter().zip(wr).map(|(&a, &b)| a as f64 * b as f64).sum();
+                    let rounding: f64 = wr.iter().enumerate().map(|(j, &b)| (b as f64).abs() * steps[j / BLOCK] / 2.0).sum();
+                    let magnitude: f64 = xr.iter().zip(wr).map(|(&a, &b)| (a as f64 * b as f64).abs()).sum();
+                    let bound = rounding * (1.0 + 1e-5) + 1e-5 * magnitude + 1e-6;
+                    let diff = (got[r * n + c] as f64 - exact).abs();
+                    assert!(diff <= bound, "m {m} [{n}, {k}] output ({r}, {c}): {} vs {exact} (bound {bound:e})", got[r * n + c]);
+                }
+            }
+        }
+    }
 }

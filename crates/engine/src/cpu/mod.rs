@@ -1,8 +1,10 @@
 //! The CPU backend on candle-core. On wasm32 with `+simd128`, q8_0 linear
 //! layers run our packed int8 kernel ([`q8`]); the other formats, and every
 //! format natively (where candle's repacked AVX/NEON paths are faster), use
-//! candle's quantized matmul.
+//! candle's quantized matmul. GELU and softmax run our [`elementwise`]
+//! kernels on every target (candle calls libm per element).
 
+pub mod elementwise;
 pub mod q8;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
@@ -65,6 +67,20 @@ fn with_f32_slice<T>(x: &Tensor, f: impl FnOnce(&[f32]) -> Result<T>) -> Result<
         .get(start..start + x.elem_count())
         .ok_or_else(|| Error::backend("a tensor's layout runs past its storage"))?;
     f(values)
+}
+
+/// `f` applied in place to a dense f32 copy of `x`, same shape.
+fn map_in_place(x: &Tensor, f: impl FnOnce(&mut [f32])) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let mut values = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+    f(&mut values);
+    Ok(Tensor::from_vec(values, dims, &Device::Cpu)?)
+}
+
+/// Softmax over the last dimension with our kernel.
+fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
+    let n = x.dims().last().copied().unwrap_or(1).max(1);
+    map_in_place(x, |values| elementwise::softmax_rows(values, n))
 }
 
 /// `x · Wᵀ (+ bias)` on our q8_0 kernel, with the bias fused into the output write.
@@ -186,15 +202,15 @@ impl Backend for CpuBackend {
     }
 
     fn activation(&self, x: &Tensor, f: Activation) -> Result<Tensor> {
-        Ok(match f {
-            Activation::GeluErf => x.gelu_erf()?,
-            Activation::GeluTanh => x.gelu()?,
-            Activation::Relu => x.relu()?,
-        })
+        match f {
+            Activation::GeluErf => map_in_place(x, elementwise::gelu_erf),
+            Activation::GeluTanh => map_in_place(x, elementwise::gelu_tanh),
+            Activation::Relu => Ok(x.relu()?),
+        }
     }
 
     fn softmax(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(candle_nn::ops::softmax_last_dim(&x.contiguous()?)?)
+        softmax_last_dim(x)
     }
 
     fn attention(&self, q: &Tensor, k: &Tensor, v: &Tensor, bias: Option<&Tensor>, scale: f32) -> Result<Tensor> {
@@ -205,7 +221,7 @@ impl Backend for CpuBackend {
         if let Some(bias) = bias {
             scores = scores.broadcast_add(bias)?;
         }
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let probs = softmax_last_dim(&scores)?;
         Ok(probs.matmul(&v.contiguous()?)?)
     }
 

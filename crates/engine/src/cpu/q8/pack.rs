@@ -1,11 +1,13 @@
 //! q8_0 weights repacked once at load for the GEMM kernels.
 //!
 //! Output rows are taken four at a time (a "group", one f32x4 lane per row).
-//! Within a group and a 32-wide block, the quants are stored pair-interleaved:
-//! for each pair of inputs (k, k+1), the 8 bytes `r0[k] r0[k+1] r1[k] r1[k+1]
-//! .. r3[k+1]`. Sign-extended to i16x8, that vector dotted (`i32x4.dot_i16x8_s`)
-//! with the activation pair `a[k] a[k+1]` splatted gives, in lane j, row j's
-//! partial sum: no horizontal reductions anywhere in the kernel.
+//! Within a group and a 32-wide block, the quants are interleaved in runs of
+//! [`Layout::run`] inputs, row after row: with pairs, the 8 bytes `r0[k]
+//! r0[k+1] r1[k] r1[k+1] .. r3[k+1]`. Sign-extended to i16x8, that vector
+//! dotted (`i32x4.dot_i16x8_s`) with the activation pair `a[k] a[k+1]`
+//! splatted gives, in lane j, row j's partial sum: no horizontal reductions
+//! anywhere in the kernel. With quads, 16 bytes `r0[k..k+4] .. r3[k..k+4]`
+//! feed relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s` the same way.
 
 use super::block::{BLOCK, BLOCK_BYTES};
 use crate::error::{Error, Result};
@@ -15,21 +17,59 @@ pub const GROUP: usize = 4;
 /// Bytes of one group's quants for one block.
 pub const GROUP_BLOCK_BYTES: usize = GROUP * BLOCK;
 
+/// How a group's quants are interleaved, chosen by the kernel that reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Runs of 2 inputs, for `i32x4.dot_i16x8_s` (SIMD128).
+    Pairs,
+    /// Runs of 4 inputs, for `i32x4.relaxed_dot_i8x16_i7x16_add_s` (relaxed SIMD),
+    /// with each row's block sum kept for the activations' +64 bias.
+    Quads,
+}
+
+impl Layout {
+    /// Inputs per run of one row.
+    pub const fn run(self) -> usize {
+        match self {
+            Layout::Pairs => 2,
+            Layout::Quads => 4,
+        }
+    }
+
+    /// The layout this build's kernel reads.
+    pub const fn native() -> Self {
+        if super::HAS_RELAXED_KERNEL {
+            Layout::Quads
+        } else {
+            Layout::Pairs
+        }
+    }
+}
+
 /// A `[n, k]` q8_0 weight matrix in the kernel layout; `y = x · Wᵀ`.
 #[derive(Debug, Clone)]
 pub struct PackedQ8Matrix {
     n: usize,
     k: usize,
-    /// `[group][block][pair][row 0..4][2]`; rows past `n` are zero.
+    layout: Layout,
+    /// `[group][block][run][row 0..4][run length]`; rows past `n` are zero.
     quants: Vec<i8>,
     /// `[group][block][row 0..4]`, the f16 block scales widened once here
     /// (wasm has no f16 conversion instruction, candle converts in every dot).
     scales: Vec<f32>,
+    /// Quads only: `[group][block][row 0..4]`, `-64 × Σ quants`, the start
+    /// value of a block sum whose activations carry a +64 bias (see `u7`).
+    bias_offsets: Vec<i32>,
 }
 
 impl PackedQ8Matrix {
-    /// Packs ggml q8_0 bytes (`n` rows of `k / 32` blocks each).
+    /// Packs ggml q8_0 bytes (`n` rows of `k / 32` blocks each) for this build's kernel.
     pub fn from_q8_0_bytes(bytes: &[u8], n: usize, k: usize) -> Result<Self> {
+        Self::from_q8_0_bytes_as(bytes, n, k, Layout::native())
+    }
+
+    /// Packs ggml q8_0 bytes in a chosen layout (tests check both on any target).
+    pub fn from_q8_0_bytes_as(bytes: &[u8], n: usize, k: usize, layout: Layout) -> Result<Self> {
         if k == 0 || k % BLOCK != 0 {
             return Err(Error::format(format!("a q8_0 matrix needs a row length that is a multiple of {BLOCK}, got {k}")));
         }
@@ -41,19 +81,33 @@ impl PackedQ8Matrix {
         let groups = n.div_ceil(GROUP);
         let mut quants = vec![0i8; groups * blocks * GROUP_BLOCK_BYTES];
         let mut scales = vec![0f32; groups * blocks * GROUP];
+        let mut bias_offsets = match layout {
+            Layout::Quads => vec![0i32; groups * blocks * GROUP],
+            Layout::Pairs => Vec::new(),
+        };
+        let run = layout.run();
         // The length check above makes every chunk a whole block, in row-major order.
         for (index, raw) in bytes.chunks_exact(BLOCK_BYTES).enumerate() {
             let (row, b) = (index / blocks, index % blocks);
             let (group, lane) = (row / GROUP, row % GROUP);
-            let tile = (group * blocks + b) * GROUP_BLOCK_BYTES + lane * 2;
-            for (pair, qs) in raw[2..].chunks_exact(2).enumerate() {
-                let at = tile + pair * 2 * GROUP;
-                quants[at] = qs[0] as i8;
-                quants[at + 1] = qs[1] as i8;
+            let tile = (group * blocks + b) * GROUP_BLOCK_BYTES + lane * run;
+            for (r, qs) in raw[2..].chunks_exact(run).enumerate() {
+                let at = tile + r * run * GROUP;
+                for (dst, &q) in quants[at..at + run].iter_mut().zip(qs) {
+                    *dst = q as i8;
+                }
             }
-            scales[(group * blocks + b) * GROUP + lane] = half::f16::from_bits(u16::from_le_bytes([raw[0], raw[1]])).to_f32();
+            let slot = (group * blocks + b) * GROUP + lane;
+            scales[slot] = half::f16::from_bits(u16::from_le_bytes([raw[0], raw[1]])).to_f32();
+            if layout == Layout::Quads {
+                bias_offsets[slot] = -64 * raw[2..].iter().map(|&q| i32::from(q as i8)).sum::<i32>();
+            }
         }
-        Ok(Self { n, k, quants, scales })
+        Ok(Self { n, k, layout, quants, scales, bias_offsets })
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// Output features (rows of W).
@@ -86,10 +140,23 @@ impl PackedQ8Matrix {
         &self.scales[at..at + GROUP]
     }
 
+    /// Quads only: the four rows' `-64 × Σ quants` of `group` in `block`.
+    pub fn group_block_bias_offsets(&self, group: usize, block: usize) -> &[i32] {
+        let at = (group * self.blocks() + block) * GROUP;
+        &self.bias_offsets[at..at + GROUP]
+    }
+
     /// Quant `j` of block `block` in output row `row` (a test and scalar-path helper).
     pub fn quant(&self, row: usize, block: usize, j: usize) -> i8 {
         let tile = self.group_block_quants(row / GROUP, block);
-        tile[(j / 2) * 2 * GROUP + (row % GROUP) * 2 + j % 2]
+        let run = self.layout.run();
+        tile[(j / run) * run * GROUP + (row % GROUP) * run + j % run]
+    }
+
+    /// Σ of the quants of block `block` in output row `row`, from the quants
+    /// themselves (the scalar twin's check on the packed offsets).
+    pub fn quant_sum(&self, row: usize, block: usize) -> i32 {
+        (0..BLOCK).map(|j| i32::from(self.quant(row, block, j))).sum()
     }
 
     /// Scale of block `block` in output row `row`.
@@ -99,6 +166,6 @@ impl PackedQ8Matrix {
 
     /// Heap bytes held.
     pub fn size_in_bytes(&self) -> usize {
-        self.quants.len() + self.scales.len() * std::mem::size_of::<f32>()
+        self.quants.len() + (self.scales.len() + self.bias_offsets.len()) * 4
     }
 }

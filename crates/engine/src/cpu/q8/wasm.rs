@@ -8,12 +8,9 @@
 use core::arch::wasm32::*;
 
 use super::block::BLOCK;
-use super::pack::{PackedQ8Matrix, GROUP};
+use super::pack::{Layout, PackedQ8Matrix};
 use super::quantize::QuantizedRows;
-
-/// Rows of activations swept by all column tiles before moving on, so they
-/// stay in L1 (32 rows × k 1536 × 2 bytes = 96 KiB at most, 24 KiB at k 384).
-const ROW_PANEL: usize = 32;
+use super::tiling::{dispatch_tile, store_tile, sweep};
 
 /// The default tile: 3 rows × 2 groups (8 columns): 6 int and 6 f32
 /// accumulators plus the operands fit x64's 16 vector registers under V8.
@@ -28,26 +25,11 @@ pub fn gemm_tiled<const MR: usize, const G: usize>(a: &QuantizedRows, w: &Packed
     const { assert!(MR >= 1 && MR <= 6 && G >= 1 && G <= 3) };
     assert_eq!(out.len(), a.rows() * w.n(), "gemm output size");
     assert_eq!(a.blocks(), w.blocks(), "gemm inner dimension");
-    let (rows, groups) = (a.rows(), w.groups());
-    for panel in (0..rows).step_by(ROW_PANEL) {
-        let panel_end = rows.min(panel + ROW_PANEL);
-        for g0 in (0..groups).step_by(G) {
-            let gs = G.min(groups - g0);
-            for r0 in (panel..panel_end).step_by(MR) {
-                let rs = MR.min(panel_end - r0);
-                let at = Tile { a, w, r0, g0, bias };
-                macro_rules! dispatch {
-                    ($(($r:literal, $g:literal)),*) => {
-                        match (rs, gs) {
-                            $(($r, $g) => at.run::<$r, $g>(out),)*
-                            _ => unreachable!("tile sizes are bounded by MR and G"),
-                        }
-                    };
-                }
-                dispatch!((1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (1, 2), (2, 2), (3, 2), (4, 2), (5, 2), (6, 2), (1, 3), (2, 3), (3, 3), (4, 3), (5, 3), (6, 3));
-            }
-        }
-    }
+    assert_eq!(w.layout(), Layout::Pairs, "the SIMD128 kernel reads pair-interleaved weights");
+    sweep(a.rows(), w.groups(), MR, G, |r0, rs, g0, gs| {
+        let at = Tile { a, w, r0, g0, bias };
+        dispatch_tile!(at, out, rs, gs)
+    });
 }
 
 /// Where one register tile sits: rows `r0..r0+R`, groups `g0..g0+NG`.
@@ -96,25 +78,6 @@ impl Tile<'_> {
                 }
             }
         }
-        self.write(&acc, out);
-    }
-
-    /// Stores the tile, skipping padding columns past `n`, adding the bias.
-    #[inline(always)]
-    fn write<const R: usize, const NG: usize>(&self, acc: &[[v128; NG]; R], out: &mut [f32]) {
-        let n = self.w.n();
-        for (r, row) in acc.iter().enumerate() {
-            let out_row = &mut out[(self.r0 + r) * n..(self.r0 + r + 1) * n];
-            for (g, v) in row.iter().enumerate() {
-                let lanes = [f32x4_extract_lane::<0>(*v), f32x4_extract_lane::<1>(*v), f32x4_extract_lane::<2>(*v), f32x4_extract_lane::<3>(*v)];
-                let c0 = (self.g0 + g) * GROUP;
-                for (j, &y) in lanes.iter().enumerate().take(n.saturating_sub(c0).min(GROUP)) {
-                    out_row[c0 + j] = match self.bias {
-                        Some(bias) => y + bias[c0 + j],
-                        None => y,
-                    };
-                }
-            }
-        }
+        store_tile(&acc, self.w.n(), self.r0, self.g0, self.bias, out);
     }
 }
