@@ -27,3 +27,70 @@ export interface WorkerClient {
 export declare function startWorker(): Worker;
 /** The main API, with every model running in `worker` (default: a new `startWorker()`). */
 export declare function createWorkerClient(worker?: Worker): WorkerClient;
+
+// ---------------------------------------------------------------- worker pool
+
+export interface PoolOptions {
+  /**
+   * How many workers, each with its own copy of the model (integer 1..16;
+   * default `Math.min(navigator.hardwareConcurrency || 2, 4)`). Anything else
+   * throws `E_INPUT`.
+   */
+  size?: number;
+  /** Makes each worker (called with its index); default {@link startWorker}. */
+  worker?: (index: number) => Worker;
+}
+
+/** `ModelInfo` of the first worker's model, plus the pool's figures. */
+export interface PooledModelInfo extends ModelInfo {
+  /** The pool size. */
+  workers: number;
+  /** Each worker's `wasmMemoryBytes` (every worker holds the model). */
+  wasmMemoryBytesPerWorker: number[];
+}
+
+export interface PooledEmbedOptions extends EmbedOptions {
+  /**
+   * Aborting rejects the call with `E_ABORTED` at once; the chunks already
+   * running finish in their workers and are discarded. The pool stays usable.
+   */
+  signal?: AbortSignal;
+}
+
+/** One encoder, loaded in every worker of a pool. */
+export interface PooledEncoder {
+  /**
+   * The same result as one worker's `embed`, rows in the order of `texts`. A batch of
+   * at least 2 × size texts is split into one contiguous chunk per worker, balanced by
+   * length; smaller batches, a single string, and `pooling: 'none'` go to one worker, in turn.
+   * Rows have the bits one worker gives for the same chunk, which may differ slightly
+   * from one call on the whole batch (as any change of batch may).
+   */
+  embed(texts: string | string[], options?: PooledEmbedOptions): Promise<Embeddings>;
+  /** A snapshot from load time; `refreshInfo()` asks every worker again. */
+  readonly info: PooledModelInfo;
+  refreshInfo(): Promise<PooledModelInfo>;
+  /** Frees the model in every worker; later calls reject with `E_INPUT`. */
+  dispose(): void;
+}
+
+export interface WorkerPool {
+  Encoder: {
+    /**
+     * Loads the model in every worker at once (each fetches it, or reads Cache Storage).
+     * `onProgress` hears the first worker only. If any worker fails, the others are
+     * stopped and freed, and the first error is thrown.
+     */
+    load(source: ModelSource, options?: LoadOptions): Promise<PooledEncoder>;
+  };
+  readonly size: number;
+  /** Stops every worker. */
+  terminate(): void;
+}
+
+/**
+ * A pool of Web Workers for big embedding batches on the wasm CPU path, where one
+ * worker uses one core: `size` workers each hold the model, and `embed` splits a
+ * batch across them.
+ */
+export declare function createWorkerPool(options?: PoolOptions): WorkerPool;

@@ -1,6 +1,7 @@
 // The Worker client: the same API as 'nunchi', with inference in a Web Worker
 // so a page never runs a model on its main thread.
 import { nunchiError, checkOptions, abortError } from './errors.js';
+export { createWorkerPool } from './pool.js';
 
 /** Starts the package's worker (a module worker next to this file). */
 export function startWorker() {

@@ -408,3 +408,30 @@ fn u7_linear_is_within_its_rounding_bound_of_the_exact_product() {
         }
     }
 }
+
+/// The build's activation quantizer (SIMD on wasm32) against the scalar
+/// reference, on random blocks and on blocks with `amax = 127` (so `d = 1` and
+/// every value is its own quant input), whose halves test the rounding.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn activation_quantizer_equals_scalar_reference() {
+    let mut rng = Rng(12);
+    let ties = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, 0.50000006, 0.0, -0.0, 1e-30, 63.5, -63.5];
+    let mut x: Vec<f32> = Vec::new();
+    for block in 0..64 {
+        let mut values: Vec<f32> = if block % 2 == 0 { rng.activations(BLOCK) } else { (0..BLOCK).map(|i| ties[(i + block) % ties.len()]).collect() };
+        if block % 2 == 1 {
+            values[BLOCK - 1] = if block % 4 == 1 { 127.0 } else { -127.0 };
+        }
+        x.extend(values);
+    }
+    let k = 4 * BLOCK;
+    let ours = QuantizedRows::quantize(&x, k).expect("quantize");
+    for (i, xs) in x.chunks(BLOCK).enumerate() {
+        let mut want = [0i16; BLOCK];
+        let d = q8::quantize::quantize_block_slow(xs, &mut want);
+        let (row, b) = (i / ours.blocks(), i % ours.blocks());
+        assert_eq!(ours.scale(row, b).to_bits(), d.to_bits(), "block {i} scale");
+        assert_eq!(ours.block_quants(row, b), &want[..], "block {i} quants of {xs:?}");
+    }
+}

@@ -53,9 +53,56 @@ impl QuantizedRows {
     }
 }
 
+/// Quantizes one block, returning its scale: four lanes at a time on wasm32
+/// with SIMD128 ([`quantize_block_simd`]), else [`quantize_block_slow`].
+#[inline]
+fn quantize_block(xs: &[f32], qs: &mut [i16]) -> f32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return quantize_block_simd(xs, qs);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    quantize_block_slow(xs, qs)
+}
+
+/// The SIMD twin of [`quantize_block_slow`]: the same f32 operations per
+/// value (max of |x|, `amax / 127`, `1 / d`, `x * id`, then round half away
+/// from zero as trunc, |v - t| ≥ 0.5, ± 1), so the quants are identical for
+/// every input without NaN (wasm's `f32x4.max` propagates NaN, Rust's `max`
+/// skips it).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn quantize_block_simd(xs: &[f32], qs: &mut [i16]) -> f32 {
+    use core::arch::wasm32::*;
+    assert!(xs.len() == BLOCK && qs.len() == BLOCK, "one block of {BLOCK} values");
+    // SAFETY: both slices hold BLOCK (32) values, read and written 4 (or 8) at a time.
+    let load = |i: usize| unsafe { v128_load(xs.as_ptr().add(4 * i) as *const v128) };
+    let mut amax = f32x4_splat(0.0);
+    for i in 0..BLOCK / 4 {
+        amax = f32x4_max(amax, f32x4_abs(load(i)));
+    }
+    let amax = [f32x4_extract_lane::<0>(amax), f32x4_extract_lane::<1>(amax), f32x4_extract_lane::<2>(amax), f32x4_extract_lane::<3>(amax)]
+        .into_iter()
+        .fold(0f32, f32::max);
+    let d = amax / 127.0;
+    let id = f32x4_splat(if d != 0.0 { 1.0 / d } else { 0.0 });
+    let (half, one, sign) = (f32x4_splat(0.5), f32x4_splat(1.0), f32x4_splat(-0.0));
+    let round = |i: usize| {
+        let v = f32x4_mul(load(i), id);
+        let t = f32x4_trunc(v);
+        let away = f32x4_ge(f32x4_abs(f32x4_sub(v, t)), half);
+        // ±1 with v's sign, where the fraction is at least a half.
+        let step = v128_and(away, v128_or(one, v128_and(v, sign)));
+        i32x4_trunc_sat_f32x4(f32x4_add(t, step))
+    };
+    for i in 0..BLOCK / 8 {
+        let packed = i16x8_narrow_i32x4(round(2 * i), round(2 * i + 1));
+        // SAFETY: 8 i16 at 8·i, within the 32 of the block.
+        unsafe { v128_store(qs.as_mut_ptr().add(8 * i) as *mut v128, packed) };
+    }
+    d
+}
+
 /// Quantizes one block, returning its scale. Same operations in the same
 /// order as candle's reference, so the quants match it bit for bit.
-fn quantize_block(xs: &[f32], qs: &mut [i16]) -> f32 {
+pub fn quantize_block_slow(xs: &[f32], qs: &mut [i16]) -> f32 {
     let amax = xs.iter().fold(0f32, |amax, &x| amax.max(x.abs()));
     let d = amax / 127.0;
     let id = if d != 0.0 { 1.0 / d } else { 0.0 };

@@ -1,0 +1,197 @@
+// The Worker pool (`createWorkerPool` from nunchi/client) in headless Chromium:
+// a batch split across two workers gives the same bits as one worker given the
+// same chunks; the pool reports each worker's memory, aborts, stays usable, and
+// checks its size.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer } from '../browser/server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const MODEL = '/models/all-MiniLM-L6-v2-q8_0.gguf';
+
+// 40 sentences of varied length: the golden texts (one is longer than the
+// token limit), then movie-review lines.
+const g = JSON.parse(readFileSync(path.join(root, 'tests/goldens/minilm.json'), 'utf8'));
+const reviews = (() => {
+  try {
+    return readFileSync(path.join(root, '../shared/data/mr_polarity/rt-polarity.pos'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return Array.from({ length: 40 }, (_, i) => `sentence number ${i}, ${'with more words '.repeat(i % 7)}and an end.`);
+  }
+})();
+const TEXTS = [...g.texts, ...reviews].slice(0, 40);
+
+let server, browser, page;
+
+before(async () => {
+  server = await startServer({ root, models });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(`${server.base}/tests/browser/index.html`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// A row's bits depend slightly on what else is in its batch (seen: up to ~4e-3
+// per component, cosine 0.9997, for q8_0), so the pool is held to the bits of
+// one worker embedding the same chunks, and to a tolerance against one worker
+// embedding the whole batch in one call.
+test('a pool of 2 splits a batch and returns the same bits as one worker on the same chunks', async () => {
+  assert.equal(TEXTS.length, 40);
+  const r = await page.evaluate(async ({ texts, model }) => {
+    const { createWorkerClient, createWorkerPool, startWorker } = await import('/pkg/client.js');
+    // Record what each pool worker is asked to embed.
+    const sent = [];
+    const spy = (i) => {
+      const w = startWorker();
+      const post = w.postMessage.bind(w);
+      w.postMessage = (msg, transfer) => {
+        if (msg.op === 'embed') sent.push({ worker: i, texts: typeof msg.args[1] === 'string' ? [msg.args[1]] : msg.args[1] });
+        return post(msg, transfer);
+      };
+      return w;
+    };
+    const pool = createWorkerPool({ size: 2, worker: spy });
+    const events = [];
+    const enc = await pool.Encoder.load(model, { device: 'cpu', onProgress: (e) => events.push(e.status) });
+    const got = await enc.embed(texts);
+    const chunks = sent.splice(0);
+    const small = await enc.embed(texts.slice(0, 3)); // one worker
+    const str = await enc.embed(texts[5]);
+    const smallSent = sent.splice(0);
+    const info = await enc.refreshInfo();
+
+    const single = createWorkerClient();
+    const one = await single.Encoder.load(model, { device: 'cpu' });
+    const whole = await one.embed(texts);
+    const parts = [];
+    for (const c of chunks) parts.push(await one.embed(c.texts));
+    const wantSmall = await one.embed(texts.slice(0, 3));
+    const wantStr = await one.embed(texts[5]);
+    one.dispose();
+    single.terminate();
+
+    const bits = (a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const d = got.dims[1];
+    const joined = new Float32Array(got.data.length);
+    let at = 0;
+    for (const p of parts) { joined.set(p.data, at); at += p.data.length; }
+    let maxDiff = 0, minCos = 1;
+    for (let i = 0; i < texts.length; i++) {
+      let dot = 0, na = 0, nb = 0;
+      for (let j = 0; j < d; j++) {
+        const a = got.data[i * d + j], b = whole.data[i * d + j];
+        maxDiff = Math.max(maxDiff, Math.abs(a - b));
+        dot += a * b; na += a * a; nb += b * b;
+      }
+      minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
+    }
+    const result = {
+      dims: got.dims, wholeDims: whole.dims, isF32: got.data instanceof Float32Array,
+      chunks: chunks.map((c) => ({ worker: c.worker, texts: c.texts })),
+      smallWorkers: smallSent.map((c) => c.worker),
+      sameBits: same(bits(got.data), bits(joined)),
+      smallBits: same(bits(small.data), bits(wantSmall.data)),
+      strBits: same(bits(str.data), bits(wantStr.data)),
+      maxDiff, minCos,
+      truncated: got.truncated, wholeTruncated: whole.truncated,
+      info, loadInfo: enc.info, events, size: pool.size,
+    };
+    enc.dispose();
+    try { await enc.embed(texts); } catch (e) { result.disposedCode = e.code; }
+    pool.terminate();
+    return result;
+  }, { texts: TEXTS, model: MODEL });
+  assert.ok(r.isF32);
+  assert.deepEqual(r.wholeDims, [40, 384]);
+  assert.deepEqual(r.dims, [40, 384]);
+  // Split: one contiguous chunk per worker, in order, balanced by length.
+  assert.deepEqual(r.chunks.map((c) => c.worker), [0, 1]);
+  assert.deepEqual(r.chunks.flatMap((c) => c.texts), TEXTS);
+  const chars = r.chunks.map((c) => c.texts.reduce((n, t) => n + t.length, 0));
+  const longest = Math.max(...TEXTS.map((t) => t.length));
+  assert.ok(Math.abs(chars[0] - chars[1]) <= longest, `chunk lengths ${chars}`);
+  assert.ok(r.sameBits, 'the pooled rows equal one worker\'s on the same chunks, bit for bit');
+  assert.ok(r.smallBits, 'a small batch goes to one worker: the same bits');
+  assert.ok(r.strBits, 'a single string, too');
+  assert.equal(r.smallWorkers.length, 2, 'small batches are not split');
+  assert.notEqual(r.smallWorkers[0], r.smallWorkers[1], 'small batches take turns');
+  console.log(`pool vs one whole-batch call: max abs diff ${r.maxDiff.toExponential(2)}, min cosine ${r.minCos.toFixed(7)}`);
+  assert.ok(r.maxDiff < 1e-2 && r.minCos > 0.999, `pool vs one call: max abs diff ${r.maxDiff}, min cosine ${r.minCos}`);
+  assert.deepEqual(r.truncated, r.wholeTruncated);
+  assert.ok(r.truncated.some((n) => n > 0), 'the long golden text reports truncation through the pool');
+  assert.equal(r.size, 2);
+  for (const info of [r.info, r.loadInfo]) {
+    assert.equal(info.workers, 2);
+    assert.equal(info.wasmMemoryBytesPerWorker.length, 2);
+    assert.ok(info.wasmMemoryBytesPerWorker.every((b) => Number.isInteger(b) && b > 0), String(info.wasmMemoryBytesPerWorker));
+    assert.equal(info.wasmMemoryBytes, info.wasmMemoryBytesPerWorker[0]);
+    assert.equal(info.quant, 'q8_0');
+    assert.equal(info.dim, 384);
+    assert.equal(info.device, 'wasm-simd');
+  }
+  assert.equal(r.events.at(-1), 'ready');
+  assert.equal(r.events.filter((s) => s === 'ready').length, 1, 'progress from the first worker only');
+  assert.equal(r.disposedCode, 'E_INPUT');
+});
+
+test('an aborted pooled embed rejects with E_ABORTED, and errors leave the pool usable', async () => {
+  const r = await page.evaluate(async ({ texts, model }) => {
+    const { createWorkerPool } = await import('/pkg/client.js');
+    const pool = createWorkerPool({ size: 2 });
+    const enc = await pool.Encoder.load(model, { device: 'cpu' });
+    const codes = {};
+    const controller = new AbortController();
+    const running = enc.embed(texts, { signal: controller.signal });
+    controller.abort();
+    try { await running; codes.abort = 'resolved'; } catch (e) { codes.abort = e.code; codes.abortName = e.name; }
+    try { await enc.embed(texts, { signal: AbortSignal.abort() }); codes.preAborted = 'resolved'; } catch (e) { codes.preAborted = e.code; }
+    try { await enc.embed([...texts.slice(0, 10), 42]); codes.badText = 'resolved'; } catch (e) { codes.badText = e.code; }
+    try { await enc.embed(texts, { batch: 3 }); codes.badOption = 'resolved'; } catch (e) { codes.badOption = e.code; }
+    const after = await enc.embed(texts, { signal: new AbortController().signal });
+    let badLoad;
+    try { await pool.Encoder.load('/models/no-such-model.gguf', { cache: false }); } catch (e) { badLoad = e.code; }
+    const again = await enc.embed(texts.slice(0, 8));
+    enc.dispose();
+    pool.terminate();
+    return { codes, afterDims: after.dims, againDims: again.dims, badLoad };
+  }, { texts: TEXTS, model: MODEL });
+  assert.equal(r.codes.abort, 'E_ABORTED');
+  assert.equal(r.codes.abortName, 'AbortError');
+  assert.equal(r.codes.preAborted, 'E_ABORTED');
+  assert.equal(r.codes.badText, 'E_INPUT');
+  assert.equal(r.codes.badOption, 'E_INPUT');
+  assert.deepEqual(r.afterDims, [40, 384], 'the next call after an abort works');
+  assert.ok(r.badLoad, 'a failed load rejects');
+  assert.deepEqual(r.againDims, [8, 384], 'the pool still works after a failed load');
+});
+
+test('a bad pool size is E_INPUT', async () => {
+  const r = await page.evaluate(async () => {
+    const { createWorkerPool } = await import('/pkg/client.js');
+    const codes = [];
+    for (const size of [0, 1.5, 'x', 17, -1, null]) {
+      try { createWorkerPool({ size }).terminate(); codes.push('ok'); } catch (e) { codes.push(e.code); }
+    }
+    try { createWorkerPool({ sise: 2 }).terminate(); codes.push('ok'); } catch (e) { codes.push(e.code); }
+    const pool = createWorkerPool(); // the default size
+    const size = pool.size;
+    pool.terminate();
+    return { codes, size, cores: navigator.hardwareConcurrency };
+  });
+  assert.deepEqual(r.codes, Array(7).fill('E_INPUT'));
+  assert.equal(r.size, Math.min(r.cores || 2, 4));
+});
