@@ -3,33 +3,18 @@
 //!
 //! Native: `cargo test --release -p nunchi-engine --test elementwise`. wasm32 +
 //! simd128, where the kernels run on SIMD128: `scripts/test-wasm-kernels.sh`
-//! with `--test elementwise` in place of `--test q8` runs this same file under Node.
+//! runs this same file under Node.
 
 use candle_core::{Device, Tensor};
 use nunchi_engine::cpu::elementwise::{self as ew, gelu_erf, gelu_erf_slow, gelu_tanh, gelu_tanh_slow, softmax_rows, softmax_rows_slow};
 
+#[macro_use]
+mod common;
+use common::Rng;
+
 #[cfg(target_arch = "wasm32")]
-use wasm_bindgen_test::{console_log as log, wasm_bindgen_test};
-#[cfg(not(target_arch = "wasm32"))]
-macro_rules! log { ($($t:tt)*) => { println!($($t)*) } }
+use wasm_bindgen_test::wasm_bindgen_test;
 
-/// splitmix64: a seeded generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-}
 
 /// GELU inputs: [-10, 10] every 1e-4, plus extremes and special values.
 fn gelu_inputs() -> Vec<f32> {

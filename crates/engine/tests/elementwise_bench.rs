@@ -3,36 +3,21 @@
 //! one layer's attention probabilities (12 heads × 25 × 25). Ignored by
 //! default; run by hand:
 //! native `cargo test --release -p nunchi-engine --test elementwise_bench -- --ignored --nocapture`,
-//! wasm `scripts/test-wasm-kernels.sh` with `--test elementwise_bench -- --include-ignored` in place of `--test q8`.
+//! wasm `scripts/test-wasm-kernels.sh --test elementwise_bench -- --include-ignored`.
 
 use candle_core::{Device, Tensor};
 use nunchi_engine::cpu::elementwise::{gelu_erf, gelu_erf_slow, gelu_tanh, gelu_tanh_slow, softmax_rows, softmax_rows_slow};
 
-#[cfg(target_arch = "wasm32")]
-use wasm_bindgen_test::{console_log as log, wasm_bindgen_test};
-#[cfg(not(target_arch = "wasm32"))]
-macro_rules! log { ($($t:tt)*) => { println!($($t)*) } }
+#[macro_use]
+mod common;
 
-fn now_ms() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    return js_sys::Date::now();
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::sync::OnceLock;
-        static START: OnceLock<std::time::Instant> = OnceLock::new();
-        START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1e3
-    }
-}
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
 
 /// Mega elements per second of `f` over `len` values, over at least 300 ms.
-fn melem(len: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let (start, mut runs) = (now_ms(), 0);
-    while now_ms() - start < 300.0 {
-        f();
-        runs += 1;
-    }
-    (len * runs) as f64 / ((now_ms() - start) * 1e3)
+fn melem(len: usize, f: impl FnMut()) -> f64 {
+    let (runs, ms) = common::timed(f);
+    (len * runs) as f64 / (ms * 1e3)
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]

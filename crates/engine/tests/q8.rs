@@ -10,47 +10,17 @@ use candle_core::{Device, Module, Tensor};
 use nunchi_engine::cpu::q8::{self, BlockQ8_0, Layout, PackedQ8Matrix, QuantizedRows, U7Rows, BLOCK};
 use nunchi_engine::{Backend, CpuBackend};
 
+mod common;
+use common::Rng;
+
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
-
-// The relaxed-SIMD build runs in Chromium: Node 20's experimental relaxed
-// SIMD computes `relaxed_dot_i8x16_i7x16_add_s` wrongly (doubled, no add).
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Rows of activations tried for every weight shape.
 const ROWS: [usize; 5] = [1, 3, 27, 64, 512];
 /// `(n, k)` weight shapes: MiniLM's, plus `n` that no tile size divides.
 const SHAPES: [(usize, usize); 6] = [(384, 384), (1536, 384), (384, 1536), (30, 64), (387, 96), (5, 32)];
 
-/// splitmix64: a seeded generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-
-    /// Activation-like values: mostly small, an occasional outlier, some exact zeros.
-    fn activations(&mut self, len: usize) -> Vec<f32> {
-        (0..len)
-            .map(|_| match self.next_u64() % 64 {
-                0 => 0.0,
-                1 => 20.0 * self.unit(),
-                _ => self.unit(),
-            })
-            .collect()
-    }
-}
 
 fn q8_0_weight(rng: &mut Rng, n: usize, k: usize) -> QTensor {
     let values: Vec<f32> = (0..n * k).map(|_| 0.1 * rng.unit()).collect();
@@ -133,20 +103,29 @@ fn activation_blocks_equal_candle_from_float() {
     }
 }
 
+/// Both layouts keep every quant and scale; quads also each row's block sum
+/// (as `-64 × Σ q`, the start of a block sum over +64-biased activations).
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn packing_keeps_every_quant_and_scale() {
     let mut rng = Rng(3);
-    for (n, k) in SHAPES {
-        let w = q8_0_weight(&mut rng, n, k);
-        let bytes = w.data().expect("bytes");
-        let packed = pack_as(&w, Layout::Pairs);
-        for row in 0..n {
-            for b in 0..k / BLOCK {
-                let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
-                assert_eq!(packed.scale(row, b), block.scale(), "[{n}, {k}] row {row} block {b}");
-                for j in 0..BLOCK {
-                    assert_eq!(packed.quant(row, b, j), block.qs[j], "[{n}, {k}] row {row} block {b} quant {j}");
+    for layout in [Layout::Pairs, Layout::Quads] {
+        for (n, k) in SHAPES {
+            let w = q8_0_weight(&mut rng, n, k);
+            let bytes = w.data().expect("bytes");
+            let packed = pack_as(&w, layout);
+            for row in 0..n {
+                for b in 0..k / BLOCK {
+                    let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
+                    let at = format!("{layout:?} [{n}, {k}] row {row} block {b}");
+                    assert_eq!(packed.scale(row, b), block.scale(), "{at}");
+                    for j in 0..BLOCK {
+                        assert_eq!(packed.quant(row, b, j), block.qs[j], "{at} quant {j}");
+                    }
+                    if layout == Layout::Quads {
+                        let sum: i32 = block.qs.iter().map(|&q| i32::from(q)).sum();
+                        assert_eq!(packed.group_block_bias_offsets(row / 4, b)[row % 4], -64 * sum, "{at}");
+                    }
                 }
             }
         }
@@ -286,28 +265,6 @@ fn bad_shapes_are_errors_not_panics() {
 fn pack_as(w: &QTensor, layout: Layout) -> PackedQ8Matrix {
     let (n, k) = w.shape().dims2().expect("2-D weight");
     PackedQ8Matrix::from_q8_0_bytes_as(&w.data().expect("weight bytes"), n, k, layout).expect("pack")
-}
-
-#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-#[cfg_attr(not(target_arch = "wasm32"), test)]
-fn quad_layout_keeps_every_quant_and_its_block_sum() {
-    let mut rng = Rng(8);
-    for (n, k) in SHAPES {
-        let w = q8_0_weight(&mut rng, n, k);
-        let bytes = w.data().expect("bytes");
-        let packed = pack_as(&w, Layout::Quads);
-        for row in 0..n {
-            for b in 0..k / BLOCK {
-                let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
-                assert_eq!(packed.scale(row, b), block.scale());
-                for j in 0..BLOCK {
-                    assert_eq!(packed.quant(row, b, j), block.qs[j], "[{n}, {k}] row {row} block {b} quant {j}");
-                }
-                let sum: i32 = block.qs.iter().map(|&q| i32::from(q)).sum();
-                assert_eq!(packed.group_block_bias_offsets(row / 4, b)[row % 4], -64 * sum, "[{n}, {k}] row {row} block {b}");
-            }
-        }
-    }
 }
 
 /// 7-bit activations: every stored byte in 1..=127 (the relaxed dot's

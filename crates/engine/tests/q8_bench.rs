@@ -8,34 +8,17 @@ use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Tensor};
 use nunchi_engine::cpu::q8::{self, Layout, PackedQ8Matrix, QuantizedRows};
 
-#[cfg(target_arch = "wasm32")]
-use wasm_bindgen_test::{console_log as log, wasm_bindgen_test};
-// Relaxed SIMD is measured in Chromium (Node 20's is experimental and wrong).
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-#[cfg(not(target_arch = "wasm32"))]
-macro_rules! log { ($($t:tt)*) => { println!($($t)*) } }
+#[macro_use]
+mod common;
 
-fn now_ms() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    return js_sys::Date::now();
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::sync::OnceLock;
-        static START: OnceLock<std::time::Instant> = OnceLock::new();
-        START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1e3
-    }
-}
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
 
 /// Giga int8 multiply-adds ×2 per second of `f`, over at least 300 ms.
-fn gops(m: usize, n: usize, k: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let (start, mut runs) = (now_ms(), 0);
-    while now_ms() - start < 300.0 {
-        f();
-        runs += 1;
-    }
-    2.0 * (m * n * k * runs) as f64 / ((now_ms() - start) * 1e6)
+fn gops(m: usize, n: usize, k: usize, f: impl FnMut()) -> f64 {
+    let (runs, ms) = common::timed(f);
+    2.0 * (m * n * k * runs) as f64 / (ms * 1e6)
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
