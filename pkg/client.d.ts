@@ -25,8 +25,20 @@ export interface WorkerClient {
 
 /** Starts the package's module worker (`nunchi/worker`). */
 export declare function startWorker(): Worker;
+export interface WorkerClientOptions {
+  /**
+   * Threads for the worker's CPU kernels. `'auto'` (default): on a cross-origin-isolated
+   * page (served with `Cross-Origin-Opener-Policy: same-origin` and
+   * `Cross-Origin-Embedder-Policy: require-corp`) the worker loads the wasm threads build
+   * and uses every core (at most 8); elsewhere one thread. A number (1..16) asks for that
+   * many; where threads cannot run, the model's `info.threadsFallbackReason` says why.
+   * Anything else throws `E_INPUT`.
+   */
+  threads?: 'auto' | number;
+}
+
 /** The main API, with every model running in `worker` (default: a new `startWorker()`). */
-export declare function createWorkerClient(worker?: Worker): WorkerClient;
+export declare function createWorkerClient(worker?: Worker, options?: WorkerClientOptions): WorkerClient;
 
 // ---------------------------------------------------------------- worker pool
 

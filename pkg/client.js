@@ -8,8 +8,18 @@ export function startWorker() {
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 }
 
-/** Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, Text2Text }`. */
-export function createWorkerClient(worker = startWorker()) {
+const MAX_THREADS = 16;
+
+/**
+ * Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, Text2Text }`.
+ * `threads`: 'auto' (default) uses the wasm threads build on every core when the
+ * page is cross-origin isolated, else one thread; a number asks for that many.
+ */
+export function createWorkerClient(worker = startWorker(), options = {}) {
+  const { threads = 'auto' } = checkOptions(options, ['threads'], 'createWorkerClient');
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw nunchiError('E_INPUT', `createWorkerClient: threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads) ?? String(threads)}`);
+  }
   let nextId = 1;
   const pending = new Map();
 
@@ -43,6 +53,9 @@ export function createWorkerClient(worker = startWorker()) {
       worker.postMessage({ id, op, args });
     });
   }
+
+  // First message, so the worker picks its wasm build before any model loads.
+  call('configure', [{ threads }]).catch(() => {});
 
   class RemoteModel {
     #handle;

@@ -68,6 +68,14 @@ export interface ModelInfo {
    */
   prefixes: { query: string; passage: string };
   wasmMemoryBytes: number;
+  /**
+   * Threads the CPU kernels split their work over: more than 1 only in the wasm
+   * threads build, which `nunchi/client` workers start on cross-origin-isolated
+   * pages (see `createWorkerClient`'s `threads`).
+   */
+  threads: number;
+  /** Why fewer threads run than were asked for (e.g. the page is not cross-origin isolated). */
+  threadsFallbackReason?: string;
   /** Embedding width (encoders only). */
   dim?: number;
 }

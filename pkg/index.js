@@ -1,6 +1,5 @@
 // nunchi: MiniLM embeddings and Flan-T5 in WebAssembly, for pages, Workers and Node.
-import { Encoder as WasmEncoder, Text2Text as WasmText2Text, wasmMemoryBytes } from './wasm/nunchi_wasm.js';
-import { ensureWasm, yieldToEventLoop } from './runtime.js';
+import { ensureWasm, yieldToEventLoop, threadInfo, loadedBindings } from './runtime.js';
 import { nunchiError, checkOptions, abortError } from './errors.js';
 import { resolveSource } from './source.js';
 
@@ -9,12 +8,12 @@ const DEVICES = ['auto', 'cpu', 'webgpu'];
 const QUANTS = ['f32', 'f16', 'q8_0', 'q4_0', 'q4k'];
 
 /** Shared by both model kinds: options, source resolution, device choice, progress, timing. */
-async function loadModel(WasmClass, source, opts, where, workload) {
+async function loadModel(className, source, opts, where, workload) {
   const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkOptions(opts, LOAD_OPTIONS, where);
   if (!DEVICES.includes(device)) throw nunchiError('E_INPUT', `${where}: unknown device '${device}' (expected one of ${DEVICES.join(', ')})`);
   if (!QUANTS.includes(quant)) throw nunchiError('E_INPUT', `${where}: unknown quant '${quant}' (expected one of ${QUANTS.join(', ')})`);
   const t0 = performance.now();
-  await ensureWasm();
+  const WasmClass = (await ensureWasm())[className];
   const src = await resolveSource(source, { onProgress, signal, cache });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'parse' });
@@ -129,6 +128,7 @@ function infoOf(placed, what) {
   if (placed.fallbackReason) info.fallbackReason = placed.fallbackReason;
   if (placed.timing) info.deviceTiming = { ...placed.timing };
   info.wasmMemoryBytes = wasmMemoryBytes();
+  Object.assign(info, threadInfo());
   return info;
 }
 
@@ -144,10 +144,10 @@ export class Encoder {
 
   /** Loads a BERT-family sentence encoder (all-MiniLM-L6-v2, bge/e5-small, …). */
   static async load(source, opts) {
-    const placed = await loadModel(WasmEncoder, source, opts, 'Encoder.load', EMBED_WORKLOAD);
+    const placed = await loadModel('Encoder', source, opts, 'Encoder.load', EMBED_WORKLOAD);
     // After a WebGPU failure the model is rebuilt on the CPU from the same
     // source (Cache Storage serves URLs again without a download).
-    const reload = () => loadModel(WasmEncoder, source, { ...opts, device: 'cpu', onProgress: undefined }, 'Encoder.load', EMBED_WORKLOAD);
+    const reload = () => loadModel('Encoder', source, { ...opts, device: 'cpu', onProgress: undefined }, 'Encoder.load', EMBED_WORKLOAD);
     return new Encoder(placed, reload);
   }
 
@@ -197,8 +197,8 @@ export class Text2Text {
 
   /** Loads a T5 / Flan-T5 model. */
   static async load(source, opts) {
-    const placed = await loadModel(WasmText2Text, source, opts, 'Text2Text.load', SCORE_WORKLOAD);
-    const reload = () => loadModel(WasmText2Text, source, { ...opts, device: 'cpu', onProgress: undefined }, 'Text2Text.load', SCORE_WORKLOAD);
+    const placed = await loadModel('Text2Text', source, opts, 'Text2Text.load', SCORE_WORKLOAD);
+    const reload = () => loadModel('Text2Text', source, { ...opts, device: 'cpu', onProgress: undefined }, 'Text2Text.load', SCORE_WORKLOAD);
     return new Text2Text(placed, reload);
   }
 
@@ -268,7 +268,10 @@ export class Text2Text {
   dispose() { this.#inner?.free(); this.#placed = undefined; }
 }
 
-export { wasmMemoryBytes };
+/** Bytes of wasm linear memory the package holds now (0 before the first load). */
+export function wasmMemoryBytes() {
+  return loadedBindings()?.wasmMemoryBytes() ?? 0;
+}
 
 export {
   zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,

@@ -63,7 +63,7 @@ export function createWorkerPool(options = {}) {
   }
   const clients = [];
   try {
-    for (let i = 0; i < size; i++) clients.push(createWorkerClient(worker(i)));
+    for (let i = 0; i < size; i++) clients.push(createWorkerClient(worker(i), { threads: 1 })); // the pool is the parallelism
   } catch (e) {
     for (const c of clients) c.terminate();
     throw e;

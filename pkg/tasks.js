@@ -2,10 +2,6 @@
 // clustering. Models may be this package's or the Worker client's: tasks only
 // call their public `embed`, `score` and `generate`, and run the numeric parts
 // (in Rust) on this thread.
-import {
-  zeroShotPredict, predictFromScores, classificationReport, clusterEmbeddings, titlePrompt,
-  Classifier as WasmClassifier,
-} from './wasm/nunchi_wasm.js';
 import { ensureWasm, yieldToEventLoop } from './runtime.js';
 import { nunchiError, checkOptions, abortError } from './errors.js';
 
@@ -90,10 +86,10 @@ export async function zeroShot(encoder, texts, opts) {
   if (descriptions.length !== labels.length) {
     throw nunchiError('E_INPUT', `zeroShot: ${descriptions.length} descriptions for ${labels.length} labels`);
   }
-  await ensureWasm();
+  const wasm = await ensureWasm();
   const described = await encoder.embed(withPrefix(descriptions, taskPrefix(encoder, prefix)));
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
-  return toResults(zeroShotPredict(labels, described.data, data, dim, temperature));
+  return toResults(wasm.zeroShotPredict(labels, described.data, data, dim, temperature));
 }
 
 /** The default prompt: Flan-T5's instruction style. `{text}` is replaced by each text. */
@@ -111,7 +107,7 @@ export async function classify(t5, texts, opts) {
   if (typeof template !== 'string' || !template.includes('{text}')) {
     throw nunchiError('E_INPUT', 'classify: the template must contain {text} where the text goes');
   }
-  await ensureWasm();
+  const wasm = await ensureWasm();
   const scores = new Float32Array(texts.length * labels.length);
   for (let i = 0; i < texts.length; i++) {
     if (signal?.aborted) throw abortError();
@@ -120,7 +116,7 @@ export async function classify(t5, texts, opts) {
     onProgress?.({ status: 'classify', done: i + 1, total: texts.length });
     await yieldToEventLoop();
   }
-  return toResults(predictFromScores(labels, scores, 1));
+  return toResults(wasm.predictFromScores(labels, scores, 1));
 }
 
 /** Label names in first-seen order, and each text's index among them. */
@@ -139,9 +135,9 @@ function indexLabels(labels, names) {
 export async function evaluate(truth, predicted, labels) {
   checkLabels(truth, 'evaluate');
   checkLabels(predicted, 'evaluate');
-  await ensureWasm();
+  const wasm = await ensureWasm();
   const names = labels ?? [...new Set([...truth, ...predicted])];
-  return classificationReport(names, indexLabels(truth, names).y, indexLabels(predicted, names).y);
+  return wasm.classificationReport(names, indexLabels(truth, names).y, indexLabels(predicted, names).y);
 }
 
 /** A few-shot head over an encoder's embeddings, trained on the user's labels. */
@@ -188,9 +184,9 @@ export class Classifier {
 
   /** Restores a saved head onto the encoder it was trained with. */
   static async fromJSON(json, encoder) {
-    await ensureWasm();
+    const wasm = await ensureWasm();
     const text = typeof json === 'string' ? json : JSON.stringify(json);
-    const inner = WasmClassifier.fromJSON(text);
+    const inner = wasm.Classifier.fromJSON(text);
     const dim = encoder.info?.dim;
     if (dim !== undefined && dim !== inner.dim) {
       inner.free();
@@ -213,14 +209,14 @@ export async function trainClassifier(encoder, texts, labels, opts) {
   checkLabels(labels, 'trainClassifier');
   if (labels.length !== texts.length) throw nunchiError('E_INPUT', `trainClassifier: ${labels.length} labels for ${texts.length} texts`);
   if (!HEADS.includes(head)) throw nunchiError('E_INPUT', `trainClassifier: unknown head '${head}' (expected one of ${HEADS.join(', ')})`);
-  await ensureWasm();
+  const wasm = await ensureWasm();
   const { names, y } = indexLabels(labels);
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'train' });
   const model = encoder.info?.model ?? '';
-  const cv = folds > 1 ? WasmClassifier.crossValidate(data, dim, y, names, head, folds, SEED) : undefined;
-  return new Classifier(WasmClassifier.train(model, data, dim, y, names, head), encoder, cv, prefix);
+  const cv = folds > 1 ? wasm.Classifier.crossValidate(data, dim, y, names, head, folds, SEED) : undefined;
+  return new Classifier(wasm.Classifier.train(model, data, dim, y, names, head), encoder, cv, prefix);
 }
 
 const SENTIMENT_LABELS = ['negative', 'positive'];
@@ -244,19 +240,19 @@ export async function cluster(encoder, texts, opts) {
     && sentimentDescriptions.every((d) => typeof d === 'string'))) {
     throw nunchiError('E_INPUT', 'cluster: sentiment must be true, false, or [negative description, positive description]');
   }
-  await ensureWasm();
+  const wasm = await ensureWasm();
   const t0 = performance.now();
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   const embedMs = performance.now() - t0;
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'cluster' });
-  const report = clusterEmbeddings(texts, data, dim, k, kRange[0], kRange[1], minClusterSize, seed);
+  const report = wasm.clusterEmbeddings(texts, data, dim, k, kRange[0], kRange[1], minClusterSize, seed);
   report.timings.unshift({ stage: 'embed', ms: embedMs });
   report.texts = texts;
   if (sentiment) {
     const t = performance.now();
     const described = await encoder.embed(withPrefix(sentimentDescriptions, taskPrefix(encoder, prefix)));
-    const p = zeroShotPredict(SENTIMENT_LABELS, described.data, data, dim, ZERO_SHOT_TEMPERATURE);
+    const p = wasm.zeroShotPredict(SENTIMENT_LABELS, described.data, data, dim, ZERO_SHOT_TEMPERATURE);
     for (const c of report.clusters) {
       c.sentiment = c.members.reduce((sum, i) => sum + p.probabilities[i * 2 + 1], 0) / c.size;
     }
@@ -266,7 +262,7 @@ export async function cluster(encoder, texts, opts) {
     const t = performance.now();
     for (const [i, c] of report.clusters.entries()) {
       if (signal?.aborted) throw abortError();
-      const prompt = titlePrompt(c.representatives.map((j) => texts[j]));
+      const prompt = wasm.titlePrompt(c.representatives.map((j) => texts[j]));
       c.title = (await t5.generate(prompt, { maxNewTokens: 12 })).trim();
       onProgress?.({ status: 'title', done: i + 1, total: report.clusters.length });
     }

@@ -2,6 +2,7 @@
 // `createWorkerClient` from 'nunchi/client', which mirrors the main API.
 import { Encoder, Text2Text } from './index.js';
 import { nunchiError, abortError } from './errors.js';
+import { requestThreads } from './runtime.js';
 
 const KINDS = { encoder: Encoder, text2text: Text2Text };
 const models = new Map();
@@ -46,6 +47,10 @@ async function handle(id, op, args) {
     case 'score': {
       const [h, prompt, candidates] = args;
       return [await model(h).score(prompt, candidates)];
+    }
+    case 'configure': { // sent by createWorkerClient before anything else
+      const [{ threads }] = args;
+      return [requestThreads(threads)];
     }
     case 'info':
       return [model(args[0]).info];

@@ -12,6 +12,9 @@
 // --profile   also profile nunchi's batch-1 embedding in Chromium (CDP Profiler) with
 //             a copy of the wasm that keeps function names, and print the top self times
 // --pkg DIR   bench another build of the package (default pkg/)
+// --threads   also a cross-origin-isolated page (COOP/COEP): nunchi's Worker client on 1 thread
+//             and on the wasm threads build with every core, beside transformers.js with as
+//             many ORT threads, over the first --threads-lines N lines (default --lines)
 // --webgpu    also MiniLM q8_0 on WebGPU (a second Chromium with --enable-unsafe-webgpu):
 //             nunchi and transformers.js, nunchi's wasm path beside them; --webgpu-lines N
 //             (default 32, as SwiftShader is slow without a GPU)
@@ -95,7 +98,9 @@ const PAGE = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,
 
 /** Static server: /pkg/ (the package), /models/, /hf/<name>/resolve/main/, /tjs/ (transformers.js dist),
  * /ort/ (onnxruntime-web dist), /tjs-models/ (ONNX export, then models/), /pkg-prof/ (named-wasm copy). */
-async function startBenchServer(profDir) {
+async function startBenchServer(profDir, { isolated = false } = {}) {
+  // COOP/COEP on every response make the page cross-origin isolated (SharedArrayBuffer, wasm threads).
+  const isolation = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const counts = new Map();
   const routes = [
     [/^\/pkg-prof\/wasm\/(.+)$/, (m) => profDir && [profDir, m[1]]],
@@ -112,7 +117,7 @@ async function startBenchServer(profDir) {
     const p = decodeURIComponent(url.pathname);
     counts.set(p, (counts.get(p) ?? 0) + 1);
     if (process.env.BENCH_DEBUG) log('GET', p);
-    if (p === '/' || p === '/bench.html') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    if (p === '/' || p === '/bench.html') return res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(PAGE);
     for (const [re, to] of routes) {
       const m = p.match(re);
       const target = m && to(m);
@@ -122,7 +127,7 @@ async function startBenchServer(profDir) {
       try {
         if (!(await stat(file)).isFile()) break;
         const body = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length, ...isolation });
         return res.end(body);
       } catch { break; }
     }
@@ -195,6 +200,34 @@ async function setupWebgpuEmbedders({ pkg, model, tjs }) {
   for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
   window.__embedders = { run, dispose };
   return { names: Object.keys(run), failed, adapter: gpu.info.adapter };
+}
+
+/** The embedders of the threads section, on a cross-origin-isolated page: nunchi's Worker
+ * client on 1 thread and on `threads` (the wasm threads build), and transformers.js with
+ * `threads` ORT threads when `tjs`. */
+async function setupThreadedEmbedders({ pkg, model, tjs, threads }) {
+  const { createWorkerClient } = await import(`${pkg}/client.js`);
+  const run = {};
+  const dispose = [];
+  const infos = {};
+  for (const [name, t] of [['nunchi1', 1], ['nunchiN', threads]]) {
+    const client = createWorkerClient(undefined, { threads: t });
+    const enc = await client.Encoder.load(model, { device: 'cpu' });
+    infos[name] = { threads: enc.info.threads, threadsFallbackReason: enc.info.threadsFallbackReason };
+    run[name] = async (texts) => (await enc.embed(texts)).data;
+    dispose.push(() => client.terminate());
+  }
+  if (tjs) {
+    window.__tjsThreads = threads;
+    const t = await window.__tjsSetup();
+    const ext = await t.pipeline('feature-extraction', 'all-MiniLM-L6-v2', { dtype: 'q8', device: 'wasm' });
+    infos.tjsN = { threads: t.env.backends.onnx.wasm.numThreads };
+    run.tjsN = async (texts) => (await ext(texts, { pooling: 'mean', normalize: true })).data;
+    dispose.push(() => ext.dispose?.());
+  }
+  for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
+  window.__embedders = { run, dispose };
+  return { infos, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency };
 }
 
 /** Seconds each embedder takes for `chunk` one text at a time, and as one batch. */
@@ -287,7 +320,9 @@ async function tjsSetup() {
   env.localModelPath = '/tjs-models/'; // a path: 4.3.1 skips its local-file check for a full URL
   // transformers.js' own default ORT files (the asyncify SIMD build), served here instead of from a CDN.
   env.backends.onnx.wasm.wasmPaths = { mjs: `${location.origin}/ort/ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${location.origin}/ort/ort-wasm-simd-threaded.asyncify.wasm` };
-  env.backends.onnx.wasm.numThreads = 1; // single-threaded, like nunchi (the page is not cross-origin isolated either)
+  // Single-threaded, like nunchi's main-thread API, unless the threads section set more
+  // (ORT's threads need a cross-origin-isolated page, as nunchi's do).
+  env.backends.onnx.wasm.numThreads = window.__tjsThreads ?? 1;
   return tjs;
 }
 
@@ -418,6 +453,35 @@ async function webgpuColumns(server, n, { tjsReady }) {
   }
 }
 
+/** MiniLM q8_0 with threads, on a cross-origin-isolated page of a second server: nunchi's
+ * Worker client on 1 thread and on every core, transformers.js on as many ORT threads. */
+async function threadColumns(n, { tjsReady }) {
+  const isoServer = await startBenchServer(undefined, { isolated: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  try {
+    const page = await newPage(await browser.newContext(), isoServer.base);
+    const threads = await page.evaluate(() => navigator.hardwareConcurrency);
+    log(`threads: loading the embedders (${threads} threads), then ${n} lines in chunks of 32, runtimes alternating`);
+    const setup = await page.evaluate(setupThreadedEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady, threads });
+    const secs = {};
+    const subset = lines.slice(0, n);
+    for (let i = 0; i < subset.length; i += 32) {
+      for (const [name, r] of Object.entries(await page.evaluate(embedChunk, { chunk: subset.slice(i, i + 32) }))) {
+        secs[name] ??= { b1: 0, b32: 0 };
+        secs[name].b1 += r.b1;
+        secs[name].b32 += r.b32;
+      }
+    }
+    const cos = await page.evaluate(goldenCosines, { golden });
+    const rate = {};
+    for (const [name, x] of Object.entries(secs)) rate[name] = { b1: subset.length / x.b1, b32: subset.length / x.b32, minCos: cos[name] };
+    return { rate, ...setup, threads, lines: subset.length };
+  } finally {
+    await browser.close();
+    await isoServer.close();
+  }
+}
+
 /** T5 q8_0: prefill and decode in Chromium, Node and native, alternating over `rounds` rounds. */
 async function t5Columns(context, server, rounds = 2) {
   const page = await newPage(context, server.base);
@@ -528,12 +592,13 @@ const server = await startBenchServer(profDir);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 const chromiumVersion = browser.version();
 const c = { nunchi: {}, tjs: {} };
-let q8, f32, t5, prefillTokens, prof, gpuCols;
+let q8, f32, t5, prefillTokens, prof, gpuCols, threadCols;
 try {
   const context = await loadColumns(browser, server, c, { tjsReady });
   q8 = await embedColumns(context, server, 'q8', { tjsReady });
   f32 = await embedColumns(context, server, 'f32', { tjsReady });
   t5 = await t5Columns(context, server);
+  if (flag('--threads')) threadCols = await threadColumns(Number(option('--threads-lines', N)), { tjsReady });
   if (flag('--webgpu')) gpuCols = await webgpuColumns(server, Number(option('--webgpu-lines', 32)), { tjsReady });
   if (tjsReady) {
     const page = await newPage(context, server.base);
@@ -614,6 +679,20 @@ if (gpuCols) {
   console.log(`| min cosine vs sentence-transformers (${golden.texts.length} golden texts) | ${f(g.nunchiWebgpu?.minCos, 4)} | ${f(g.tjsWebgpu?.minCos, 4)} | ${f(g.nunchiWasm?.minCos, 4)} | — |`);
   for (const [name, why] of Object.entries(gpuCols.failed)) console.log(`- ${name} could not run: ${why}`);
 }
+if (threadCols) {
+  const t = threadCols.rate;
+  const n = threadCols.threads;
+  console.log(`\nThreads: a cross-origin-isolated page (COOP/COEP, crossOriginIsolated ${threadCols.isolated}), ${threadCols.cores} cores.` +
+    ` nunchi through its Worker client, on 1 thread and on the wasm threads build (${threadCols.infos.nunchiN?.threads} kernel threads` +
+    `${threadCols.infos.nunchiN?.threadsFallbackReason ? `; ${threadCols.infos.nunchiN.threadsFallbackReason}` : ''});` +
+    ` transformers.js q8 with ORT numThreads ${threadCols.infos.tjsN?.threads ?? '—'}. First ${threadCols.lines} lines, runtimes alternating every 32 lines.\n`);
+  console.log(`| metric | nunchi 1 thread (worker) | nunchi ${n} threads (worker) | transformers.js ${n} threads | nunchi ${n} threads / transformers.js ${n} threads | nunchi ${n} threads / 1 thread |`);
+  console.log('|---|---|---|---|---|---|');
+  for (const b of ['b1', 'b32']) {
+    console.log(`| MiniLM q8 emb/s, batch ${b.slice(1)} | ${f(t.nunchi1?.[b])} | ${f(t.nunchiN?.[b])} | ${f(t.tjsN?.[b])} | ${ratio(t.nunchiN?.[b], t.tjsN?.[b])} | ${ratio(t.nunchiN?.[b], t.nunchi1?.[b])} |`);
+  }
+  console.log(`| min cosine vs sentence-transformers | ${f(t.nunchi1?.minCos, 4)} | ${f(t.nunchiN?.minCos, 4)} | ${f(t.tjsN?.minCos, 4)} | — | — |`);
+}
 if (prefillTokens) console.log(`- T5 prefill: ${prefillTokens} encoder tokens over the ${T5_PREFILL_PROMPTS.length} prompts; decode and prefill are averaged over 2 rounds, runtimes alternating.`);
 console.log('- "network" is a loopback server on this machine (no throttling). The T5 weights are generated test weights with the real shapes.');
 if (prof) {
@@ -622,6 +701,6 @@ if (prof) {
   for (const { name, pct } of prof.top) console.log(`| \`${name.replace(/\|/g, '\\|')}\` | ${f(pct, 1)} |`);
 }
 for (const n of notes) console.log(`- note: ${n}`);
-if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof, webgpu: gpuCols }, null, 2));
+if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof, webgpu: gpuCols, threads: threadCols }, null, 2));
 
 function statSize(p) { try { return statSync(p).size; } catch { return NaN; } }

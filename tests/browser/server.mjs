@@ -8,7 +8,11 @@ import path from 'node:path';
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm', '.json': 'application/json' };
 
-export async function startServer({ root, models }) {
+/** Headers that make a page cross-origin isolated, so it may share wasm memory between threads. */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/** `isolated`: send {@link ISOLATION_HEADERS} with every file (a COOP/COEP site). */
+export async function startServer({ root, models, isolated = false }) {
   const log = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -24,7 +28,11 @@ export async function startServer({ root, models }) {
     try {
       if (!safe || !(await stat(file)).isFile()) throw new Error('not found');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+      res.writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'content-length': body.length,
+        ...(isolated ? ISOLATION_HEADERS : {}),
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end();

@@ -5,16 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer } from '../browser/server.mjs';
+import { openTestPage, root } from '../browser/chromium.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MODEL = '/models/all-MiniLM-L6-v2-q8_0.gguf';
 
 // 40 sentences of varied length: the golden texts (one is longer than the
@@ -29,19 +22,15 @@ const reviews = (() => {
 })();
 const TEXTS = [...g.texts, ...reviews].slice(0, 40);
 
-let server, browser, page;
+let opened, page;
 
 before(async () => {
-  server = await startServer({ root, models });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e));
-  await page.goto(`${server.base}/tests/browser/index.html`);
+  opened = await openTestPage();
+  page = opened.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await opened?.close();
 });
 
 // A row's bits depend slightly on what else is in its batch (seen: up to ~4e-3

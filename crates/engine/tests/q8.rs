@@ -156,6 +156,63 @@ fn kernel_equals_scalar_twin_bit_for_bit() {
     }
 }
 
+/// The threads build's column split: every cut of the output columns (run on
+/// rayon's pool with `--features threads`, one block after another without)
+/// gives the single-call result bit for bit, remainder groups included.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn column_split_equals_one_call_bit_for_bit() {
+    let mut rng = Rng(11);
+    for (n, k) in SHAPES {
+        for layout in [Layout::Pairs, Layout::Quads] {
+            let w = pack_as(&q8_0_weight(&mut rng, n, k), layout);
+            let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+            for m in [1, 27] {
+                let x = rng.activations(m * k);
+                let (a8, a7) = (QuantizedRows::quantize(&x, k).expect("quantize"), U7Rows::quantize(&x, k).expect("quantize"));
+                for bias in [None, Some(&bias[..])] {
+                    let mut want = vec![0f32; m * n];
+                    let mut got = vec![f32::NAN; m * n];
+                    match layout {
+                        Layout::Pairs => q8::gemm(&a8, &w, bias, &mut want),
+                        Layout::Quads => q8::gemm_u7(&a7, &w, bias, &mut want),
+                    }
+                    for tasks in [2, 3, 7] {
+                        match layout {
+                            Layout::Pairs => q8::parallel::split_columns_into(tasks, &a8, m, &w, bias, &mut got, q8::gemm),
+                            Layout::Quads => q8::parallel::split_columns_into(tasks, &a7, m, &w, bias, &mut got, q8::gemm_u7),
+                        }
+                        assert_bits_equal(&format!("{tasks} tasks, {layout:?} m {m} [{n}, {k}] bias {}", bias.is_some()), &got, &want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A column block borrows exactly its groups: its quants and scales are the
+/// parent's, and its `n` stops at the parent's last real column.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn column_groups_view_the_parents_columns() {
+    let mut rng = Rng(12);
+    let w = pack_as(&q8_0_weight(&mut rng, 30, 64), Layout::Quads);
+    assert_eq!(w.groups(), 8);
+    let part = w.column_groups(5..8);
+    assert_eq!((part.n(), part.k(), part.groups()), (10, 64, 3));
+    for row in 0..part.n() {
+        for b in 0..part.blocks() {
+            assert_eq!(part.scale(row, b), w.scale(20 + row, b));
+            assert_eq!(part.quant_sum(row, b), w.quant_sum(20 + row, b));
+            assert_eq!(part.group_block_bias_offsets(row / 4, b), w.group_block_bias_offsets(5 + row / 4, b));
+            for j in 0..BLOCK {
+                assert_eq!(part.quant(row, b, j), w.quant(20 + row, b, j));
+            }
+        }
+    }
+    assert_eq!(w.column_groups(8..8).n(), 0);
+}
+
 fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         assert_eq!(g.to_bits(), w.to_bits(), "{what}: output {i}: {g} vs {w}");

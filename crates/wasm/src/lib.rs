@@ -6,12 +6,16 @@ mod encoder;
 mod errors;
 mod tasks;
 mod text2text;
+mod threads;
 
 use wasm_bindgen::prelude::*;
 
 pub use encoder::Encoder;
 pub use tasks::Classifier;
 pub use text2text::Text2Text;
+/// `initThreadPool(n)` in JS: the threads build's rayon pool on `n` Web Workers.
+#[cfg(all(feature = "threads", target_arch = "wasm32"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
 
 /// Installs the panic hook once, so a bug prints a Rust message, not "unreachable".
 #[wasm_bindgen(start)]

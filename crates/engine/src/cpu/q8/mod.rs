@@ -8,10 +8,12 @@
 //!   weights in [`Layout::Quads`].
 //!
 //! [`scalar`] holds the reference twin of each; natively (where candle's AVX
-//! path serves the models) the twins run.
+//! path serves the models) the twins run. [`parallel`] cuts a GEMM's output
+//! columns into blocks for the threads build; each block runs the same kernel.
 
 pub mod block;
 pub mod pack;
+pub mod parallel;
 pub mod quantize;
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
 pub mod relaxed;
@@ -23,7 +25,7 @@ pub mod u7;
 pub mod wasm;
 
 pub use block::{BlockQ8_0, BLOCK};
-pub use pack::{Layout, PackedQ8Matrix};
+pub use pack::{Layout, PackedQ8, PackedQ8Matrix};
 pub use quantize::QuantizedRows;
 pub use u7::U7Rows;
 
@@ -36,7 +38,7 @@ pub const HAS_RELAXED_KERNEL: bool = cfg!(all(target_arch = "wasm32", target_fea
 
 /// `out = a · Wᵀ (+ bias)` for pair-interleaved weights with the fastest
 /// kernel this build has; `out` is `rows × n`.
-pub fn gemm(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm(a: &QuantizedRows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     wasm::gemm(a, w, bias, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -44,7 +46,7 @@ pub fn gemm(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &m
 }
 
 /// [`gemm`] for quad-interleaved weights and 7-bit activations.
-pub fn gemm_u7(a: &U7Rows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_u7(a: &U7Rows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     relaxed::gemm(a, w, bias, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
@@ -52,7 +54,7 @@ pub fn gemm_u7(a: &U7Rows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [
 }
 
 /// `y = x · Wᵀ + bias` for `x` holding whole rows of `w.k()` values.
-pub fn linear(x: &[f32], w: &PackedQ8Matrix, bias: Option<&[f32]>) -> Result<Vec<f32>> {
+pub fn linear(x: &[f32], w: &PackedQ8, bias: Option<&[f32]>) -> Result<Vec<f32>> {
     let (n, k) = (w.n(), w.k());
     if k == 0 || k % BLOCK != 0 {
         return Err(Error::backend(format!("q8_0 linear needs an input width that is a multiple of {BLOCK}, got {k}")));
@@ -67,8 +69,14 @@ pub fn linear(x: &[f32], w: &PackedQ8Matrix, bias: Option<&[f32]>) -> Result<Vec
     }
     let mut out = vec![0f32; x.len() / k * n];
     match w.layout() {
-        Layout::Pairs => gemm(&QuantizedRows::quantize(x, k)?, w, bias, &mut out),
-        Layout::Quads => gemm_u7(&U7Rows::quantize(x, k)?, w, bias, &mut out),
+        Layout::Pairs => {
+            let a = QuantizedRows::quantize(x, k)?;
+            parallel::split_columns(&a, a.rows(), w, bias, &mut out, gemm);
+        }
+        Layout::Quads => {
+            let a = U7Rows::quantize(x, k)?;
+            parallel::split_columns(&a, a.rows(), w, bias, &mut out, gemm_u7);
+        }
     }
     Ok(out)
 }

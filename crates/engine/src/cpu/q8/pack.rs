@@ -9,6 +9,9 @@
 //! anywhere in the kernel. With quads, 16 bytes `r0[k..k+4] .. r3[k..k+4]`
 //! feed relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s` the same way.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use super::block::{BLOCK, BLOCK_BYTES};
 use crate::error::{Error, Result};
 
@@ -46,21 +49,27 @@ impl Layout {
     }
 }
 
-/// A `[n, k]` q8_0 weight matrix in the kernel layout; `y = x · Wᵀ`.
+/// A `[n, k]` q8_0 weight matrix in the kernel layout; `y = x · Wᵀ`. It owns
+/// its data when packed ([`PackedQ8Matrix`]) and borrows it when it is a
+/// block of another's output columns ([`PackedQ8::column_groups`]), which is
+/// how the threaded build hands each thread its share without a copy.
 #[derive(Debug, Clone)]
-pub struct PackedQ8Matrix {
+pub struct PackedQ8<'a> {
     n: usize,
     k: usize,
     layout: Layout,
     /// `[group][block][run][row 0..4][run length]`; rows past `n` are zero.
-    quants: Vec<i8>,
+    quants: Cow<'a, [i8]>,
     /// `[group][block][row 0..4]`, the f16 block scales widened once here
     /// (wasm has no f16 conversion instruction, candle converts in every dot).
-    scales: Vec<f32>,
+    scales: Cow<'a, [f32]>,
     /// Quads only: `[group][block][row 0..4]`, `-64 × Σ quants`, the start
     /// value of a block sum whose activations carry a +64 bias (see `u7`).
-    bias_offsets: Vec<i32>,
+    bias_offsets: Cow<'a, [i32]>,
 }
+
+/// A packed matrix that owns its data, as the models hold it.
+pub type PackedQ8Matrix = PackedQ8<'static>;
 
 impl PackedQ8Matrix {
     /// Packs ggml q8_0 bytes (`n` rows of `k / 32` blocks each) for this build's kernel.
@@ -103,7 +112,30 @@ impl PackedQ8Matrix {
                 bias_offsets[slot] = -64 * raw[2..].iter().map(|&q| i32::from(q as i8)).sum::<i32>();
             }
         }
-        Ok(Self { n, k, layout, quants, scales, bias_offsets })
+        Ok(Self { n, k, layout, quants: quants.into(), scales: scales.into(), bias_offsets: bias_offsets.into() })
+    }
+}
+
+impl PackedQ8<'_> {
+    /// The output columns of `groups` (four columns each) as a matrix of its
+    /// own, borrowing this one's data: groups are stored one after another,
+    /// so each part is one slice. Its `n` stops at this matrix's last column.
+    pub fn column_groups(&self, groups: Range<usize>) -> PackedQ8<'_> {
+        assert!(groups.start <= groups.end && groups.end <= self.groups(), "column groups {groups:?} of {}", self.groups());
+        let per_group = |len: usize| (groups.start * len)..(groups.end * len);
+        let blocks = self.blocks();
+        let bias_offsets: &[i32] = match self.layout {
+            Layout::Quads => &self.bias_offsets[per_group(blocks * GROUP)],
+            Layout::Pairs => &[],
+        };
+        PackedQ8 {
+            n: self.n.min(groups.end * GROUP).saturating_sub(groups.start * GROUP),
+            k: self.k,
+            layout: self.layout,
+            quants: Cow::Borrowed(&self.quants[per_group(blocks * GROUP_BLOCK_BYTES)]),
+            scales: Cow::Borrowed(&self.scales[per_group(blocks * GROUP)]),
+            bias_offsets: Cow::Borrowed(bias_offsets),
+        }
     }
 
     pub fn layout(&self) -> Layout {

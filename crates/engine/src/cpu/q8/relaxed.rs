@@ -9,18 +9,18 @@
 use core::arch::wasm32::*;
 
 use super::block::BLOCK;
-use super::pack::{Layout, PackedQ8Matrix};
+use super::pack::{Layout, PackedQ8};
 use super::tiling::{dispatch_tile, store_tile, sweep};
 use super::u7::U7Rows;
 
 /// The default register tile (rows × groups of 4 columns), from the tile
 /// sweep in tests/q8_bench.rs.
-pub fn gemm(a: &U7Rows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm(a: &U7Rows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     gemm_tiled::<3, 2>(a, w, bias, out)
 }
 
 /// [`gemm`] with a chosen register tile; `MR` in 1..=6, `G` in 1..=3.
-pub fn gemm_tiled<const MR: usize, const G: usize>(a: &U7Rows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_tiled<const MR: usize, const G: usize>(a: &U7Rows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     const { assert!(MR >= 1 && MR <= 6 && G >= 1 && G <= 3) };
     assert_eq!(out.len(), a.rows() * w.n(), "gemm output size");
     assert_eq!(a.blocks(), w.blocks(), "gemm inner dimension");
@@ -34,7 +34,7 @@ pub fn gemm_tiled<const MR: usize, const G: usize>(a: &U7Rows, w: &PackedQ8Matri
 /// Where one register tile sits: rows `r0..r0+R`, groups `g0..g0+NG`.
 struct Tile<'a> {
     a: &'a U7Rows,
-    w: &'a PackedQ8Matrix,
+    w: &'a PackedQ8<'a>,
     r0: usize,
     g0: usize,
     bias: Option<&'a [f32]>,

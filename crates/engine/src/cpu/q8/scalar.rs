@@ -3,12 +3,12 @@
 //! then `+ bias`), so on the same inputs it matches them bit for bit.
 
 use super::block::BLOCK;
-use super::pack::PackedQ8Matrix;
+use super::pack::PackedQ8;
 use super::quantize::QuantizedRows;
 use super::u7::{U7Rows, U7_BIAS};
 
 /// `out[r, c] = Σ_b d_w·d_a·(Σ q_w·q_a) (+ bias[c])`; `out` is `rows × n`.
-pub fn gemm_slow(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_slow(a: &QuantizedRows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     let n = w.n();
     for r in 0..a.rows() {
         for c in 0..n {
@@ -28,7 +28,7 @@ pub fn gemm_slow(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, ou
 
 /// The twin of the relaxed-SIMD kernel: 7-bit biased activations, the bias
 /// removed by the weights' block offsets, then the same f32 steps as above.
-pub fn gemm_u7_slow(a: &U7Rows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_u7_slow(a: &U7Rows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     let n = w.n();
     for r in 0..a.rows() {
         for c in 0..n {

@@ -8,7 +8,7 @@
 use core::arch::wasm32::*;
 
 use super::block::BLOCK;
-use super::pack::{Layout, PackedQ8Matrix};
+use super::pack::{Layout, PackedQ8};
 use super::quantize::QuantizedRows;
 use super::tiling::{dispatch_tile, store_tile, sweep};
 
@@ -16,12 +16,12 @@ use super::tiling::{dispatch_tile, store_tile, sweep};
 /// accumulators plus the operands fit x64's 16 vector registers under V8.
 /// In Node, tiles from 2×2 to 4×3 all reach ~25-28 GOP/s on MiniLM shapes
 /// (tests/q8_bench.rs), so this picks the register-safe one.
-pub fn gemm(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm(a: &QuantizedRows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     gemm_tiled::<3, 2>(a, w, bias, out)
 }
 
 /// [`gemm`] with a chosen register tile; `MR` in 1..=6, `G` in 1..=3.
-pub fn gemm_tiled<const MR: usize, const G: usize>(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_tiled<const MR: usize, const G: usize>(a: &QuantizedRows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     const { assert!(MR >= 1 && MR <= 6 && G >= 1 && G <= 3) };
     assert_eq!(out.len(), a.rows() * w.n(), "gemm output size");
     assert_eq!(a.blocks(), w.blocks(), "gemm inner dimension");
@@ -35,7 +35,7 @@ pub fn gemm_tiled<const MR: usize, const G: usize>(a: &QuantizedRows, w: &Packed
 /// Where one register tile sits: rows `r0..r0+R`, groups `g0..g0+NG`.
 struct Tile<'a> {
     a: &'a QuantizedRows,
-    w: &'a PackedQ8Matrix,
+    w: &'a PackedQ8<'a>,
     r0: usize,
     g0: usize,
     bias: Option<&'a [f32]>,

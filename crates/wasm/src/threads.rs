@@ -1,0 +1,29 @@
+//! The kernels' threads. In the threads build (feature `threads`: nightly,
+//! `+atomics`, shared memory) the package's worker calls `initThreadPool(n)`,
+//! (re-exported in lib.rs), which starts rayon's pool on `n` Web Workers sharing this module's memory,
+//! then `setKernelThreads(n)`. The single-thread build has neither pool nor
+//! split, and reports 1.
+
+use wasm_bindgen::prelude::*;
+
+/// Whether this is the threads build.
+#[wasm_bindgen(js_name = hasThreads)]
+pub fn has_threads() -> bool {
+    cfg!(feature = "threads")
+}
+
+/// Lets the q8_0 kernels split work over `threads` threads of the pool that
+/// `initThreadPool` built (1 turns the split off); returns the threads used,
+/// always 1 in the single-thread build.
+#[wasm_bindgen(js_name = setKernelThreads)]
+pub fn set_kernel_threads(threads: usize) -> usize {
+    let threads = if has_threads() { threads.max(1) } else { 1 };
+    nunchi_engine::cpu::q8::parallel::set_threads(threads);
+    threads
+}
+
+/// The threads the q8_0 kernels use now.
+#[wasm_bindgen(js_name = kernelThreads)]
+pub fn kernel_threads() -> usize {
+    nunchi_engine::cpu::q8::parallel::threads()
+}

@@ -1,0 +1,30 @@
+// Headless Chromium for the browser tests: Debian's chromium driven by npm
+// playwright-core (never a downloaded browser), the test page served by
+// server.mjs from the repository.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * Serves the repository (`isolated`: with COOP/COEP headers), opens the test
+ * page in a new Chromium and returns `{ server, browser, page, close }`.
+ */
+export async function openTestPage({ isolated = false, args = [] } = {}) {
+  const server = await startServer({ root, models, isolated });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...args] });
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(`${server.base}/tests/browser/index.html`);
+  const close = async () => {
+    await browser.close();
+    await server.close();
+  };
+  return { server, browser, page, close };
+}
