@@ -426,6 +426,23 @@ async function embedColumns(context, server, format, { tjsReady }) {
   return rate;
 }
 
+/** Emb/s at batch 1 and 32 of the page's embedders over `subset` (chunks of 32, embedders
+ * alternating), and their min cosines to the goldens; then frees them. */
+async function pageRates(page, subset) {
+  const secs = {};
+  for (let i = 0; i < subset.length; i += 32) {
+    for (const [name, r] of Object.entries(await page.evaluate(embedChunk, { chunk: subset.slice(i, i + 32) }))) {
+      secs[name] ??= { b1: 0, b32: 0 };
+      secs[name].b1 += r.b1;
+      secs[name].b32 += r.b32;
+    }
+  }
+  const cos = await page.evaluate(goldenCosines, { golden });
+  const rate = {};
+  for (const [name, x] of Object.entries(secs)) rate[name] = { b1: subset.length / x.b1, b32: subset.length / x.b32, minCos: cos[name] };
+  return rate;
+}
+
 /** MiniLM q8_0 on WebGPU in a second Chromium (--enable-unsafe-webgpu): nunchi and
  * transformers.js, with nunchi's wasm path in the same page for scale, over the first
  * `n` lines in chunks of 32 (runtimes alternating), and their cosines to the goldens. */
@@ -435,18 +452,8 @@ async function webgpuColumns(server, n, { tjsReady }) {
     const page = await newPage(await browser.newContext(), server.base);
     log(`WebGPU: loading the embedders, then ${n} lines in chunks of 32 (SwiftShader is slow)`);
     const setup = await page.evaluate(setupWebgpuEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady });
-    const secs = {};
     const subset = lines.slice(0, n);
-    for (let i = 0; i < subset.length; i += 32) {
-      for (const [name, r] of Object.entries(await page.evaluate(embedChunk, { chunk: subset.slice(i, i + 32) }))) {
-        secs[name] ??= { b1: 0, b32: 0 };
-        secs[name].b1 += r.b1;
-        secs[name].b32 += r.b32;
-      }
-    }
-    const cos = await page.evaluate(goldenCosines, { golden });
-    const rate = {};
-    for (const [name, x] of Object.entries(secs)) rate[name] = { b1: subset.length / x.b1, b32: subset.length / x.b32, minCos: cos[name] };
+    const rate = await pageRates(page, subset);
     return { rate, failed: setup.failed, adapter: setup.adapter, lines: subset.length };
   } finally {
     await browser.close();
@@ -463,18 +470,8 @@ async function threadColumns(n, { tjsReady }) {
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
     log(`threads: loading the embedders (${threads} threads), then ${n} lines in chunks of 32, runtimes alternating`);
     const setup = await page.evaluate(setupThreadedEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady, threads });
-    const secs = {};
     const subset = lines.slice(0, n);
-    for (let i = 0; i < subset.length; i += 32) {
-      for (const [name, r] of Object.entries(await page.evaluate(embedChunk, { chunk: subset.slice(i, i + 32) }))) {
-        secs[name] ??= { b1: 0, b32: 0 };
-        secs[name].b1 += r.b1;
-        secs[name].b32 += r.b32;
-      }
-    }
-    const cos = await page.evaluate(goldenCosines, { golden });
-    const rate = {};
-    for (const [name, x] of Object.entries(secs)) rate[name] = { b1: subset.length / x.b1, b32: subset.length / x.b32, minCos: cos[name] };
+    const rate = await pageRates(page, subset);
     return { rate, ...setup, threads, lines: subset.length };
   } finally {
     await browser.close();

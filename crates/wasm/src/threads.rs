@@ -27,3 +27,17 @@ pub fn set_kernel_threads(threads: usize) -> usize {
 pub fn kernel_threads() -> usize {
     nunchi_engine::cpu::q8::parallel::threads()
 }
+
+/// Runs a CPU model call `f` on a thread of the kernels' pool when there is
+/// one, and on this thread otherwise. Inside the pool, the thread running the
+/// model does its own share of every split layer and hands the rest to idle
+/// threads, which it takes back if they are slow to wake; called from outside,
+/// every layer would wait for two wake-ups (pool, then caller). The calling
+/// worker sleeps once per call instead.
+pub(crate) fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(all(feature = "threads", target_arch = "wasm32"))]
+    if kernel_threads() > 1 {
+        return rayon::scope(|_| f());
+    }
+    f()
+}

@@ -35,6 +35,11 @@ pub fn column_tasks(rows: usize, w: &PackedQ8, threads: usize) -> usize {
     threads.min(w.groups()).min(macs / MIN_MACS_PER_TASK).max(1)
 }
 
+/// A single-thread GEMM, `kernel(a, w, bias, out)` with `out` `rows × w.n()`:
+/// what the split runs on each block.
+pub trait GemmKernel<A>: Fn(&A, &PackedQ8, Option<&[f32]>, &mut [f32]) + Sync {}
+impl<A, F: Fn(&A, &PackedQ8, Option<&[f32]>, &mut [f32]) + Sync> GemmKernel<A> for F {}
+
 /// Runs `kernel(a, w, bias, out)` (`out` is `rows × w.n()`), cut into
 /// [`column_tasks`] blocks of whole column groups run on rayon's pool, or
 /// directly when one block is all there is.
@@ -44,7 +49,7 @@ pub fn split_columns<A: Sync>(
     w: &PackedQ8,
     bias: Option<&[f32]>,
     out: &mut [f32],
-    kernel: impl Fn(&A, &PackedQ8, Option<&[f32]>, &mut [f32]) + Sync,
+    kernel: impl GemmKernel<A>,
 ) {
     split_columns_into(column_tasks(rows, w, threads()), a, rows, w, bias, out, kernel)
 }
@@ -58,7 +63,7 @@ pub fn split_columns_into<A: Sync>(
     w: &PackedQ8,
     bias: Option<&[f32]>,
     out: &mut [f32],
-    kernel: impl Fn(&A, &PackedQ8, Option<&[f32]>, &mut [f32]) + Sync,
+    kernel: impl GemmKernel<A>,
 ) {
     let tasks = tasks.min(w.groups());
     if tasks <= 1 {
@@ -76,7 +81,7 @@ fn run_tasks<A: Sync>(
     bias: Option<&[f32]>,
     out: &mut [f32],
     tasks: usize,
-    kernel: &(impl Fn(&A, &PackedQ8, Option<&[f32]>, &mut [f32]) + Sync),
+    kernel: &impl GemmKernel<A>,
 ) {
     let groups = w.groups();
     let bounds: Vec<usize> = (0..=tasks).map(|t| t * groups / tasks).collect();
