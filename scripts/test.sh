@@ -8,8 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/prepare-models.sh
 cargo test --release --workspace
-# The threads build's column split, on rayon's native pool (bit-identical to one call).
+# The threads build's column split and concurrent length buckets, on rayon's native pool
+# (bit-identical to one thread).
 cargo test --release -p nunchi-engine --features threads --test q8
+cargo test --release -p nunchi-models --features threads --test concurrent_embed
 ./scripts/build-wasm.sh
 # Our wasm SIMD128 kernels against their scalar twins and candle, on wasm32 under Node
 # (wasm-bindgen-test-runner comes with the wasm-bindgen-cli that build-wasm.sh installs).

@@ -2,6 +2,8 @@
 
 use std::cell::RefCell;
 
+use nunchi_engine::cpu::threads;
+use nunchi_engine::cpu::CpuBackend;
 use nunchi_engine::{Backend, Error, Result};
 
 use crate::bert::{Batch, BertConfig, BertModel};
@@ -128,6 +130,26 @@ impl<B: Backend> SentenceEncoder<B> {
 
     /// Tokenizes and queues the model runs; nothing is read back yet.
     fn submit(&self, texts: &[&str], opts: &EmbedOptions) -> Result<EmbedJob<B::Tensor>> {
+        let (mut job, plan) = self.plan(texts, opts)?;
+        match plan {
+            Plan::Tokens(seqs) => {
+                let batch = Batch::pad(&seqs, self.pad_id)?;
+                let output = self.model.forward(&batch)?;
+                job.token_mask = Some((batch.mask, batch.seq_len));
+                job.parts.push(EmbedPart { rows: (0..texts.len()).collect(), output });
+            }
+            Plan::Buckets(buckets) => {
+                for (rows, seqs) in buckets {
+                    job.parts.push(EmbedPart { output: self.pooled(&seqs, opts.pooling)?, rows });
+                }
+            }
+        }
+        Ok(job)
+    }
+
+    /// Tokenizes `texts` and says how they will run: pooled embeddings in
+    /// length buckets, token vectors as one padded batch.
+    fn plan<T>(&self, texts: &[&str], opts: &EmbedOptions) -> Result<(EmbedJob<T>, Plan)> {
         if texts.is_empty() {
             return Err(Error::input("no texts to embed: pass at least one"));
         }
@@ -138,25 +160,25 @@ impl<B: Backend> SentenceEncoder<B> {
             truncated.push(enc.dropped);
             seqs.push((enc.ids, enc.type_ids));
         }
-        let mut job = EmbedJob { parts: Vec::new(), texts: texts.len(), dim: self.dim(), normalize: opts.normalize, truncated, token_mask: None };
-        if opts.pooling == Pooling::None {
-            let batch = Batch::pad(&seqs, self.pad_id)?;
-            let output = self.model.forward(&batch)?;
-            job.token_mask = Some((batch.mask, batch.seq_len));
-            job.parts.push(EmbedPart { rows: (0..texts.len()).collect(), output });
+        let job = EmbedJob { parts: Vec::new(), texts: texts.len(), dim: self.dim(), normalize: opts.normalize, truncated, token_mask: None };
+        let plan = if opts.pooling == Pooling::None {
+            Plan::Tokens(seqs)
         } else {
             let lengths: Vec<usize> = seqs.iter().map(|(ids, _)| ids.len()).collect();
-            for rows in buckets::length_buckets(&lengths) {
-                let sub: Vec<(Vec<u32>, Vec<u32>)> = rows.iter().map(|&i| seqs[i].clone()).collect();
-                let output = self.pooled(&sub, opts.pooling)?;
-                job.parts.push(EmbedPart { rows, output });
-            }
-        }
-        Ok(job)
+            let buckets = buckets::length_buckets(&lengths)
+                .into_iter()
+                .map(|rows| {
+                    let sub = rows.iter().map(|&i| seqs[i].clone()).collect();
+                    (rows, sub)
+                })
+                .collect();
+            Plan::Buckets(buckets)
+        };
+        Ok((job, plan))
     }
 
     /// One padded batch, pooled to `[n, dim]` on the device.
-    fn pooled(&self, seqs: &[(Vec<u32>, Vec<u32>)], pooling: Pooling) -> Result<B::Tensor> {
+    fn pooled(&self, seqs: &[Sequence], pooling: Pooling) -> Result<B::Tensor> {
         let batch = Batch::pad(seqs, self.pad_id)?;
         let b = self.model.backend();
         let hidden = self.model.forward(&batch)?;
@@ -167,6 +189,41 @@ impl<B: Backend> SentenceEncoder<B> {
                 b.masked_mean(&hidden, &mask)
             }
         }
+    }
+}
+
+/// A tokenized batch, `(ids, type ids)` per text, and how it runs.
+enum Plan {
+    /// Token vectors: one padded batch.
+    Tokens(Vec<Sequence>),
+    /// Pooled: the caller's row indices of each length bucket, and their sequences.
+    Buckets(Vec<(Vec<usize>, Vec<Sequence>)>),
+}
+
+type Sequence = (Vec<u32>, Vec<u32>);
+
+impl SentenceEncoder<CpuBackend> {
+    /// [`SentenceEncoder::embed`] with the length buckets run concurrently on
+    /// the kernels' threads ([`threads::map_concurrently`]; one after another
+    /// where there are none). Each bucket is computed exactly as `embed`
+    /// computes it, so the rows are the same bits.
+    pub fn embed_concurrently(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
+        let (mut job, plan) = self.plan::<()>(texts, opts)?;
+        let Plan::Buckets(buckets) = plan else {
+            return self.embed(texts, opts);
+        };
+        let b = self.model.backend();
+        let runs: Vec<Result<(Vec<usize>, Vec<f32>)>> = threads::map_concurrently(buckets, |(rows, seqs)| {
+            let pooled = self.pooled(&seqs, opts.pooling)?;
+            Ok((rows, b.to_vec(&pooled)?))
+        });
+        let mut outputs = Vec::with_capacity(runs.len());
+        for run in runs {
+            let (rows, output) = run?;
+            job.parts.push(EmbedPart { rows, output: () });
+            outputs.push(output);
+        }
+        Ok(job.finish(outputs))
     }
 }
 

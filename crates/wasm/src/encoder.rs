@@ -147,7 +147,7 @@ impl Encoder {
         let opts = self.options(pooling, normalize)?;
         let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
         let e = match &*self.inner {
-            Model::Cpu(enc) => crate::threads::on_pool(|| enc.embed(&refs, &opts)).map_err(to_js)?,
+            Model::Cpu(enc) => crate::threads::on_pool(|| enc.embed_concurrently(&refs, &opts)).map_err(to_js)?,
             Model::Gpu(..) => return Err(crate::errors::input("this model runs on WebGPU: use embedAsync")),
         };
         Ok(embeddings_object(e))
@@ -161,7 +161,7 @@ impl Encoder {
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
             let e = match &*model {
-                Model::Cpu(enc) => crate::threads::on_pool(|| enc.embed(&refs, &opts)),
+                Model::Cpu(enc) => crate::threads::on_pool(|| enc.embed_concurrently(&refs, &opts)),
                 Model::Gpu(enc, _) => enc.embed_async(&refs, &opts).await,
             };
             Ok(embeddings_object(e.map_err(to_js)?).into())

@@ -1,7 +1,9 @@
 //! The kernels' threads. In the threads build (feature `threads`: nightly,
-//! `+atomics`, shared memory) the package's worker calls `initThreadPool(n)`,
-//! (re-exported in lib.rs), which starts rayon's pool on `n` Web Workers sharing this module's memory,
-//! then `setKernelThreads(n)`. The single-thread build has neither pool nor
+//! `+atomics`, shared memory) the package's worker first calls
+//! `initThreadPool(n)` (re-exported in lib.rs), which starts rayon's pool on
+//! `n` Web Workers sharing this module's memory, then `setKernelThreads(n)`.
+//! The pool then runs an embed batch's length buckets side by side and splits
+//! each q8_0 layer's columns. The single-thread build has neither pool nor
 //! split, and reports 1.
 
 use wasm_bindgen::prelude::*;
@@ -12,20 +14,20 @@ pub fn has_threads() -> bool {
     cfg!(feature = "threads")
 }
 
-/// Lets the q8_0 kernels split work over `threads` threads of the pool that
-/// `initThreadPool` built (1 turns the split off); returns the threads used,
+/// Lets the CPU model calls use `threads` threads of the pool that
+/// `initThreadPool` built (1 turns threading off); returns the threads used,
 /// always 1 in the single-thread build.
 #[wasm_bindgen(js_name = setKernelThreads)]
 pub fn set_kernel_threads(threads: usize) -> usize {
     let threads = if has_threads() { threads.max(1) } else { 1 };
-    nunchi_engine::cpu::q8::parallel::set_threads(threads);
+    nunchi_engine::cpu::threads::set_threads(threads);
     threads
 }
 
-/// The threads the q8_0 kernels use now.
+/// The threads the CPU model calls use now.
 #[wasm_bindgen(js_name = kernelThreads)]
 pub fn kernel_threads() -> usize {
-    nunchi_engine::cpu::q8::parallel::threads()
+    nunchi_engine::cpu::threads::threads()
 }
 
 /// Runs a CPU model call `f` on a thread of the kernels' pool when there is

@@ -6,6 +6,7 @@
 
 pub mod elementwise;
 pub mod q8;
+pub mod threads;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Storage, Tensor, D};

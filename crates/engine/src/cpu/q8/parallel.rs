@@ -1,32 +1,14 @@
-//! Splits a q8_0 GEMM's output columns across threads (the `threads` feature:
-//! rayon, in wasm over Web Workers sharing one memory and one copy of the
-//! model). Each thread runs the same single-thread kernel on its block of
-//! columns, so every output value is computed exactly as without threads:
-//! the split changes speed, never numbers.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! Splits a q8_0 GEMM's output columns across the kernels' threads
+//! ([`crate::cpu::threads`]). Each thread runs the same single-thread kernel
+//! on its block of columns, so every output value is computed exactly as
+//! without threads: the split changes speed, never numbers.
 
 use super::pack::{PackedQ8, GROUP};
-
-/// Threads the kernels may use; 1 until [`set_threads`] says a pool is ready
-/// (in wasm, asking rayon before its pool is built would try to spawn a
-/// thread, which the platform cannot).
-static THREADS: AtomicUsize = AtomicUsize::new(1);
+use crate::cpu::threads::threads;
 
 /// Least multiply-adds worth handing to another thread: below about 40 µs of
 /// kernel work, waking a thread costs more than it saves.
 pub const MIN_MACS_PER_TASK: usize = 1 << 19;
-
-/// Lets the kernels use `threads` threads of rayon's global pool (1 turns
-/// the split off). Call once the pool is built.
-pub fn set_threads(threads: usize) {
-    THREADS.store(threads.max(1), Ordering::Relaxed);
-}
-
-/// The threads the kernels use now.
-pub fn threads() -> usize {
-    THREADS.load(Ordering::Relaxed)
-}
 
 /// How many column blocks a `rows × k · [n, k]ᵀ` GEMM is cut into: one per
 /// thread, fewer when the work or the column groups are too few.
