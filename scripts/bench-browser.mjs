@@ -9,8 +9,8 @@
 //
 // --lines N   embed the first N lines of rt-polarity.pos at batch 1 and at batch 32,
 //             in every runtime (default 256; 1000 is the issue's full set, ~4× longer)
-// --profile   also profile nunchi's batch-1 embedding in Chromium (CDP Profiler) with
-//             a copy of the wasm that keeps function names, and print the top self times
+// --profile   also profile nunchi in Chromium (CDP Profiler: MiniLM q8_0 at batch 1, f32 at
+//             batch 32) with a copy of the wasm that keeps function names, and print the top self times
 // --pkg DIR   bench another build of the package (default pkg/)
 // --threads   also a cross-origin-isolated page (COOP/COEP): nunchi's Worker client on 1 thread
 //             and on the wasm threads build with every core, beside transformers.js with as
@@ -55,7 +55,14 @@ const flag = (name) => args.includes(name);
 const option = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const N = Number(option('--lines', 256));
 const pkgDir = path.resolve(option('--pkg', path.join(root, 'pkg'))); // another build of the package, to compare
-const lines = readFileSync(dataFile, 'utf8').split('\n').filter(Boolean).slice(0, N);
+const allLines = readFileSync(dataFile, 'utf8').split('\n').filter(Boolean);
+const lines = allLines.slice(0, N);
+// Warm-up texts, never measured (the file's last 32 lines): every runtime embeds them one at a
+// time and as a batch before its first measured chunk. V8 runs new wasm code in its baseline
+// compiler (Liftoff) until a function is hot and its optimized code is ready, which took about
+// 32 texts here; a two-text warm-up measured that ramp, and did so unevenly, since the runtimes'
+// background compiles share the cores.
+const warm = allLines.slice(-32);
 // Golden texts that fit 256 tokens: sentence-transformers truncates at 256, transformers.js'
 // pipeline at the tokenizer's 512, so the golden's 850-token text would compare truncations.
 const golden = (() => {
@@ -158,8 +165,16 @@ async function nunchiFirstEmbedding({ pkg, model }) {
   return { first, ready, marks, cached: 'cached' in marks };
 }
 
+/** Runs every embedder of `run` over `texts`, one at a time and then as one batch. */
+async function warmUp(run, texts) {
+  for (const r of Object.values(run)) {
+    for (const t of texts) await r([t]);
+    await r(texts);
+  }
+}
+
 /** Loads the embedders of one format into the page: nunchi, and transformers.js if `tjsDtype`. */
-async function setupEmbedders({ pkg, model, quant, tjsDtype }) {
+async function setupEmbedders({ pkg, model, quant, tjsDtype, warm }) {
   const { Encoder } = await import(`${pkg}/index.js`);
   const enc = await Encoder.load(model, quant ? { quant, cache: false } : {});
   const run = { nunchi: async (texts) => (await enc.embed(texts)).data };
@@ -170,14 +185,14 @@ async function setupEmbedders({ pkg, model, quant, tjsDtype }) {
     run.tjs = async (texts) => (await ext(texts, { pooling: 'mean', normalize: true })).data;
     dispose.push(() => ext.dispose?.());
   }
-  for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
+  await window.__warmUp(run, warm);
   window.__embedders = { run, dispose };
   return Object.keys(run);
 }
 
 /** The embedders of the WebGPU section, in a page with WebGPU: nunchi on WebGPU and on its
  * wasm path, and transformers.js on WebGPU when `tjs`. Each name maps to what failed, if it did. */
-async function setupWebgpuEmbedders({ pkg, model, tjs }) {
+async function setupWebgpuEmbedders({ pkg, model, tjs, warm }) {
   const { Encoder } = await import(`${pkg}/index.js`);
   const run = {};
   const dispose = [];
@@ -197,7 +212,7 @@ async function setupWebgpuEmbedders({ pkg, model, tjs }) {
       failed.tjsWebgpu = String(e?.message ?? e).slice(0, 200);
     }
   }
-  for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
+  await window.__warmUp(run, warm);
   window.__embedders = { run, dispose };
   return { names: Object.keys(run), failed, adapter: gpu.info.adapter };
 }
@@ -205,7 +220,7 @@ async function setupWebgpuEmbedders({ pkg, model, tjs }) {
 /** The embedders of the threads section, on a cross-origin-isolated page: nunchi's Worker
  * client on 1 thread and on `threads` (the wasm threads build), and transformers.js with
  * `threads` ORT threads when `tjs`. */
-async function setupThreadedEmbedders({ pkg, model, tjs, threads }) {
+async function setupThreadedEmbedders({ pkg, model, tjs, threads, warm }) {
   const { createWorkerClient } = await import(`${pkg}/client.js`);
   const run = {};
   const dispose = [];
@@ -225,7 +240,7 @@ async function setupThreadedEmbedders({ pkg, model, tjs, threads }) {
     run.tjsN = async (texts) => (await ext(texts, { pooling: 'mean', normalize: true })).data;
     dispose.push(() => ext.dispose?.());
   }
-  for (const r of Object.values(run)) await r(['warm up', 'a second, longer warm-up text']);
+  await window.__warmUp(run, warm);
   window.__embedders = { run, dispose };
   return { infos, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency };
 }
@@ -355,6 +370,7 @@ async function newPage(context, base) {
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 404/.test(m.text())) log('page console:', m.text()); });
   await page.goto(`${base}/bench.html`);
   await page.evaluate(`window.__tjsSetup = ${tjsSetup.toString()}`);
+  await page.evaluate(`window.__warmUp = ${warmUp.toString()}`);
   return page;
 }
 
@@ -388,7 +404,7 @@ async function embedColumns(context, server, format, { tjsReady }) {
   const f32 = format === 'f32';
   const page = await newPage(context, server.base);
   const setup = { pkg: '/pkg', model: f32 ? '/hf/all-MiniLM-L6-v2' : '/models/all-MiniLM-L6-v2-q8_0.gguf', quant: f32 ? 'f32' : undefined,
-    tjsDtype: tjsReady ? (f32 ? 'fp32' : 'q8') : undefined };
+    tjsDtype: tjsReady ? (f32 ? 'fp32' : 'q8') : undefined, warm };
   log(`${format}: loading the embedders, then ${N} lines in chunks of 32, runtimes alternating`);
   await page.evaluate(setupEmbedders, setup);
   const localModel = path.join(models, f32 ? 'all-MiniLM-L6-v2' : 'all-MiniLM-L6-v2-q8_0.gguf');
@@ -396,7 +412,8 @@ async function embedColumns(context, server, format, { tjsReady }) {
   if (!flag('--no-node')) {
     const { Encoder } = await import(pathToFileURL(path.join(pkgDir, 'index.js')).href);
     nodeEnc = await Encoder.load(localModel, f32 ? { quant: 'f32' } : {});
-    await nodeEnc.embed(['warm up', 'a second, longer warm-up text']);
+    for (const t of warm) await nodeEnc.embed([t]);
+    await nodeEnc.embed(warm);
   }
   const secs = {};
   const add = (name, b1, b32) => { secs[name] ??= { b1: 0, b32: 0 }; secs[name].b1 += b1; secs[name].b32 += b32; };
@@ -451,7 +468,7 @@ async function webgpuColumns(server, n, { tjsReady }) {
   try {
     const page = await newPage(await browser.newContext(), server.base);
     log(`WebGPU: loading the embedders, then ${n} lines in chunks of 32 (SwiftShader is slow)`);
-    const setup = await page.evaluate(setupWebgpuEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady });
+    const setup = await page.evaluate(setupWebgpuEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady, warm: warm.slice(0, 4) });
     const subset = lines.slice(0, n);
     const rate = await pageRates(page, subset);
     return { rate, failed: setup.failed, adapter: setup.adapter, lines: subset.length };
@@ -469,7 +486,7 @@ async function threadColumns(n, { tjsReady }) {
     const page = await newPage(await browser.newContext(), isoServer.base);
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
     log(`threads: loading the embedders (${threads} threads), then ${n} lines in chunks of 32, runtimes alternating`);
-    const setup = await page.evaluate(setupThreadedEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady, threads });
+    const setup = await page.evaluate(setupThreadedEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady, threads, warm });
     const subset = lines.slice(0, n);
     const rate = await pageRates(page, subset);
     return { rate, ...setup, threads, lines: subset.length };
@@ -545,18 +562,20 @@ async function nativeOne(task, model, quant, data, n) {
   return JSON.parse(stdout);
 }
 
-/** CDP sampling profile of batch-1 embeds: top self-time functions. */
-async function profile(page, { pkg, model, lines: profLines }) {
-  await page.evaluate(async ({ pkg, model }) => {
+/** CDP sampling profile of embeds in batches of `batch`: top self-time functions. */
+async function profile(page, { pkg, model, options = {}, lines: profLines, batch }) {
+  await page.evaluate(async ({ pkg, model, options, warm }) => {
     const { Encoder } = await import(`${pkg}/index.js`);
-    window.__penc = await Encoder.load(model);
-    await window.__penc.embed(['warm up']);
-  }, { pkg, model });
+    window.__penc = await Encoder.load(model, options);
+    await window.__warmUp({ nunchi: (texts) => window.__penc.embed(texts) }, warm);
+  }, { pkg, model, options, warm });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   await cdp.send('Profiler.start');
-  await page.evaluate(async (profLines) => { for (const l of profLines) await window.__penc.embed([l]); }, profLines);
+  await page.evaluate(async ({ profLines, batch }) => {
+    for (let i = 0; i < profLines.length; i += batch) await window.__penc.embed(profLines.slice(i, i + batch));
+  }, { profLines, batch });
   const { profile: p } = await cdp.send('Profiler.stop');
   const self = new Map();
   const dt = new Map(p.samples.map((id, i) => [i, p.timeDeltas[i] ?? 0]));
@@ -603,10 +622,17 @@ try {
     await page.close();
   }
   if (profDir) {
-    log('Chromium nunchi: profiling batch-1 embedding (wasm with names)');
-    const page = await newPage(context, server.base);
-    prof = await profile(page, { pkg: '/pkg-prof', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', lines: lines.slice(0, 100) });
-    await page.close();
+    log('Chromium nunchi: profiling q8_0 at batch 1 and f32 at batch 32 (wasm with names)');
+    const cases = [
+      ['q8_0, batch 1', { model: '/models/all-MiniLM-L6-v2-q8_0.gguf', lines: lines.slice(0, 100), batch: 1 }],
+      ['f32, batch 32', { model: '/hf/all-MiniLM-L6-v2', options: { quant: 'f32', cache: false }, lines: lines.slice(0, 128), batch: 32 }],
+    ];
+    prof = {};
+    for (const [name, arg] of cases) {
+      const page = await newPage(context, server.base);
+      prof[name] = await profile(page, { pkg: '/pkg-prof', ...arg });
+      await page.close();
+    }
   }
 } finally {
   await browser.close();
@@ -653,7 +679,8 @@ const steps = (x) => Object.entries(x.marks).map(([k, v]) => `${k} ${f(v, 0)}`).
 
 console.log(`Chromium ${chromiumVersion} headless, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); ` +
   `load average ${f(loadAtStart, 1)} at the start, ${f(os.loadavg()[0], 1)} at the end. Every runtime single-threaded; ` +
-  `emb/s over the first ${N} lines of rt-polarity.pos, one at a time and in batches of 32, the runtimes taking turns every 32 lines.` +
+  `emb/s over the first ${N} lines of rt-polarity.pos, one at a time and in batches of 32, the runtimes taking turns every 32 lines, ` +
+  `each runtime first warmed up on the file's last ${warm.length} lines (one at a time, then as a batch).` +
   (c.tjs.network ? ` transformers.js ${TJS_VERSION} (ONNX Runtime Web ${c.tjs.network.ortVersion}, wasm numThreads ${c.tjs.network.threads}).` : '') + '\n');
 console.log(table.join('\n'));
 console.log('');
@@ -692,10 +719,10 @@ if (threadCols) {
 }
 if (prefillTokens) console.log(`- T5 prefill: ${prefillTokens} encoder tokens over the ${T5_PREFILL_PROMPTS.length} prompts; decode and prefill are averaged over 2 rounds, runtimes alternating.`);
 console.log('- "network" is a loopback server on this machine (no throttling). The T5 weights are generated test weights with the real shapes.');
-if (prof) {
-  console.log(`\nTop self time, nunchi batch-1 embedding in Chromium (CDP sampling profile over ${f(prof.totalMs, 0)} ms; a copy of the wasm that keeps function names):\n`);
+for (const [name, p] of Object.entries(prof ?? {})) {
+  console.log(`\nTop self time, nunchi MiniLM ${name} in Chromium (CDP sampling profile over ${f(p.totalMs, 0)} ms; a copy of the wasm that keeps function names):\n`);
   console.log('| function | self % |\n|---|---|');
-  for (const { name, pct } of prof.top) console.log(`| \`${name.replace(/\|/g, '\\|')}\` | ${f(pct, 1)} |`);
+  for (const { name: fn, pct } of p.top) console.log(`| \`${fn.replace(/\|/g, '\\|')}\` | ${f(pct, 1)} |`);
 }
 for (const n of notes) console.log(`- note: ${n}`);
 if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof, webgpu: gpuCols, threads: threadCols }, null, 2));
