@@ -111,6 +111,11 @@ impl<B: Backend> SentenceEncoder<B> {
     /// order; token vectors (`Pooling::None`) run as one padded batch.
     pub fn embed(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
         let job = self.submit(texts, opts)?;
+        self.read_back(job)
+    }
+
+    /// Reads every part of `job` back, blocking, and assembles the embeddings.
+    fn read_back(&self, job: EmbedJob<B::Tensor>) -> Result<Embeddings> {
         let b = self.model.backend();
         let outputs = job.parts.iter().map(|p| b.to_vec(&p.output)).collect::<Result<Vec<_>>>()?;
         Ok(job.finish(outputs))
@@ -130,17 +135,22 @@ impl<B: Backend> SentenceEncoder<B> {
 
     /// Tokenizes and queues the model runs; nothing is read back yet.
     fn submit(&self, texts: &[&str], opts: &EmbedOptions) -> Result<EmbedJob<B::Tensor>> {
-        let (mut job, plan) = self.plan(texts, opts)?;
+        let (job, plan) = self.plan(texts, opts)?;
+        self.queue(job, plan, opts.pooling)
+    }
+
+    /// Queues the model runs of `plan` into `job`, one after another.
+    fn queue(&self, mut job: EmbedJob<B::Tensor>, plan: Plan, pooling: Pooling) -> Result<EmbedJob<B::Tensor>> {
         match plan {
             Plan::Tokens(seqs) => {
                 let batch = Batch::pad(&seqs, self.pad_id)?;
                 let output = self.model.forward(&batch)?;
                 job.token_mask = Some((batch.mask, batch.seq_len));
-                job.parts.push(EmbedPart { rows: (0..texts.len()).collect(), output });
+                job.parts.push(EmbedPart { rows: (0..job.texts).collect(), output });
             }
             Plan::Buckets(buckets) => {
                 for (rows, seqs) in buckets {
-                    job.parts.push(EmbedPart { output: self.pooled(&seqs, opts.pooling)?, rows });
+                    job.parts.push(EmbedPart { output: self.pooled(&seqs, pooling)?, rows });
                 }
             }
         }
@@ -149,7 +159,7 @@ impl<B: Backend> SentenceEncoder<B> {
 
     /// Tokenizes `texts` and says how they will run: pooled embeddings in
     /// length buckets, token vectors as one padded batch.
-    fn plan<T>(&self, texts: &[&str], opts: &EmbedOptions) -> Result<(EmbedJob<T>, Plan)> {
+    fn plan(&self, texts: &[&str], opts: &EmbedOptions) -> Result<(EmbedJob<B::Tensor>, Plan)> {
         if texts.is_empty() {
             return Err(Error::input("no texts to embed: pass at least one"));
         }
@@ -165,10 +175,11 @@ impl<B: Backend> SentenceEncoder<B> {
             Plan::Tokens(seqs)
         } else {
             let lengths: Vec<usize> = seqs.iter().map(|(ids, _)| ids.len()).collect();
+            // Each text is in exactly one bucket, so its sequence moves there.
             let buckets = buckets::length_buckets(&lengths)
                 .into_iter()
                 .map(|rows| {
-                    let sub = rows.iter().map(|&i| seqs[i].clone()).collect();
+                    let sub = rows.iter().map(|&i| std::mem::take(&mut seqs[i])).collect();
                     (rows, sub)
                 })
                 .collect();
@@ -208,20 +219,26 @@ impl SentenceEncoder<CpuBackend> {
     /// where there are none). Each bucket is computed exactly as `embed`
     /// computes it, so the rows are the same bits.
     pub fn embed_concurrently(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
-        let (mut job, plan) = self.plan::<()>(texts, opts)?;
-        let Plan::Buckets(buckets) = plan else {
-            return self.embed(texts, opts);
+        let (mut job, plan) = self.plan(texts, opts)?;
+        let buckets = match plan {
+            Plan::Buckets(buckets) => buckets,
+            // Token vectors run as one padded batch: nothing to run side by side.
+            tokens => {
+                let job = self.queue(job, tokens, opts.pooling)?;
+                return self.read_back(job);
+            }
         };
         let b = self.model.backend();
-        let runs: Vec<Result<(Vec<usize>, Vec<f32>)>> = threads::map_concurrently(buckets, |(rows, seqs)| {
-            let pooled = self.pooled(&seqs, opts.pooling)?;
-            Ok((rows, b.to_vec(&pooled)?))
+        let runs: Vec<Result<(EmbedPart<_>, Vec<f32>)>> = threads::map_concurrently(buckets, |(rows, seqs)| {
+            let output = self.pooled(&seqs, opts.pooling)?;
+            let host = b.to_vec(&output)?;
+            Ok((EmbedPart { rows, output }, host))
         });
         let mut outputs = Vec::with_capacity(runs.len());
         for run in runs {
-            let (rows, output) = run?;
-            job.parts.push(EmbedPart { rows, output: () });
-            outputs.push(output);
+            let (part, host) = run?;
+            job.parts.push(part);
+            outputs.push(host);
         }
         Ok(job.finish(outputs))
     }
