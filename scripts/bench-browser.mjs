@@ -412,8 +412,7 @@ async function embedColumns(context, server, format, { tjsReady }) {
   if (!flag('--no-node')) {
     const { Encoder } = await import(pathToFileURL(path.join(pkgDir, 'index.js')).href);
     nodeEnc = await Encoder.load(localModel, f32 ? { quant: 'f32' } : {});
-    for (const t of warm) await nodeEnc.embed([t]);
-    await nodeEnc.embed(warm);
+    await warmUp({ node: (texts) => nodeEnc.embed(texts) }, warm);
   }
   const secs = {};
   const add = (name, b1, b32) => { secs[name] ??= { b1: 0, b32: 0 }; secs[name].b1 += b1; secs[name].b32 += b32; };

@@ -1,4 +1,4 @@
-//! Our q8_0 kernels against their scalar twin and against candle's `QMatMul`.
+//! Our q8_0 kernels against their scalar twin and against ggml's q8_0 matmul (candle's quantization).
 //!
 //! Native: `cargo test --release -p nunchi-engine --test q8` (the kernels are
 //! the scalar twins there). `scripts/test-wasm-kernels.sh` runs this same file
@@ -238,24 +238,52 @@ fn every_tile_equals(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>
     }
 }
 
-/// Our linear against candle's `QMatMul` on the same weights and inputs.
+/// ggml's q8_0 matmul, as candle's generic `QMatMul` computes it, in f64:
+/// each activation row quantized by candle (`BlockQ8_0::from_float`, f16
+/// scales), each block's integer dot scaled by both block scales. (On CPUs
+/// with AVX512-VNNI, candle's `QMatMul` takes a repacked path for some shapes
+/// that quantizes the activations its own way, so it is no fixed reference.)
+fn ggml_q8_0_matmul(x: &[f32], k: usize, w: &QTensor) -> Vec<f32> {
+    let (n, wk) = w.shape().dims2().expect("2-D weight");
+    assert_eq!(wk, k);
+    let bytes = w.data().expect("weight bytes");
+    let blocks = k / BLOCK;
+    let weights: Vec<BlockQ8_0> = (0..n * blocks).map(|i| BlockQ8_0::read(&bytes, i).expect("block")).collect();
+    let mut out = Vec::with_capacity(x.len() / k * n);
+    for row in x.chunks_exact(k) {
+        let acts = candle_blocks(row);
+        for col in weights.chunks_exact(blocks) {
+            let dot: f64 = acts
+                .iter()
+                .zip(col)
+                .map(|(a, w)| {
+                    let q: i32 = a.qs.iter().zip(&w.qs).map(|(&p, &q)| i32::from(p) * i32::from(q)).sum();
+                    f64::from(a.scale()) * f64::from(w.scale()) * f64::from(q)
+                })
+                .sum();
+            out.push(dot as f32);
+        }
+    }
+    out
+}
+
+/// Our linear against ggml's q8_0 matmul ([`ggml_q8_0_matmul`]) on the same
+/// weights and inputs.
 ///
 /// Tolerance: 1e-3 of Σ|x·w| per output. The integer block sums are the same;
 /// the floats differ because candle rounds each activation scale to f16
-/// (relative error up to 2^-11 ≈ 4.9e-4 per block, we keep f32) and sums in
-/// another order (a few f32 ulps of Σ|terms|).
+/// (relative error up to 2^-11 ≈ 4.9e-4 per block, we keep f32) and we sum
+/// in f32 (a few f32 ulps of Σ|terms|).
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
-fn linear_matches_candle_qmatmul() {
+fn linear_matches_ggml_q8_0() {
     let mut rng = Rng(5);
     for (n, k) in SHAPES {
         let w = q8_0_weight(&mut rng, n, k);
         let packed = pack_as(&w, Layout::Pairs);
-        let candle = QMatMul::from_qtensor(copy(&w)).expect("QMatMul");
         for m in ROWS {
             let x = rng.activations(m * k);
-            let xt = Tensor::from_slice(&x, (m, k), &Device::Cpu).expect("x");
-            let want = candle.forward(&xt).expect("candle").flatten_all().expect("flat").to_vec1::<f32>().expect("vec");
+            let want = ggml_q8_0_matmul(&x, k, &w);
             let got = q8::linear(&x, &packed, None).expect("linear");
             assert_close(&format!("m {m} [{n}, {k}]"), &got, &want, &magnitudes(&x, &w), 1e-3);
         }
