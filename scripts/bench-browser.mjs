@@ -9,12 +9,13 @@
 //
 // --lines N   embed the first N lines of rt-polarity.pos at batch 1 and at batch 32,
 //             in every runtime (default 256; 1000 is the issue's full set, ~4× longer)
-// --profile   also profile nunchi in Chromium (CDP Profiler: MiniLM q8_0 at batch 1, f32 at
-//             batch 32) with a copy of the wasm that keeps function names, and print the top self times
+// --profile   also profile nunchi in Chromium (CDP Profiler: MiniLM q8_0 at batch 1 and 32, f32
+//             at batch 32) with a copy of the wasm that keeps function names, and print the top self times
 // --pkg DIR   bench another build of the package (default pkg/)
 // --threads   also a cross-origin-isolated page (COOP/COEP): nunchi's Worker client on 1 thread
 //             and on the wasm threads build with every core, beside transformers.js with as
-//             many ORT threads, over the first --threads-lines N lines (default --lines)
+//             many ORT threads, over the first --threads-lines N lines (default --lines); and
+//             T5 q8_0 greedy decode through the Worker client on 1 thread and on every core
 // --webgpu    also MiniLM q8_0 on WebGPU (a second Chromium with --enable-unsafe-webgpu):
 //             nunchi and transformers.js, nunchi's wasm path beside them; --webgpu-lines N
 //             (default 32, as SwiftShader is slow without a GPU)
@@ -259,6 +260,34 @@ async function embedChunk({ chunk }) {
   return out;
 }
 
+/** T5 q8_0 greedy decode through the Worker client on 1 thread and on `threads`: seconds per
+ * client for `rounds` rounds of the decode prompts, clients alternating every prompt (each warmed
+ * up on one prompt first); then frees them. Greedy decoding gives both the same tokens. */
+async function threadT5Seconds({ pkg, model, threads, prompts, maxNewTokens, rounds }) {
+  const { createWorkerClient } = await import(`${pkg}/client.js`);
+  const runs = {};
+  const clients = [];
+  for (const [name, t] of [['nunchi1', 1], ['nunchiN', threads]]) {
+    const client = createWorkerClient(undefined, { threads: t });
+    clients.push(client);
+    const gen = await client.Text2Text.load(model, { device: 'cpu' });
+    runs[name] = (p) => gen.generate(p, { maxNewTokens });
+    await runs[name](prompts[0]);
+  }
+  const secs = { nunchi1: 0, nunchiN: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (const p of prompts) {
+      for (const name of r % 2 ? ['nunchiN', 'nunchi1'] : ['nunchi1', 'nunchiN']) {
+        const t = performance.now();
+        await runs[name](p);
+        secs[name] += (performance.now() - t) / 1e3;
+      }
+    }
+  }
+  for (const c of clients) c.terminate();
+  return secs;
+}
+
 /** Min cosine of each embedder with the sentence-transformers goldens; then frees them. */
 async function goldenCosines({ golden }) {
   const out = {};
@@ -477,8 +506,9 @@ async function webgpuColumns(server, n, { tjsReady }) {
 }
 
 /** MiniLM q8_0 with threads, on a cross-origin-isolated page of a second server: nunchi's
- * Worker client on 1 thread and on every core, transformers.js on as many ORT threads. */
-async function threadColumns(n, { tjsReady }) {
+ * Worker client on 1 thread and on every core, transformers.js on as many ORT threads; then T5
+ * decode on nunchi's two (given the tokens a round of the decode prompts generates). */
+async function threadColumns(n, { tjsReady, t5Tokens }) {
   const isoServer = await startBenchServer(undefined, { isolated: true });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   try {
@@ -488,7 +518,14 @@ async function threadColumns(n, { tjsReady }) {
     const setup = await page.evaluate(setupThreadedEmbedders, { pkg: '/pkg', model: '/models/all-MiniLM-L6-v2-q8_0.gguf', tjs: tjsReady, threads, warm });
     const subset = lines.slice(0, n);
     const rate = await pageRates(page, subset);
-    return { rate, ...setup, threads, lines: subset.length };
+    let t5;
+    if (t5Tokens) {
+      log(`threads: T5 q8_0 greedy decode through the Worker client, 1 and ${threads} threads alternating`);
+      const rounds = 2;
+      const secs = await page.evaluate(threadT5Seconds, { pkg: '/pkg', model: T5_URL, threads, prompts: T5_DECODE_PROMPTS, maxNewTokens: T5_DECODE_TOKENS, rounds });
+      t5 = { nunchi1: (t5Tokens * rounds) / secs.nunchi1, nunchiN: (t5Tokens * rounds) / secs.nunchiN };
+    }
+    return { rate, t5, ...setup, threads, lines: subset.length };
   } finally {
     await browser.close();
     await isoServer.close();
@@ -527,6 +564,7 @@ async function t5Columns(context, server, rounds = 2) {
   raw?.free();
   return {
     loadMs,
+    decodeTokens: sum.chromium.tokens / rounds,
     chromium: { prefillS: sum.chromium.prefillS / rounds, rawDecode: sum.chromium.tokens / sum.chromium.rawS, apiDecode: sum.chromium.tokens / sum.chromium.apiS },
     node: raw && { prefillS: sum.node.prefillS / rounds, rawDecode: sum.node.tokens / sum.node.rawS },
     native: nativeBin && { prefill: rounds / sum.native.invPrefill, decode: rounds / sum.native.invDecode, loadMs: sum.native.loadMs },
@@ -613,7 +651,7 @@ try {
   q8 = await embedColumns(context, server, 'q8', { tjsReady });
   f32 = await embedColumns(context, server, 'f32', { tjsReady });
   t5 = await t5Columns(context, server);
-  if (flag('--threads')) threadCols = await threadColumns(Number(option('--threads-lines', N)), { tjsReady });
+  if (flag('--threads')) threadCols = await threadColumns(Number(option('--threads-lines', N)), { tjsReady, t5Tokens: t5.decodeTokens });
   if (flag('--webgpu')) gpuCols = await webgpuColumns(server, Number(option('--webgpu-lines', 32)), { tjsReady });
   if (tjsReady) {
     const page = await newPage(context, server.base);
@@ -621,9 +659,10 @@ try {
     await page.close();
   }
   if (profDir) {
-    log('Chromium nunchi: profiling q8_0 at batch 1 and f32 at batch 32 (wasm with names)');
+    log('Chromium nunchi: profiling q8_0 at batch 1 and 32, f32 at batch 32 (wasm with names)');
     const cases = [
       ['q8_0, batch 1', { model: '/models/all-MiniLM-L6-v2-q8_0.gguf', lines: lines.slice(0, 100), batch: 1 }],
+      ['q8_0, batch 32', { model: '/models/all-MiniLM-L6-v2-q8_0.gguf', lines: lines.slice(0, 128), batch: 32 }],
       ['f32, batch 32', { model: '/hf/all-MiniLM-L6-v2', options: { quant: 'f32', cache: false }, lines: lines.slice(0, 128), batch: 32 }],
     ];
     prof = {};
@@ -714,6 +753,8 @@ if (threadCols) {
   for (const b of ['b1', 'b32']) {
     console.log(`| MiniLM q8 emb/s, batch ${b.slice(1)} | ${f(t.nunchi1?.[b])} | ${f(t.nunchiN?.[b])} | ${f(t.tjsN?.[b])} | ${ratio(t.nunchiN?.[b], t.tjsN?.[b])} | ${ratio(t.nunchiN?.[b], t.nunchi1?.[b])} |`);
   }
+  const d = threadCols.t5;
+  if (d) console.log(`| T5 q8 decode tok/s (4×32 greedy, encoder included; \`generate()\`) | ${f(d.nunchi1)} | ${f(d.nunchiN)} | — | — | ${ratio(d.nunchiN, d.nunchi1)} |`);
   console.log(`| min cosine vs sentence-transformers | ${f(t.nunchi1?.minCos, 4)} | ${f(t.nunchiN?.minCos, 4)} | ${f(t.tjsN?.minCos, 4)} | — | — |`);
 }
 if (prefillTokens) console.log(`- T5 prefill: ${prefillTokens} encoder tokens over the ${T5_PREFILL_PROMPTS.length} prompts; decode and prefill are averaged over 2 rounds, runtimes alternating.`);

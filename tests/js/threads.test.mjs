@@ -1,6 +1,7 @@
 // The wasm threads build in headless Chromium: on a cross-origin-isolated page
 // (COOP/COEP) a Worker client loads pkg/wasm-threads and its q8_0 kernels split
-// their columns over a pool of 2 threads. Each output is computed exactly as
+// their columns over a pool of 2 threads (for T5, with the other thread spinning
+// as a helper, so one-row decode layers split too). Each output is computed exactly as
 // with one thread, so embeddings and generated tokens must match the
 // single-thread build bit for bit. Pages that cannot share memory fall back to
 // one thread and say why.

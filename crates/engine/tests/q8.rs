@@ -39,12 +39,16 @@ fn pack(w: &QTensor) -> PackedQ8Matrix {
     PackedQ8Matrix::from_q8_0_bytes(&w.data().expect("weight bytes"), n, k).expect("pack")
 }
 
+/// The first `count` q8_0 blocks of a QTensor's bytes.
+fn q8_0_blocks(bytes: &[u8], count: usize) -> Vec<BlockQ8_0> {
+    (0..count).map(|i| BlockQ8_0::read(bytes, i).expect("block")).collect()
+}
+
 /// candle's `BlockQ8_0::from_float` blocks of `x`, read from the QTensor's bytes.
 fn candle_blocks(x: &[f32]) -> Vec<BlockQ8_0> {
     let t = Tensor::from_slice(x, x.len(), &Device::Cpu).expect("tensor");
     let q = QTensor::quantize(&t, GgmlDType::Q8_0).expect("quantize");
-    let bytes = q.data().expect("bytes");
-    (0..x.len() / BLOCK).map(|i| BlockQ8_0::read(&bytes, i).expect("block")).collect()
+    q8_0_blocks(&q.data().expect("bytes"), x.len() / BLOCK)
 }
 
 /// Σ |terms| of every output, the scale the float tolerances are relative to.
@@ -190,6 +194,28 @@ fn column_split_equals_one_call_bit_for_bit() {
     }
 }
 
+/// The same split inside a spinning team (T5 calls in the threads build):
+/// `linear` within `with_team` gives the single-call result bit for bit,
+/// one-row layers (split there from 2^16 multiply-adds) included.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn team_split_equals_one_call_bit_for_bit() {
+    use nunchi_engine::cpu::{team, threads};
+    threads::set_threads(2);
+    let mut rng = Rng(13);
+    for (n, k) in [(1536, 384), (384, 1536), (512, 384)] {
+        let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Pairs);
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        for m in [1, 27] {
+            let x = rng.activations(m * k);
+            let mut want = vec![0f32; m * n];
+            q8::gemm(&QuantizedRows::quantize(&x, k).expect("quantize"), &w, Some(&bias), &mut want);
+            let got = team::with_team(|| q8::linear(&x, &w, Some(&bias))).expect("linear");
+            assert_bits_equal(&format!("team m {m} [{n}, {k}]"), &got, &want);
+        }
+    }
+}
+
 /// A column block borrows exactly its groups: its quants and scales are the
 /// parent's, and its `n` stops at the parent's last real column.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
@@ -248,7 +274,7 @@ fn ggml_q8_0_matmul(x: &[f32], k: usize, w: &QTensor) -> Vec<f32> {
     assert_eq!(wk, k);
     let bytes = w.data().expect("weight bytes");
     let blocks = k / BLOCK;
-    let weights: Vec<BlockQ8_0> = (0..n * blocks).map(|i| BlockQ8_0::read(&bytes, i).expect("block")).collect();
+    let weights = q8_0_blocks(&bytes, n * blocks);
     let mut out = Vec::with_capacity(x.len() / k * n);
     for row in x.chunks_exact(k) {
         let acts = candle_blocks(row);

@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::encoder::{checked_gpu, hf_file, info_object};
 use crate::errors::{input, set, to_js};
-use crate::threads::on_pool;
+use crate::threads::on_team;
 
 /// The same model on either backend.
 enum Model {
@@ -121,7 +121,7 @@ impl Text2Text {
         };
         *self.session.borrow_mut() = None;
         let session = match &*self.model {
-            Model::Cpu(m) => Session::Cpu(on_pool(|| m.start_generation(prompt, &opts)).map_err(to_js)?),
+            Model::Cpu(m) => Session::Cpu(on_team(|| m.start_generation(prompt, &opts)).map_err(to_js)?),
             Model::Gpu(m, _) => Session::Gpu(m.start_generation(prompt, &opts).map_err(to_js)?),
         };
         *self.session.borrow_mut() = Some(session);
@@ -134,7 +134,7 @@ impl Text2Text {
     pub fn next_piece(&mut self) -> Result<Option<String>, JsValue> {
         let Model::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
         let result = match self.session.borrow_mut().as_mut() {
-            Some(Session::Cpu(session)) => on_pool(|| m.next_piece(session)),
+            Some(Session::Cpu(session)) => on_team(|| m.next_piece(session)),
             _ => return Err(input(NO_SESSION)),
         };
         if result.is_err() {
@@ -150,7 +150,7 @@ impl Text2Text {
         wasm_bindgen_futures::future_to_promise(async move {
             let mut session = slot.borrow_mut().take().ok_or_else(|| input(NO_SESSION))?;
             let piece = match (&*model, &mut session) {
-                (Model::Cpu(m), Session::Cpu(s)) => on_pool(|| m.next_piece(s)),
+                (Model::Cpu(m), Session::Cpu(s)) => on_team(|| m.next_piece(s)),
                 (Model::Gpu(m, _), Session::Gpu(s)) => m.next_piece_async(s).await,
                 _ => return Err(input("the generation belongs to another model")),
             }
@@ -190,7 +190,7 @@ impl Text2Text {
     pub fn score(&self, prompt: &str, candidates: Vec<String>) -> Result<js_sys::Array, JsValue> {
         let Model::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
         let refs: Vec<&str> = candidates.iter().map(|s| s.as_str()).collect();
-        Ok(scores_array(&on_pool(|| m.score(prompt, &refs)).map_err(to_js)?))
+        Ok(scores_array(&on_team(|| m.score(prompt, &refs)).map_err(to_js)?))
     }
 
     /// A promise of what `score` returns, on either backend.
@@ -200,7 +200,7 @@ impl Text2Text {
         wasm_bindgen_futures::future_to_promise(async move {
             let refs: Vec<&str> = candidates.iter().map(|s| s.as_str()).collect();
             let scores = match &*model {
-                Model::Cpu(m) => on_pool(|| m.score(&prompt, &refs)),
+                Model::Cpu(m) => on_team(|| m.score(&prompt, &refs)),
                 Model::Gpu(m, _) => m.score_async(&prompt, &refs).await,
             };
             Ok(scores_array(&scores.map_err(to_js)?).into())

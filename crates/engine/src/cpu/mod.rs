@@ -6,6 +6,7 @@
 
 pub mod elementwise;
 pub mod q8;
+pub mod team;
 pub mod threads;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};

@@ -4,17 +4,23 @@
 //! without threads: the split changes speed, never numbers.
 
 use super::pack::{PackedQ8, GROUP};
+use crate::cpu::team;
 use crate::cpu::threads::threads;
 
-/// Least multiply-adds worth handing to another thread: below about 40 µs of
-/// kernel work, waking a thread costs more than it saves.
+/// Least multiply-adds worth handing to a sleeping thread of rayon's pool:
+/// below about 40 µs of kernel work, waking it costs more than it saves.
 pub const MIN_MACS_PER_TASK: usize = 1 << 19;
 
+/// Least multiply-adds worth handing to a spinning helper of a [`team`]
+/// (about 4 µs of kernel work): a T5 decode step's one-row layers split too.
+pub const MIN_MACS_PER_TEAM_TASK: usize = 1 << 16;
+
 /// How many column blocks a `rows × k · [n, k]ᵀ` GEMM is cut into: one per
-/// thread, fewer when the work or the column groups are too few.
-pub fn column_tasks(rows: usize, w: &PackedQ8, threads: usize) -> usize {
+/// thread, fewer when the work (at least `min_macs` per block) or the column
+/// groups are too few.
+pub fn column_tasks(rows: usize, w: &PackedQ8, threads: usize, min_macs: usize) -> usize {
     let macs = rows * w.n() * w.k();
-    threads.min(w.groups()).min(macs / MIN_MACS_PER_TASK).max(1)
+    threads.min(w.groups()).min(macs / min_macs).max(1)
 }
 
 /// A single-thread GEMM, `kernel(a, w, bias, out)` with `out` `rows × w.n()`:
@@ -33,7 +39,8 @@ pub fn split_columns<A: Sync>(
     out: &mut [f32],
     kernel: impl GemmKernel<A>,
 ) {
-    split_columns_into(column_tasks(rows, w, threads()), a, rows, w, bias, out, kernel)
+    let min_macs = if team::in_team() { MIN_MACS_PER_TEAM_TASK } else { MIN_MACS_PER_TASK };
+    split_columns_into(column_tasks(rows, w, threads(), min_macs), a, rows, w, bias, out, kernel)
 }
 
 /// [`split_columns`] into exactly `tasks` blocks (at most one per column
@@ -54,8 +61,9 @@ pub fn split_columns_into<A: Sync>(
     run_tasks(a, rows, w, bias, out, tasks, &kernel);
 }
 
-/// Runs the blocks: on rayon's pool with the `threads` feature, one after
-/// another without it (so every build tests the split and the copy back).
+/// Runs the blocks: on the spinning helpers when this thread leads a
+/// [`team`], on rayon's pool with the `threads` feature, one after another
+/// without it (so every build tests the split and the copy back).
 fn run_tasks<A: Sync>(
     a: &A,
     rows: usize,
@@ -78,7 +86,9 @@ fn run_tasks<A: Sync>(
         (col0, cols, block)
     };
     #[cfg(feature = "threads")]
-    let blocks: Vec<(usize, usize, Vec<f32>)> = {
+    let blocks: Vec<(usize, usize, Vec<f32>)> = if team::in_team() {
+        team::fork_map(tasks, |t| run_block(&bounds[t..t + 2]))
+    } else {
         use rayon::prelude::*;
         bounds.par_windows(2).map(run_block).collect()
     };
