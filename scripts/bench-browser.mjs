@@ -27,6 +27,8 @@
 //   $NUNCHI_CACHE/onnx/all-MiniLM-L6-v2/{onnx/model.onnx, onnx/model_quantized.onnx, ...};
 // - target/release/nunchi for the native column (`nunchi bench-one`, the row runner of
 //   `nunchi bench`, with RAYON_NUM_THREADS=1 and CANDLE_NUM_THREADS=1).
+// After the tables: GOP/s per core from the FLOP counts (the models' config.json, token counts
+// from transformers.js' tokenizers), beside this CPU's bound for SIMD128 int8 work.
 // Missing pieces are skipped with a note, never faked.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -390,6 +392,14 @@ async function t5TokenCount({ prompts }) {
   return prompts.reduce((n, p) => n + tok.encode(p.trimEnd()).length, 0);
 }
 
+/** Tokens of `lines` as MiniLM sees them ([CLS] and [SEP] included), via transformers.js' BERT
+ * tokenizer (the same WordPiece vocabulary), for GOP/s. */
+async function miniLmTokenCount({ lines }) {
+  const tjs = await window.__tjsSetup();
+  const tok = await tjs.AutoTokenizer.from_pretrained('all-MiniLM-L6-v2');
+  return lines.reduce((n, l) => n + tok.encode(l).length, 0);
+}
+
 // ------------------------------------------------------------- runners ----
 
 async function newPage(context, base) {
@@ -645,7 +655,7 @@ const server = await startBenchServer(profDir);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 const chromiumVersion = browser.version();
 const c = { nunchi: {}, tjs: {} };
-let q8, f32, t5, prefillTokens, prof, gpuCols, threadCols;
+let q8, f32, t5, prefillTokens, miniLmTokens, prof, gpuCols, threadCols;
 try {
   const context = await loadColumns(browser, server, c, { tjsReady });
   q8 = await embedColumns(context, server, 'q8', { tjsReady });
@@ -656,6 +666,7 @@ try {
   if (tjsReady) {
     const page = await newPage(context, server.base);
     prefillTokens = await page.evaluate(t5TokenCount, { prompts: T5_PREFILL_PROMPTS });
+    miniLmTokens = await page.evaluate(miniLmTokenCount, { lines });
     await page.close();
   }
   if (profDir) {
@@ -757,6 +768,7 @@ if (threadCols) {
   if (d) console.log(`| T5 q8 decode tok/s (4×32 greedy, encoder included; \`generate()\`) | ${f(d.nunchi1)} | ${f(d.nunchiN)} | — | — | ${ratio(d.nunchiN, d.nunchi1)} |`);
   console.log(`| min cosine vs sentence-transformers | ${f(t.nunchi1?.minCos, 4)} | ${f(t.nunchiN?.minCos, 4)} | ${f(t.tjsN?.minCos, 4)} | — | — |`);
 }
+printWork();
 if (prefillTokens) console.log(`- T5 prefill: ${prefillTokens} encoder tokens over the ${T5_PREFILL_PROMPTS.length} prompts; decode and prefill are averaged over 2 rounds, runtimes alternating.`);
 console.log('- "network" is a loopback server on this machine (no throttling). The T5 weights are generated test weights with the real shapes.');
 for (const [name, p] of Object.entries(prof ?? {})) {
@@ -765,6 +777,66 @@ for (const [name, p] of Object.entries(prof ?? {})) {
   for (const { name: fn, pct } of p.top) console.log(`| \`${fn.replace(/\|/g, '\\|')}\` | ${f(pct, 1)} |`);
 }
 for (const n of notes) console.log(`- note: ${n}`);
-if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, profile: prof, webgpu: gpuCols, threads: threadCols }, null, 2));
+if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ N, loads: c, q8, f32, t5, prefillTokens, miniLmTokens, profile: prof, webgpu: gpuCols, threads: threadCols }, null, 2));
+
+/** Multiply-adds × 2 per token in the linear layers (attention's own products are ~1% at these
+ * lengths), from the models' config.json: MiniLM per token; T5 per encoder token and per decoder
+ * step (the output layer included, the cross-attention keys and values of the prompt not). */
+function flopPerToken() {
+  const bert = JSON.parse(readFileSync(path.join(models, 'all-MiniLM-L6-v2/config.json'), 'utf8'));
+  const h = bert.hidden_size;
+  const t5c = JSON.parse(readFileSync(path.join(models, 'flan-t5-small-generated/config.json'), 'utf8'));
+  const d = t5c.d_model, inner = t5c.num_heads * t5c.d_kv;
+  const ffn = (t5c.feed_forward_proj.startsWith('gated') ? 3 : 2) * d * t5c.d_ff;
+  return {
+    miniLm: 2 * bert.num_hidden_layers * (4 * h * h + 2 * h * bert.intermediate_size),
+    t5Encoder: 2 * t5c.num_layers * (4 * d * inner + ffn),
+    t5Decoder: 2 * (t5c.num_decoder_layers * (6 * d * inner + ffn) + d * t5c.vocab_size),
+  };
+}
+
+/** The clock in GHz: what the OS reports, else the CPU's name ("@ 2.50GHz"), else /proc/cpuinfo. */
+function cpuGhz() {
+  const cpu = os.cpus()[0];
+  if (cpu?.speed > 0) return cpu.speed / 1000;
+  const named = /@\s*([\d.]+)\s*GHz/i.exec(cpu?.model ?? '');
+  if (named) return Number(named[1]);
+  const mhz = /cpu MHz\s*:\s*([\d.]+)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '');
+  return mhz ? Number(mhz[1]) / 1000 : undefined;
+}
+
+/** GOP/s per core from the FLOP counts, beside this machine's bound for SIMD128 int8 work: two
+ * `i32x4.dot_i16x8_s` (8 multiply-adds each) per cycle, x64's `vpmaddwd` throughput, at the
+ * clock the OS reports. Needs the token counts (transformers.js' tokenizers). */
+function printWork() {
+  if (!miniLmTokens) return;
+  const flop = flopPerToken();
+  const ghz = cpuGhz();
+  const bound = ghz && 2 * 8 * 2 * ghz; // GOP/s per core
+  const perText = miniLmTokens / N;
+  const emb = (rate, threads = 1) => (rate === undefined ? undefined : rate * perText * flop.miniLm / 1e9 / threads);
+  const t5Gops = (tokS, perToken) => (tokS === undefined ? undefined : tokS * perToken / 1e9);
+  const pct = (x) => (x === undefined || !bound ? '—' : `${f(100 * x / bound, 0)}%`);
+  const workRows = [
+    ['MiniLM q8 batch 1, Chromium 1 thread', emb(q8.nunchi.b1), emb(q8.tjs?.b1)],
+    ['MiniLM q8 batch 32, Chromium 1 thread', emb(q8.nunchi.b32), emb(q8.tjs?.b32)],
+  ];
+  if (threadCols) {
+    const t = threadCols.rate, n = threadCols.threads;
+    workRows.push([`MiniLM q8 batch 1, ${n} threads (per core)`, emb(t.nunchiN?.b1, n), emb(t.tjsN?.b1, n)]);
+    workRows.push([`MiniLM q8 batch 32, ${n} threads (per core)`, emb(t.nunchiN?.b32, n), emb(t.tjsN?.b32, n)]);
+  }
+  const prefillRate = prefill(t5.chromium);
+  workRows.push(['T5 q8 prefill, Chromium 1 thread', t5Gops(prefillRate, flop.t5Encoder), undefined]);
+  workRows.push(['T5 q8 decode (encoder included), Chromium 1 thread', t5Gops(t5.chromium.rawDecode, flop.t5Decoder), undefined]);
+  console.log(`
+Work: ${f(perText, 1)} tokens per text over the ${N} lines; linear layers' FLOP per token (config.json): MiniLM ${f(flop.miniLm / 1e6, 1)}M,` +
+    ` T5 encoder ${f(flop.t5Encoder / 1e6, 1)}M, T5 decoder step ${f(flop.t5Decoder / 1e6, 1)}M (its 32,128-way output layer included).` +
+    (bound ? ` Bound per core for SIMD128 int8: 2 \`i32x4.dot_i16x8_s\` × 8 multiply-adds × 2 OP per cycle at ${f(ghz, 2)} GHz = ${f(bound, 0)} GOP/s;` +
+      ` at that bound T5 would prefill ${f(bound * 1e9 / flop.t5Encoder, 0)} tok/s and decode ${f(bound * 1e9 / flop.t5Decoder, 0)} tok/s on one core.` : ' (The clock is unknown here, so no bound.)') + '\n');
+  console.log('| work | nunchi GOP/s per core | nunchi % of bound | transformers.js GOP/s per core | transformers.js % of bound |');
+  console.log('|---|---|---|---|---|');
+  for (const [name, a, b] of workRows) console.log(`| ${name} | ${f(a)} | ${pct(a)} | ${f(b)} | ${pct(b)} |`);
+}
 
 function statSize(p) { try { return statSync(p).size; } catch { return NaN; } }

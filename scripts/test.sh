@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/prepare-models.sh
 cargo test --release --workspace
-# The threads build's column split, spinning team and concurrent length buckets, on rayon's native pool
+# The threads build's column split, spinning team and packed runs side by side, on rayon's native pool
 # (bit-identical to one thread).
 cargo test --release -p nunchi-engine --features threads --test q8 --test team
 cargo test --release -p nunchi-models --features threads --test concurrent_embed

@@ -28,6 +28,12 @@ pub trait Backend {
     /// Short name for `info` and benchmarks, e.g. `"cpu"`.
     fn name(&self) -> &'static str;
 
+    /// Whether a batch of texts runs packed end to end (no padding rows; each
+    /// text's attention on its own) rather than padded. Packing pays where an
+    /// op costs its arithmetic (the CPU: a fifth less work on real sentences);
+    /// padding, where each op costs a dispatch (WebGPU: one attention per batch).
+    const RUNS_PACKED: bool = false;
+
     // ---- uploads and read-back -------------------------------------------------
 
     /// Uploads a weight matrix from its host (possibly quantized) form.

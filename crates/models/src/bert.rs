@@ -125,14 +125,21 @@ impl<B: Backend> Embeddings<B> {
         })
     }
 
-    fn forward(&self, b: &B, batch: &Batch) -> Result<B::Tensor> {
-        let dims = [batch.size, batch.seq_len];
-        let positions: Vec<u32> = (0..batch.size).flat_map(|_| 0..batch.seq_len as u32).collect();
-        let x = b.gather(&self.word, &batch.ids, &dims)?;
-        let x = b.add(&x, &b.gather(&self.position, &positions, &dims)?)?;
-        let x = b.add(&x, &b.gather(&self.token_type, &batch.type_ids, &dims)?)?;
+    /// Token, position and type embeddings of `ids` (shaped `dims`), normalized.
+    fn forward(&self, b: &B, ids: &[u32], type_ids: &[u32], positions: &[u32], dims: &[usize]) -> Result<B::Tensor> {
+        let x = b.gather(&self.word, ids, dims)?;
+        let x = b.add(&x, &b.gather(&self.position, positions, dims)?)?;
+        let x = b.add(&x, &b.gather(&self.token_type, type_ids, dims)?)?;
         self.norm.forward(b, &x)
     }
+}
+
+/// Which tokens attend to which.
+enum Attend<'a, B: Backend> {
+    /// A padded `[size, seq_len]` batch; `mask` hides the padding keys.
+    Padded { mask: &'a B::Tensor, size: usize, seq_len: usize },
+    /// A [`PackedBatch`]: each span attends only to itself.
+    Packed { spans: &'a [(usize, usize)] },
 }
 
 struct SelfAttention<B: Backend> {
@@ -160,20 +167,38 @@ impl<B: Backend> SelfAttention<B> {
         })
     }
 
-    /// `[b, t, h]` → `[b, heads, t, head_dim]`.
-    fn split_heads(&self, b: &B, x: &B::Tensor, batch: &Batch) -> Result<B::Tensor> {
-        let x = b.reshape(x, &[batch.size, batch.seq_len, self.heads, self.head_dim])?;
+    /// `[size, t, h]` → `[size, heads, t, head_dim]`.
+    fn split_heads(&self, b: &B, x: &B::Tensor, size: usize, seq_len: usize) -> Result<B::Tensor> {
+        let x = b.reshape(x, &[size, seq_len, self.heads, self.head_dim])?;
         b.transpose(&x, 1, 2)
     }
 
-    fn forward(&self, b: &B, x: &B::Tensor, mask: &B::Tensor, batch: &Batch) -> Result<B::Tensor> {
-        let q = self.split_heads(b, &self.query.forward(b, x)?, batch)?;
-        let k = self.split_heads(b, &self.key.forward(b, x)?, batch)?;
-        let v = self.split_heads(b, &self.value.forward(b, x)?, batch)?;
+    /// Attention of projected `q, k, v` `[size, t, h]` → context `[size, t, h]`.
+    fn attend(&self, b: &B, qkv: [&B::Tensor; 3], mask: Option<&B::Tensor>, size: usize, seq_len: usize) -> Result<B::Tensor> {
+        let [q, k, v] = qkv.map(|t| self.split_heads(b, t, size, seq_len));
         let scale = 1.0 / (self.head_dim as f32).sqrt();
-        let ctx = b.attention(&q, &k, &v, Some(mask), scale)?;
+        let ctx = b.attention(&q?, &k?, &v?, mask, scale)?;
         let ctx = b.transpose(&ctx, 1, 2)?;
-        let ctx = b.reshape(&ctx, &[batch.size, batch.seq_len, self.heads * self.head_dim])?;
+        b.reshape(&ctx, &[size, seq_len, self.heads * self.head_dim])
+    }
+
+    fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
+        let (q, k, v) = (self.query.forward(b, x)?, self.key.forward(b, x)?, self.value.forward(b, x)?);
+        let ctx = match *attend {
+            Attend::Padded { mask, size, seq_len } => self.attend(b, [&q, &k, &v], Some(mask), size, seq_len)?,
+            // One sequence (a single text): its rows are the whole tensor.
+            Attend::Packed { spans: &[(0, len)] } => self.attend(b, [&q, &k, &v], None, 1, len)?,
+            Attend::Packed { spans } => {
+                let parts = spans
+                    .iter()
+                    .map(|&(start, len)| {
+                        let [q, k, v] = [&q, &k, &v].map(|t| b.narrow(t, 1, start, len));
+                        self.attend(b, [&q?, &k?, &v?], None, 1, len)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                b.concat(&parts.iter().collect::<Vec<_>>(), 1)?
+            }
+        };
         let out = self.output.forward(b, &ctx)?;
         self.output_norm.forward(b, &b.add(&out, x)?)
     }
@@ -199,8 +224,8 @@ impl<B: Backend> Layer<B> {
         })
     }
 
-    fn forward(&self, b: &B, x: &B::Tensor, mask: &B::Tensor, batch: &Batch) -> Result<B::Tensor> {
-        let x = self.attention.forward(b, x, mask, batch)?;
+    fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
+        let x = self.attention.forward(b, x, attend)?;
         let hidden = b.activation(&self.intermediate.forward(b, &x)?, self.act)?;
         let out = self.output.forward(b, &hidden)?;
         self.output_norm.forward(b, &b.add(&out, &x)?)
@@ -242,6 +267,49 @@ impl Batch {
             batch.mask[start..start + ids.len()].fill(1.0);
         }
         Ok(batch)
+    }
+}
+
+/// Sequences laid end to end with no padding, `[1, tokens]`, each attending
+/// only to itself: every row is real work. A sequence's rows come out as they
+/// would alone, since every op but attention works row by row.
+#[derive(Debug, Clone)]
+pub struct PackedBatch {
+    pub ids: Vec<u32>,
+    pub type_ids: Vec<u32>,
+    /// Position of each token within its own sequence.
+    pub positions: Vec<u32>,
+    /// Each sequence's first row and length, in order.
+    pub spans: Vec<(usize, usize)>,
+}
+
+impl PackedBatch {
+    /// Lays sequences of (ids, type ids) end to end.
+    pub fn pack(seqs: &[(Vec<u32>, Vec<u32>)]) -> Result<Self> {
+        if seqs.is_empty() {
+            return Err(Error::input("the batch is empty: pass at least one text"));
+        }
+        let tokens = seqs.iter().map(|(ids, _)| ids.len()).sum();
+        let mut packed = PackedBatch {
+            ids: Vec::with_capacity(tokens),
+            type_ids: Vec::with_capacity(tokens),
+            positions: Vec::with_capacity(tokens),
+            spans: Vec::with_capacity(seqs.len()),
+        };
+        for (ids, types) in seqs {
+            if ids.is_empty() {
+                return Err(Error::input("a sequence in the batch has no tokens"));
+            }
+            packed.spans.push((packed.ids.len(), ids.len()));
+            packed.ids.extend_from_slice(ids);
+            packed.type_ids.extend((0..ids.len()).map(|i| types.get(i).copied().unwrap_or(0)));
+            packed.positions.extend(0..ids.len() as u32);
+        }
+        Ok(packed)
+    }
+
+    pub fn tokens(&self) -> usize {
+        self.ids.len()
     }
 }
 
@@ -288,17 +356,37 @@ impl<B: Backend> BertModel<B> {
     /// Hidden states `[size, seq_len, hidden]` for a padded batch.
     pub fn forward(&self, batch: &Batch) -> Result<B::Tensor> {
         let b = &self.backend;
-        if batch.seq_len > self.config.max_position_embeddings {
-            return Err(Error::input(format!(
-                "sequence of {} tokens exceeds the model's {} positions",
-                batch.seq_len, self.config.max_position_embeddings
-            )));
-        }
+        self.check_length(batch.seq_len)?;
         let bias: Vec<f32> = batch.mask.iter().map(|&m| if m > 0.0 { 0.0 } else { MASKED }).collect();
         let mask = b.tensor(&bias, &[batch.size, 1, 1, batch.seq_len])?;
-        let mut x = self.embeddings.forward(b, batch)?;
+        let positions: Vec<u32> = (0..batch.size).flat_map(|_| 0..batch.seq_len as u32).collect();
+        let x = self.embeddings.forward(b, &batch.ids, &batch.type_ids, &positions, &[batch.size, batch.seq_len])?;
+        self.layers_forward(x, &Attend::Padded { mask: &mask, size: batch.size, seq_len: batch.seq_len })
+    }
+
+    /// Hidden states `[1, tokens, hidden]` for a packed batch: the rows of
+    /// `packed.spans`, each sequence's as [`BertModel::forward`] gives it alone.
+    pub fn forward_packed(&self, packed: &PackedBatch) -> Result<B::Tensor> {
+        let longest = packed.spans.iter().map(|&(_, len)| len).max().unwrap_or(0);
+        self.check_length(longest)?;
+        let b = &self.backend;
+        let x = self.embeddings.forward(b, &packed.ids, &packed.type_ids, &packed.positions, &[1, packed.tokens()])?;
+        self.layers_forward(x, &Attend::Packed { spans: &packed.spans })
+    }
+
+    fn check_length(&self, seq_len: usize) -> Result<()> {
+        if seq_len > self.config.max_position_embeddings {
+            return Err(Error::input(format!(
+                "sequence of {} tokens exceeds the model's {} positions",
+                seq_len, self.config.max_position_embeddings
+            )));
+        }
+        Ok(())
+    }
+
+    fn layers_forward(&self, mut x: B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
         for layer in &self.layers {
-            x = layer.forward(b, &x, &mask, batch)?;
+            x = layer.forward(&self.backend, &x, attend)?;
         }
         Ok(x)
     }

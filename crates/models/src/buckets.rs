@@ -1,7 +1,10 @@
-//! Length buckets: a batch of texts cut into sub-batches of similar length, so
-//! padding does not waste work. One long text in a batch of short ones would
-//! otherwise pad every row to its length (transformers.js's batch 32 is slower
-//! per text than its batch 1 for this reason).
+//! How a batch of texts is cut into model runs.
+//! - Length buckets, for padded batches (the WebGPU path): sub-batches of
+//!   similar length, so padding does not waste work. One long text in a batch
+//!   of short ones would otherwise pad every row to its length
+//!   (transformers.js's batch 32 is slower per text than its batch 1 for this reason).
+//! - Packed runs, for packed batches (the CPU path, no padding at all):
+//!   contiguous runs of about equal tokens, one per thread.
 
 /// Padding allowed per bucket, as a share of its real tokens. Past this, a
 /// longer text starts a new bucket: one more forward pass costs less than the
@@ -31,6 +34,33 @@ pub fn length_buckets(lengths: &[usize]) -> Vec<Vec<usize>> {
         real = len;
     }
     buckets
+}
+
+/// Tokens a packed run holds at most (give or take half a text): its largest
+/// activations (the feed-forward layer's, 1,536 wide in MiniLM) stay about 12 MB.
+pub const MAX_PACKED_TOKENS: usize = 2048;
+
+/// Indices of `lengths` in contiguous runs, in order, for packed batches:
+/// `parts` runs of about equal tokens (a text goes to the run its middle
+/// token falls in), more where a run would pass `max_tokens`, fewer where
+/// there are fewer texts. Every index appears exactly once.
+pub fn packed_runs(lengths: &[usize], parts: usize, max_tokens: usize) -> Vec<Vec<usize>> {
+    let total: usize = lengths.iter().sum();
+    let parts = parts.max(total.div_ceil(max_tokens.max(1))).max(1);
+    let share = (total as f64 / parts as f64).max(1.0);
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    let (mut before, mut current) = (0usize, None);
+    for (i, &len) in lengths.iter().enumerate() {
+        let middle = before as f64 + len as f64 / 2.0;
+        let run = ((middle / share) as usize).min(parts - 1);
+        if current != Some(run) {
+            runs.push(Vec::new());
+            current = Some(run);
+        }
+        runs.last_mut().expect("a run was just pushed").push(i);
+        before += len;
+    }
+    runs
 }
 
 #[cfg(test)]
@@ -77,5 +107,30 @@ mod tests {
     #[test]
     fn empty_input_gives_no_buckets() {
         assert!(length_buckets(&[]).is_empty());
+    }
+
+    #[test]
+    fn packed_runs_keep_order_and_balance_tokens() {
+        let lengths: Vec<usize> = (0..32).map(|i| 5 + (i * 37 % 56)).collect();
+        let total: usize = lengths.iter().sum();
+        for parts in [1, 2, 3, 4] {
+            let runs = packed_runs(&lengths, parts, MAX_PACKED_TOKENS);
+            assert_eq!(runs.concat(), (0..32).collect::<Vec<_>>(), "every index once, in order");
+            assert_eq!(runs.len(), parts);
+            for run in &runs {
+                let tokens: usize = run.iter().map(|&i| lengths[i]).sum();
+                // Within one text (≤ 60 tokens) of an equal share.
+                assert!(tokens.abs_diff(total / parts) <= 60, "{parts} parts: a run of {tokens} of {total} tokens");
+            }
+        }
+    }
+
+    #[test]
+    fn packed_runs_cut_big_batches_and_never_exceed_the_texts() {
+        let runs = packed_runs(&[100; 50], 1, 1000);
+        assert_eq!(runs.len(), 5, "5,000 tokens in runs of at most about 1,000");
+        assert!(runs.iter().all(|r| r.len() == 10));
+        assert_eq!(packed_runs(&[7, 9], 4, MAX_PACKED_TOKENS), vec![vec![0], vec![1]], "two texts make two runs at most");
+        assert!(packed_runs(&[], 2, MAX_PACKED_TOKENS).is_empty());
     }
 }

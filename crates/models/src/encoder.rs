@@ -6,7 +6,7 @@ use nunchi_engine::cpu::threads;
 use nunchi_engine::cpu::CpuBackend;
 use nunchi_engine::{Backend, Error, Result};
 
-use crate::bert::{Batch, BertConfig, BertModel};
+use crate::bert::{Batch, BertConfig, BertModel, PackedBatch};
 use crate::buckets;
 use crate::model_file::{Architecture, ModelFile, ModelMeta};
 use crate::tokenizer::TextTokenizer;
@@ -106,9 +106,10 @@ impl<B: Backend> SentenceEncoder<B> {
         EmbedOptions { pooling: Pooling::parse(&self.meta.pooling).unwrap_or(Pooling::Mean), normalize: self.meta.normalize }
     }
 
-    /// Embeds `texts`. Pooled embeddings run in length buckets (sub-batches of
-    /// similar length, see [`crate::buckets`]) and come back in the caller's
-    /// order; token vectors (`Pooling::None`) run as one padded batch.
+    /// Embeds `texts`, rows in the caller's order. Pooled embeddings run packed
+    /// (no padding, see [`PackedBatch`]) where the backend [`Backend::RUNS_PACKED`],
+    /// else in padded length buckets (sub-batches of similar length, see
+    /// [`crate::buckets`]); token vectors (`Pooling::None`) run as one padded batch.
     pub fn embed(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
         let job = self.submit(texts, opts)?;
         self.read_back(job)
@@ -135,7 +136,7 @@ impl<B: Backend> SentenceEncoder<B> {
 
     /// Tokenizes and queues the model runs; nothing is read back yet.
     fn submit(&self, texts: &[&str], opts: &EmbedOptions) -> Result<EmbedJob<B::Tensor>> {
-        let (job, plan) = self.plan(texts, opts)?;
+        let (job, plan) = self.plan(texts, opts, 1)?;
         self.queue(job, plan, opts.pooling)
     }
 
@@ -148,18 +149,34 @@ impl<B: Backend> SentenceEncoder<B> {
                 job.token_mask = Some((batch.mask, batch.seq_len));
                 job.parts.push(EmbedPart { rows: (0..job.texts).collect(), output });
             }
-            Plan::Buckets(buckets) => {
-                for (rows, seqs) in buckets {
-                    job.parts.push(EmbedPart { output: self.pooled(&seqs, pooling)?, rows });
+            Plan::Pooled { runs, packed } => {
+                for (rows, seqs) in runs {
+                    job.parts.push(EmbedPart { output: self.pooled(&seqs, pooling, packed)?, rows });
                 }
             }
         }
         Ok(job)
     }
 
-    /// Tokenizes `texts` and says how they will run: pooled embeddings in
-    /// length buckets, token vectors as one padded batch.
-    fn plan(&self, texts: &[&str], opts: &EmbedOptions) -> Result<(EmbedJob<B::Tensor>, Plan)> {
+    /// Tokenizes `texts` and says how they will run: pooled embeddings packed
+    /// in `parts` runs (more for big batches) or padded in length buckets, as
+    /// the backend prefers; token vectors as one padded batch.
+    fn plan(&self, texts: &[&str], opts: &EmbedOptions, parts: usize) -> Result<(EmbedJob<B::Tensor>, Plan)> {
+        let (job, mut seqs) = self.tokenize(texts, opts)?;
+        if opts.pooling == Pooling::None {
+            return Ok((job, Plan::Tokens(seqs)));
+        }
+        let lengths: Vec<usize> = seqs.iter().map(|(ids, _)| ids.len()).collect();
+        let groups = if B::RUNS_PACKED {
+            buckets::packed_runs(&lengths, parts, buckets::MAX_PACKED_TOKENS)
+        } else {
+            buckets::length_buckets(&lengths)
+        };
+        Ok((job, Plan::Pooled { runs: take_groups(&mut seqs, groups), packed: B::RUNS_PACKED }))
+    }
+
+    /// Tokenizes `texts` into an empty job and the sequences, in order.
+    fn tokenize(&self, texts: &[&str], opts: &EmbedOptions) -> Result<(EmbedJob<B::Tensor>, Vec<Sequence>)> {
         if texts.is_empty() {
             return Err(Error::input("no texts to embed: pass at least one"));
         }
@@ -171,27 +188,33 @@ impl<B: Backend> SentenceEncoder<B> {
             seqs.push((enc.ids, enc.type_ids));
         }
         let job = EmbedJob { parts: Vec::new(), texts: texts.len(), dim: self.dim(), normalize: opts.normalize, truncated, token_mask: None };
-        let plan = if opts.pooling == Pooling::None {
-            Plan::Tokens(seqs)
-        } else {
-            let lengths: Vec<usize> = seqs.iter().map(|(ids, _)| ids.len()).collect();
-            // Each text is in exactly one bucket, so its sequence moves there.
-            let buckets = buckets::length_buckets(&lengths)
-                .into_iter()
-                .map(|rows| {
-                    let sub = rows.iter().map(|&i| std::mem::take(&mut seqs[i])).collect();
-                    (rows, sub)
-                })
-                .collect();
-            Plan::Buckets(buckets)
-        };
-        Ok((job, plan))
+        Ok((job, seqs))
     }
 
-    /// One padded batch, pooled to `[n, dim]` on the device.
-    fn pooled(&self, seqs: &[Sequence], pooling: Pooling) -> Result<B::Tensor> {
-        let batch = Batch::pad(seqs, self.pad_id)?;
+    /// Pools hidden rows `[.., tokens, hidden]` of one sequence, its `len`
+    /// rows from `start` along dim 1, to `[1, dim]` (mean) or `[1, 1, dim]` (CLS).
+    fn pool_rows(&self, hidden: &B::Tensor, start: usize, len: usize, pooling: Pooling) -> Result<B::Tensor> {
         let b = self.model.backend();
+        match pooling {
+            Pooling::Cls => b.narrow(hidden, 1, start, 1),
+            _ => {
+                let rows = b.narrow(hidden, 1, start, len)?;
+                b.masked_mean(&rows, &b.tensor(&vec![1.0; len], &[1, len])?)
+            }
+        }
+    }
+
+    /// One run of sequences, packed or padded, pooled to `[n, dim]` on the
+    /// device (`[n, 1, dim]` for CLS).
+    fn pooled(&self, seqs: &[Sequence], pooling: Pooling, packed: bool) -> Result<B::Tensor> {
+        let b = self.model.backend();
+        if packed {
+            let packed = PackedBatch::pack(seqs)?;
+            let hidden = self.model.forward_packed(&packed)?;
+            let rows = packed.spans.iter().map(|&(start, len)| self.pool_rows(&hidden, start, len, pooling)).collect::<Result<Vec<_>>>()?;
+            return b.concat(&rows.iter().collect::<Vec<_>>(), 0);
+        }
+        let batch = Batch::pad(seqs, self.pad_id)?;
         let hidden = self.model.forward(&batch)?;
         match pooling {
             Pooling::Cls => b.narrow(&hidden, 1, 0, 1),
@@ -203,25 +226,38 @@ impl<B: Backend> SentenceEncoder<B> {
     }
 }
 
+/// Moves each group's sequences out of `seqs` (each index is in exactly one
+/// group), keeping the group's indices beside them.
+fn take_groups(seqs: &mut [Sequence], groups: Vec<Vec<usize>>) -> Vec<(Vec<usize>, Vec<Sequence>)> {
+    groups
+        .into_iter()
+        .map(|rows| {
+            let sub = rows.iter().map(|&i| std::mem::take(&mut seqs[i])).collect();
+            (rows, sub)
+        })
+        .collect()
+}
+
 /// A tokenized batch, `(ids, type ids)` per text, and how it runs.
 enum Plan {
     /// Token vectors: one padded batch.
     Tokens(Vec<Sequence>),
-    /// Pooled: the caller's row indices of each length bucket, and their sequences.
-    Buckets(Vec<(Vec<usize>, Vec<Sequence>)>),
+    /// Pooled: the caller's row indices of each run and their sequences, each
+    /// run a packed batch or a padded length bucket.
+    Pooled { runs: Vec<(Vec<usize>, Vec<Sequence>)>, packed: bool },
 }
 
 type Sequence = (Vec<u32>, Vec<u32>);
 
 impl SentenceEncoder<CpuBackend> {
-    /// [`SentenceEncoder::embed`] with the length buckets run concurrently on
-    /// the kernels' threads ([`threads::map_concurrently`]; one after another
-    /// where there are none). Each bucket is computed exactly as `embed`
-    /// computes it, so the rows are the same bits.
+    /// [`SentenceEncoder::embed`] with the batch cut into one packed run per
+    /// kernel thread, run side by side ([`threads::map_concurrently`]; one
+    /// after another where there are no threads). A text's row does not
+    /// depend on its run: the rows are `embed`'s, bit for bit.
     pub fn embed_concurrently(&self, texts: &[&str], opts: &EmbedOptions) -> Result<Embeddings> {
-        let (mut job, plan) = self.plan(texts, opts)?;
-        let buckets = match plan {
-            Plan::Buckets(buckets) => buckets,
+        let (mut job, plan) = self.plan(texts, opts, threads::threads())?;
+        let (runs, packed) = match plan {
+            Plan::Pooled { runs, packed } => (runs, packed),
             // Token vectors run as one padded batch: nothing to run side by side.
             tokens => {
                 let job = self.queue(job, tokens, opts.pooling)?;
@@ -229,18 +265,18 @@ impl SentenceEncoder<CpuBackend> {
             }
         };
         let b = self.model.backend();
-        let runs: Vec<Result<(EmbedPart<_>, Vec<f32>)>> = threads::map_concurrently(buckets, |(rows, seqs)| {
-            let output = self.pooled(&seqs, opts.pooling)?;
+        let outputs: Vec<Result<(EmbedPart<_>, Vec<f32>)>> = threads::map_concurrently(runs, |(rows, seqs)| {
+            let output = self.pooled(&seqs, opts.pooling, packed)?;
             let host = b.to_vec(&output)?;
             Ok((EmbedPart { rows, output }, host))
         });
-        let mut outputs = Vec::with_capacity(runs.len());
-        for run in runs {
+        let mut hosts = Vec::with_capacity(outputs.len());
+        for run in outputs {
             let (part, host) = run?;
             job.parts.push(part);
-            outputs.push(host);
+            hosts.push(host);
         }
-        Ok(job.finish(outputs))
+        Ok(job.finish(hosts))
     }
 }
 

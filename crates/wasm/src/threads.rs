@@ -51,5 +51,5 @@ pub(crate) fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// share at once, where a sleeping one wakes late. Measured on 2 threads,
 /// greedy decode: 1.36-1.44x one thread, against 1.07-1.24x with `on_pool`.
 pub(crate) fn on_team<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    nunchi_engine::cpu::threads::with_team(f)
+    nunchi_engine::cpu::team::with_team(f)
 }

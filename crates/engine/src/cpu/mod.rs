@@ -131,6 +131,8 @@ impl Backend for CpuBackend {
         "cpu"
     }
 
+    const RUNS_PACKED: bool = true;
+
     fn matrix(&self, weight: QTensor) -> Result<CpuMatrix> {
         if weight.rank() != 2 {
             return Err(Error::format(format!("a weight matrix must be 2-D, got shape {:?}", weight.shape())));

@@ -5,7 +5,7 @@
 //! ([`super::q8::parallel`]). rayon nests the two: a thread done with its
 //! own call takes over column blocks of a call still running. A T5 step,
 //! whose one-row layers are too small and too many to wait for wake-ups, runs
-//! with the other threads spinning as its helpers ([`with_team`]).
+//! with the other threads spinning as its helpers ([`super::team::with_team`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,8 +19,6 @@ static THREADS: AtomicUsize = AtomicUsize::new(1);
 pub fn set_threads(threads: usize) {
     THREADS.store(threads.max(1), Ordering::Relaxed);
 }
-
-pub use super::team::with_team;
 
 /// The threads the kernels use now.
 pub fn threads() -> usize {
