@@ -1,6 +1,7 @@
 // The Worker client: the same API as 'nunchi', with inference in a Web Worker
 // so a page never runs a model on its main thread.
-import { nunchiError, checkOptions, abortError } from './errors.js';
+import { nunchiError, abortError } from './errors.js';
+import { checkCallOptions } from './options.js';
 export { createWorkerPool } from './pool.js';
 
 /** Starts the package's worker (a module worker next to this file). */
@@ -16,7 +17,7 @@ const MAX_THREADS = 16;
  * page is cross-origin isolated, else one thread; a number asks for that many.
  */
 export function createWorkerClient(worker = startWorker(), options = {}) {
-  const { threads = 'auto' } = checkOptions(options, ['threads'], 'createWorkerClient');
+  const { threads = 'auto' } = checkCallOptions('createWorkerClient', options);
   if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
     throw nunchiError('E_INPUT', `createWorkerClient: threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads) ?? String(threads)}`);
   }
@@ -71,24 +72,26 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
     dispose() { if (this.#handle !== undefined) call('dispose', [this.#handle]); this.#handle = undefined; }
   }
 
+  // Options are checked here too, so mistakes fail before a message is sent
+  // (and a function or signal never reaches postMessage).
   async function load(kind, source, opts) {
-    const { onProgress, signal, ...rest } = checkOptions(opts, ['onProgress', 'device', 'cache', 'signal', 'quant'], `${kind}.load`);
+    const { onProgress, signal, ...rest } = checkCallOptions(kind === 'encoder' ? 'Encoder.load' : 'Text2Text.load', opts);
     const { handle, info } = await call('load', [kind, source, rest], { onProgress, signal });
     return [handle, info];
   }
 
   class Encoder extends RemoteModel {
     static async load(source, opts) { return new Encoder(...(await load('encoder', source, opts))); }
-    embed(texts, opts) { return call('embed', [this.handle, texts, opts]); }
+    async embed(texts, opts) { return call('embed', [this.handle, texts, checkCallOptions('embed', opts)]); }
   }
 
   class Text2Text extends RemoteModel {
     static async load(source, opts) { return new Text2Text(...(await load('text2text', source, opts))); }
-    generate(prompt, opts = {}) {
-      const { onToken, signal, ...rest } = checkOptions(opts, ['maxNewTokens', 'temperature', 'topK', 'topP', 'seed', 'onToken', 'signal'], 'generate');
+    async generate(prompt, opts) {
+      const { onToken, signal, ...rest } = checkCallOptions('generate', opts);
       return call('generate', [this.handle, prompt, rest], { onToken, signal });
     }
-    score(prompt, candidates) { return call('score', [this.handle, prompt, candidates]); }
+    async score(prompt, candidates) { return call('score', [this.handle, prompt, candidates]); }
   }
 
   return { Encoder, Text2Text, terminate: () => worker.terminate() };

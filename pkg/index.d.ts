@@ -78,6 +78,10 @@ export interface ModelInfo {
   threadsFallbackReason?: string;
   /** Embedding width (encoders only). */
   dim?: number;
+  /** The model's default pooling (encoders only). */
+  pooling?: 'mean' | 'cls' | 'none';
+  /** Whether `embed` L2-normalizes by default (encoders only). */
+  normalize?: boolean;
 }
 
 /** Every error nunchi throws is an `Error` with one of these codes. */
@@ -102,6 +106,8 @@ export interface Embeddings {
 }
 
 export declare class Encoder {
+  /** Made by `Encoder.load`. */
+  private constructor();
   /** Loads a BERT-family sentence encoder. */
   static load(source: ModelSource, options?: LoadOptions): Promise<Encoder>;
   embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
@@ -133,6 +139,8 @@ export interface CandidateScore {
 }
 
 export declare class Text2Text {
+  /** Made by `Text2Text.load`. */
+  private constructor();
   /** Loads a T5 / Flan-T5 model. */
   static load(source: ModelSource, options?: LoadOptions): Promise<Text2Text>;
   generate(prompt: string, options?: GenerateOptions): Promise<string>;
@@ -150,7 +158,7 @@ export declare function wasmMemoryBytes(): number;
 /** Anything with the Encoder's `embed` (this package's, or the Worker client's). */
 export interface EmbeddingModel {
   embed(texts: string[], options?: EmbedOptions): Promise<Embeddings>;
-  readonly info?: { model?: string; dim?: number };
+  readonly info?: { model?: string; dim?: number; pooling?: 'mean' | 'cls' | 'none'; prefixes?: { query: string } };
 }
 /** Anything with Text2Text's `score` and `generate`. */
 export interface TextToTextModel {
@@ -194,7 +202,8 @@ export interface EmbedAllOptions extends TaskOptions, PrefixOption {
 }
 /**
  * Embeds any number of texts in batches, shortest first (less padding), after
- * the task prefix; rows come back in input order, L2-normalized.
+ * the task prefix, with the model's pooling (mean when it pools nothing); rows
+ * come back in input order, L2-normalized. The same plan as the CLI's tasks.
  */
 export declare function embedAll(encoder: EmbeddingModel, texts: string[], options?: EmbedAllOptions): Promise<{ data: Float32Array; dim: number }>;
 
@@ -249,6 +258,8 @@ export interface TrainOptions extends TaskOptions, PrefixOption {
 export declare function trainClassifier(encoder: EmbeddingModel, texts: string[], labels: string[], options?: TrainOptions): Promise<Classifier>;
 
 export declare class Classifier {
+  /** Made by `trainClassifier` or `Classifier.fromJSON`. */
+  private constructor();
   readonly labels: string[];
   readonly head: 'logistic' | 'nearest-centroid';
   /** Expected accuracy from cross-validation, when it ran. */
@@ -306,3 +317,37 @@ export interface ClusterReport {
 }
 /** Clusters texts into topics with keywords, sentiment and (with `t5`) titles. */
 export declare function cluster(encoder: EmbeddingModel, texts: string[], options?: ClusterOptions): Promise<ClusterReport>;
+
+// ---------------------------------------------------------------- the user's files
+
+/** A file read as a table: named columns, rows of trimmed strings as wide as the header. */
+export interface Table {
+  columns: string[];
+  rows: string[][];
+}
+/**
+ * Reads a file's text: CSV when `name` ends in `.csv` (RFC 4180; the first row is
+ * the header; blank rows skipped), else one row per non-blank line in a `text`
+ * column. The same parser as the CLI's.
+ */
+export declare function readTable(text: string, name?: string): Promise<Table>;
+
+export interface SplitRowsOptions {
+  /** Each label's 0-based data row in the file (default 0, 1, 2, …): rows dropped for an empty text keep their place. */
+  rows?: number[];
+  /** The file's `split` column ('train' / 'test' / ''), if it has one. */
+  split?: string[];
+}
+/** Positions into the labels given. */
+export interface RowSplit {
+  train: number[];
+  test: number[];
+  /** True when the every-10th-row rule chose the test rows. */
+  heldOut: boolean;
+}
+/**
+ * The train/test split `nunchi eval` uses: a `split` value decides where given;
+ * otherwise, when every row is labelled, data rows ≡ 0 (mod 10) are test;
+ * otherwise labelled rows train and unlabelled ones ('') are test, to predict.
+ */
+export declare function splitRows(labels: string[], options?: SplitRowsOptions): Promise<RowSplit>;

@@ -1,17 +1,12 @@
 // nunchi: MiniLM embeddings and Flan-T5 in WebAssembly, for pages, Workers and Node.
 import { ensureWasm, yieldToEventLoop, threadInfo, loadedBindings } from './runtime.js';
-import { nunchiError, checkOptions, abortError } from './errors.js';
+import { nunchiError, abortError } from './errors.js';
+import { checkCallOptions } from './options.js';
 import { resolveSource } from './source.js';
-
-const LOAD_OPTIONS = ['onProgress', 'device', 'cache', 'signal', 'quant'];
-const DEVICES = ['auto', 'cpu', 'webgpu'];
-const QUANTS = ['f32', 'f16', 'q8_0', 'q4_0', 'q4k'];
 
 /** Shared by both model kinds: options, source resolution, device choice, progress, timing. */
 async function loadModel(className, source, opts, where, workload) {
-  const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkOptions(opts, LOAD_OPTIONS, where);
-  if (!DEVICES.includes(device)) throw nunchiError('E_INPUT', `${where}: unknown device '${device}' (expected one of ${DEVICES.join(', ')})`);
-  if (!QUANTS.includes(quant)) throw nunchiError('E_INPUT', `${where}: unknown quant '${quant}' (expected one of ${QUANTS.join(', ')})`);
+  const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkCallOptions(where, opts);
   const t0 = performance.now();
   const WasmClass = (await ensureWasm())[className];
   const src = await resolveSource(source, { onProgress, signal, cache });
@@ -48,7 +43,7 @@ async function place(WasmClass, src, quant, device, where, workload) {
   let fallbackReason;
   const onCpu = () => (src.kind === 'gguf'
     ? WasmClass.fromGguf(src.bytes)
-    : WasmClass.fromHfFiles(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant));
+    : WasmClass.fromHfFiles(src, src.safetensors, quant));
   if (device !== 'cpu') {
     const probe = await probeWebgpu(WasmClass);
     fallbackReason = probe.reason;
@@ -57,7 +52,7 @@ async function place(WasmClass, src, quant, device, where, workload) {
       try {
         inner = src.kind === 'gguf'
           ? await WasmClass.fromGgufOnWebgpu(src.bytes)
-          : await WasmClass.fromHfFilesOnWebgpu(src.name, src.config, src.tokenizer, src.safetensors, src.extras, quant);
+          : await WasmClass.fromHfFilesOnWebgpu(src, src.safetensors, quant);
       } catch (e) {
         if (e.code === 'E_MODEL_FORMAT' || e.code === 'E_INPUT') throw e;
         fallbackReason = `WebGPU failed: ${e.message}`;
@@ -153,7 +148,7 @@ export class Encoder {
 
   /** Embeds texts: `{ data: Float32Array, dims: [n, d], truncated: number[] }`. */
   async embed(texts, opts) {
-    const { pooling, normalize } = checkOptions(opts, ['pooling', 'normalize'], 'embed');
+    const { pooling, normalize } = checkCallOptions('embed', opts);
     const list = typeof texts === 'string' ? [texts] : texts;
     if (!Array.isArray(list) || list.some((t) => typeof t !== 'string')) {
       throw nunchiError('E_INPUT', 'embed: texts must be a string or an array of strings');
@@ -185,8 +180,6 @@ export class Encoder {
   dispose() { this.#placed?.inner?.free(); this.#placed = undefined; }
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'temperature', 'topK', 'topP', 'seed', 'onToken', 'signal'];
-
 export class Text2Text {
   #placed;
   #reload;
@@ -205,7 +198,7 @@ export class Text2Text {
   /** Generates a completion, streaming pieces to `onToken`; cancel with `signal`. */
   async generate(prompt, opts) {
     const { maxNewTokens = 32, temperature = 0, topK = 0, topP = 1, seed = 0, onToken, signal } =
-      checkOptions(opts, GENERATE_OPTIONS, 'generate');
+      checkCallOptions('generate', opts);
     if (typeof prompt !== 'string') throw nunchiError('E_INPUT', 'generate: prompt must be a string');
     let streamed = false;
     const run = async () => {
@@ -276,3 +269,4 @@ export function wasmMemoryBytes() {
 export {
   zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
 } from './tasks.js';
+export { readTable, splitRows } from './data.js';

@@ -2,7 +2,8 @@
 // copy of the model (the wasm build runs one thread), a big `embed` is split
 // into one contiguous chunk per worker, and the rows come back in order.
 import { createWorkerClient, startWorker } from './client.js';
-import { nunchiError, checkOptions, abortError } from './errors.js';
+import { nunchiError, abortError } from './errors.js';
+import { checkCallOptions } from './options.js';
 
 const MAX_SIZE = 16;
 
@@ -54,7 +55,7 @@ function abortable(promise, signal) {
  * splits big batches across them.
  */
 export function createWorkerPool(options = {}) {
-  const { size = defaultSize(), worker = startWorker } = checkOptions(options, ['size', 'worker'], 'createWorkerPool');
+  const { size = defaultSize(), worker = startWorker } = checkCallOptions('createWorkerPool', options);
   if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) {
     throw nunchiError('E_INPUT', `createWorkerPool: size must be an integer from 1 to ${MAX_SIZE}, got ${JSON.stringify(size) ?? String(size)}`);
   }
@@ -103,7 +104,7 @@ export function createWorkerPool(options = {}) {
 
     /** `{ data: Float32Array, dims: [n, d], truncated }`, rows in the order of `texts`. */
     async embed(texts, opts) {
-      const { signal, ...rest } = checkOptions(opts, ['pooling', 'normalize', 'signal'], 'embed');
+      const { signal, ...rest } = checkCallOptions('PooledEncoder.embed', opts, 'embed');
       if (signal?.aborted) throw abortError();
       const models = this.#alive();
       const embedOpts = Object.keys(rest).length ? rest : undefined;
@@ -147,7 +148,7 @@ export function createWorkerPool(options = {}) {
      */
     async load(source, opts) {
       if (terminated) throw nunchiError('E_INPUT', 'this worker pool was terminated');
-      const { onProgress, signal, ...rest } = checkOptions(opts, ['onProgress', 'device', 'cache', 'signal', 'quant'], 'Encoder.load');
+      const { onProgress, signal, ...rest } = checkCallOptions('Encoder.load', opts);
       if (signal?.aborted) throw abortError();
       // One controller for all the loads: the caller's signal, or a failure in any worker, stops them all.
       const controller = new AbortController();

@@ -3,13 +3,12 @@
 // call their public `embed`, `score` and `generate`, and run the numeric parts
 // (in Rust) on this thread.
 import { ensureWasm, yieldToEventLoop } from './runtime.js';
-import { nunchiError, checkOptions, abortError } from './errors.js';
+import { nunchiError, abortError } from './errors.js';
+import { checkCallOptions } from './options.js';
 
-const BATCH = 32;
 const SEED = 20261125;
 /** Cosines of unrelated sentences sit close together: sharpen before softmax. */
 const ZERO_SHOT_TEMPERATURE = 0.05;
-const HEADS = ['logistic', 'nearest-centroid'];
 function checkTexts(texts, where) {
   if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
     throw nunchiError('E_INPUT', `${where}: texts must be an array of strings`);
@@ -36,25 +35,32 @@ export function taskPrefix(encoder, prefix) {
 const withPrefix = (texts, prefix) => (prefix ? texts.map((t) => prefix + t) : texts);
 
 /**
- * Embeds any number of texts in batches, shortest first (so a batch pads to
- * similar lengths), each after the task prefix, reporting
- * `{ status: 'embed', done, total }` and stopping on `signal`. Returns
- * `{ data: Float32Array (n × dim), dim }` in input order.
+ * Embeds any number of texts after the task prefix, by the plan the native
+ * tasks follow (Rust's `embed_batches`: shortest first in batches, the
+ * model's pooling, L2-normalized), reporting `{ status: 'embed', done, total }`
+ * and stopping on `signal`. Returns `{ data: Float32Array (n × dim), dim }` in
+ * input order.
  */
-export async function embedAll(encoder, texts, { onProgress, signal, batchSize = BATCH, prefix } = {}) {
+export async function embedAll(encoder, texts, opts) {
+  const { onProgress, signal, batchSize, prefix } = checkCallOptions('embedAll', opts);
   checkTexts(texts, 'embedAll');
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
+    throw nunchiError('E_INPUT', `embedAll: batchSize must be a positive integer, got ${batchSize}`);
+  }
   texts = withPrefix(texts, taskPrefix(encoder, prefix));
-  const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+  const wasm = await ensureWasm();
+  const { batches, pooling, normalize } = wasm.taskEmbedPlan(texts, encoder.info?.pooling ?? 'mean', batchSize ?? 0);
   let data;
   let dim = 0;
-  for (let start = 0; start < order.length; start += batchSize) {
+  let done = 0;
+  for (const batch of batches) {
     if (signal?.aborted) throw abortError();
-    const batch = order.slice(start, start + batchSize);
-    const r = await encoder.embed(batch.map((i) => texts[i]));
+    const r = await encoder.embed(Array.from(batch, (i) => texts[i]), { pooling, normalize });
     dim = r.dims[1];
     data ??= new Float32Array(texts.length * dim);
     batch.forEach((i, row) => data.set(r.data.subarray(row * dim, (row + 1) * dim), i * dim));
-    onProgress?.({ status: 'embed', done: Math.min(start + batchSize, texts.length), total: texts.length });
+    done += batch.length;
+    onProgress?.({ status: 'embed', done, total: texts.length });
     await yieldToEventLoop();
   }
   return { data, dim };
@@ -79,7 +85,7 @@ function toResults(p) {
  */
 export async function zeroShot(encoder, texts, opts) {
   const { labels, descriptions = labels, temperature = ZERO_SHOT_TEMPERATURE, prefix, onProgress, signal } =
-    checkOptions(opts, ['labels', 'descriptions', 'temperature', 'prefix', 'onProgress', 'signal'], 'zeroShot');
+    checkCallOptions('zeroShot', opts);
   checkTexts(texts, 'zeroShot');
   checkLabels(labels, 'zeroShot');
   checkLabels(descriptions, 'zeroShot (descriptions)');
@@ -101,7 +107,7 @@ export const DEFAULT_TEMPLATE = 'Is the following review positive or negative?\n
  */
 export async function classify(t5, texts, opts) {
   const { labels, template = DEFAULT_TEMPLATE, onProgress, signal } =
-    checkOptions(opts, ['labels', 'template', 'onProgress', 'signal'], 'classify');
+    checkCallOptions('classify', opts);
   checkTexts(texts, 'classify');
   checkLabels(labels, 'classify');
   if (typeof template !== 'string' || !template.includes('{text}')) {
@@ -165,7 +171,7 @@ export class Classifier {
 
   /** Classifies texts: `[{ label, score, scores }]`. */
   async predict(texts, opts) {
-    const { onProgress, signal } = checkOptions(opts, ['onProgress', 'signal'], 'predict');
+    const { onProgress, signal } = checkCallOptions('predict', opts);
     // Texts get the prefix the head was trained with.
     const { data } = await embedAll(this.#encoder, texts, { onProgress, signal, prefix: this.#prefix });
     return toResults(this.#alive().predict(data));
@@ -204,11 +210,10 @@ export class Classifier {
  */
 export async function trainClassifier(encoder, texts, labels, opts) {
   const { head = 'logistic', folds = 5, prefix, onProgress, signal } =
-    checkOptions(opts, ['head', 'folds', 'prefix', 'onProgress', 'signal'], 'trainClassifier');
+    checkCallOptions('trainClassifier', opts);
   checkTexts(texts, 'trainClassifier');
   checkLabels(labels, 'trainClassifier');
   if (labels.length !== texts.length) throw nunchiError('E_INPUT', `trainClassifier: ${labels.length} labels for ${texts.length} texts`);
-  if (!HEADS.includes(head)) throw nunchiError('E_INPUT', `trainClassifier: unknown head '${head}' (expected one of ${HEADS.join(', ')})`);
   const wasm = await ensureWasm();
   const { names, y } = indexLabels(labels);
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
@@ -230,9 +235,7 @@ const SENTIMENT_DESCRIPTIONS = ['A very negative review', 'A very positive revie
 export async function cluster(encoder, texts, opts) {
   const {
     k, kRange = [2, 10], minClusterSize, seed = SEED, t5, sentiment = true, prefix, onProgress, signal,
-  } = checkOptions(
-    opts, ['k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'prefix', 'onProgress', 'signal'], 'cluster',
-  );
+  } = checkCallOptions('cluster', opts);
   checkTexts(texts, 'cluster');
   if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw nunchiError('E_INPUT', `cluster: k must be a positive integer, got ${k}`);
   const sentimentDescriptions = sentiment === true ? SENTIMENT_DESCRIPTIONS : sentiment;

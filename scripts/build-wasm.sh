@@ -9,16 +9,36 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# wasm-bindgen, then wasm-opt from npm's binaryen when it is installed, into
+# pkg/$2/ -- skipped when cargo's output is the one last bound (its sha256 is
+# kept in pkg/$2/.built-from, with the wasm-bindgen version), so an unchanged
+# tree rebuilds in seconds.
+bind_and_optimize() { # cargo-output.wasm out-dir [wasm-opt feature flags...]
+  local input="$1" out="pkg/$2"
+  shift 2
+  local stamp="$out/.built-from" sum
+  sum="$(sha256sum "$input" | cut -d' ' -f1) wasm-bindgen $WASM_BINDGEN_VERSION"
+  if [ -f "$out/nunchi_wasm_bg.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+    echo "build-wasm: $out is up to date" >&2
+    return
+  fi
+  rm -f "$stamp"
+  wasm-bindgen --target web --out-dir "$out" --out-name nunchi_wasm "$input"
+  if [ -x node_modules/.bin/wasm-opt ]; then
+    echo "build-wasm: wasm-opt -O3 $out (about a minute)" >&2
+    node_modules/.bin/wasm-opt -O3 "$@" --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals "$out/nunchi_wasm_bg.wasm" -o "$out/nunchi_wasm_bg.wasm"
+  fi
+  echo "$sum" >"$stamp"
+  ls -l "$out/nunchi_wasm_bg.wasm" >&2
+}
+
 # Target-only flags, so native builds keep their cache.
+[ -f target/wasm32-unknown-unknown/release/nunchi_wasm.wasm ] ||
+  echo "build-wasm: first build of the wasm package (about 5-10 minutes on 2 cores)" >&2
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
   cargo build --release --target wasm32-unknown-unknown -p nunchi-wasm
-wasm-bindgen --target web --out-dir pkg/wasm --out-name nunchi_wasm \
-  target/wasm32-unknown-unknown/release/nunchi_wasm.wasm
-if [ -x node_modules/.bin/wasm-opt ]; then
-  node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals pkg/wasm/nunchi_wasm_bg.wasm -o pkg/wasm/nunchi_wasm_bg.wasm
-fi
-ls -l pkg/wasm/nunchi_wasm_bg.wasm >&2
+bind_and_optimize target/wasm32-unknown-unknown/release/nunchi_wasm.wasm wasm --enable-simd
 
 # The threads build (pkg/wasm-threads/), for cross-origin-isolated pages: shared
 # memory (+atomics), std rebuilt for it on the pinned nightly, the q8_0 kernels'
@@ -29,13 +49,9 @@ rustup component list --toolchain "$NUNCHI_NIGHTLY" --installed 2>/dev/null | gr
   rustup toolchain install "$NUNCHI_NIGHTLY" --profile minimal -c rust-src
 # rustc does not pass the shared-memory link arguments itself; wasm-bindgen needs the TLS exports.
 THREADS_LINK="-C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=2147483648 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
+[ -f target/wasm-threads/wasm32-unknown-unknown/release/nunchi_wasm.wasm ] ||
+  echo "build-wasm: first build of the threads variant (std rebuilt; about 10 minutes on 2 cores)" >&2
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals $THREADS_LINK" \
   cargo "+$NUNCHI_NIGHTLY" build --release --target wasm32-unknown-unknown -p nunchi-wasm --features threads \
   -Z build-std=panic_abort,std --target-dir target/wasm-threads
-wasm-bindgen --target web --out-dir pkg/wasm-threads --out-name nunchi_wasm \
-  target/wasm-threads/wasm32-unknown-unknown/release/nunchi_wasm.wasm
-if [ -x node_modules/.bin/wasm-opt ]; then
-  node_modules/.bin/wasm-opt -O3 --enable-simd --enable-threads --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals pkg/wasm-threads/nunchi_wasm_bg.wasm -o pkg/wasm-threads/nunchi_wasm_bg.wasm
-fi
-ls -l pkg/wasm-threads/nunchi_wasm_bg.wasm >&2
+bind_and_optimize target/wasm-threads/wasm32-unknown-unknown/release/nunchi_wasm.wasm wasm-threads --enable-simd --enable-threads

@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# The test suite: prepares the model files (idempotent), runs every Rust test in
-# release mode (the models are real; unoptimised candle is too slow), builds the
-# npm package's wasm, tests the wasm kernels (SIMD128 under Node, WebGPU in headless Chromium), and runs
-# its JS tests against the built package: in Node, and in headless Chromium (needs /usr/bin/chromium,
-# chromedriver and `npm ci`).
+# The test suite: checks formatting and lints, prepares the model files
+# (idempotent), runs every Rust test in release mode (the models are real;
+# unoptimised candle is too slow), builds the npm package's wasm, tests the wasm
+# kernels (SIMD128 under Node, WebGPU in headless Chromium), and runs its JS tests
+# against the built package: in Node, and in headless Chromium (needs Debian's
+# chromium and chromium-driver, and `npm ci`; .ci/run installs them). Each
+# stage's time is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/prepare-models.sh
-cargo test --release --workspace
+. scripts/stages.sh
+trap print_stages EXIT
+
+stage "cargo fmt --check" cargo fmt --all --check
+stage "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+stage "models" ./scripts/prepare-models.sh
+stage "Rust tests (release)" cargo test --release --workspace
 # The threads build's column split, spinning team and packed runs side by side, on rayon's native pool
 # (bit-identical to one thread).
-cargo test --release -p nunchi-engine --features threads --test q8 --test team
-cargo test --release -p nunchi-models --features threads --test concurrent_embed
-./scripts/build-wasm.sh
+stage "Rust tests, threads feature" cargo test --release -p nunchi-engine --features threads --test q8 --test team
+stage "Rust tests, threads feature (models)" cargo test --release -p nunchi-models --features threads --test concurrent_embed
+stage "wasm package" ./scripts/build-wasm.sh
 # Our wasm SIMD128 kernels against their scalar twins and candle, on wasm32 under Node
 # (wasm-bindgen-test-runner comes with the wasm-bindgen-cli that build-wasm.sh installs).
-./scripts/test-wasm-kernels.sh
+stage "wasm kernel tests (Node)" ./scripts/test-wasm-kernels.sh
 # The WebGPU kernels against the CPU backend again, in headless Chromium on its WebGPU adapter.
-./scripts/test-webgpu-kernels.sh
+stage "WebGPU kernel tests (Chromium)" ./scripts/test-webgpu-kernels.sh
 # The demo site (www/) has its own npm project; its test builds it with Vite.
 [ -d www/node_modules ] || npm ci --prefix www --no-audit --no-fund
-node --test tests/js/
+stage "JS tests (Node, Chromium)" node --test tests/js/

@@ -2,7 +2,7 @@
 // models folder at /models/, as a deployment would serve them. It counts the
 // requests for each path (tests prove "no second download" with it) and can be
 // closed with its connections, so a page finds the origin gone at once
-// (the offline test). Used by tests/js/demo.test.mjs and scripts/bench-demo.mjs.
+// (the offline test). Used by tests/js/demo.test.mjs and bench/demo.mjs.
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import {
-  Encoder, Text2Text, zeroShot, classify, trainClassifier, Classifier, evaluate, cluster,
+  Encoder, Text2Text, zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, readTable, splitRows,
 } from '../../pkg/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -126,4 +126,36 @@ test('task inputs are checked: clear errors, and the module stays usable', async
   await assert.rejects(zeroShot(e, ['x'], { labels: ['a', 'b'], signal: controller.signal }), { code: 'E_ABORTED' });
   const ok = await zeroShot(e, ['still works'], { labels: ['a', 'b'] });
   assert.equal(ok.length, 1);
+});
+
+test('a user\'s CSV through readTable and splitRows: the rows and split `nunchi eval` reads (the rule lives in Rust)', async () => {
+  const csv = '\uFEFFText,label,\r\n"great, really",pos\r\n\r\n"say ""hi""",neg\n , \nlast,\n';
+  const table = await readTable(csv, 'mine.CSV');
+  assert.deepEqual(table.columns, ['Text', 'label', 'column 3']);
+  assert.deepEqual(table.rows, [['great, really', 'pos', ''], ['say "hi"', 'neg', ''], ['last', '', '']]);
+  assert.deepEqual((await readTable(' one \n\ntwo\n', 'notes.txt')).rows, [['one'], ['two']]);
+
+  // 21 labelled data rows, row 3's text empty (left out, its index kept): rows 0, 10 and 20 are test.
+  const rows = [...Array(21).keys()].filter((i) => i !== 3);
+  const sides = await splitRows(rows.map(() => 'a'), { rows });
+  assert.deepEqual(sides.test.map((p) => rows[p]), [0, 10, 20]);
+  assert.equal(sides.train.length, 17);
+  assert.equal(sides.heldOut, true);
+  // Some unlabelled: those are predicted; a split column decides where given.
+  assert.deepEqual(await splitRows(['a', '', 'b']), { train: [0, 2], test: [1], heldOut: false });
+  assert.deepEqual(await splitRows(['a', 'b', 'a'], { split: ['train', 'TEST', ''] }), { train: [0, 2], test: [1], heldOut: false });
+  await assert.rejects(splitRows(['a'], { split: ['dev'] }), (e) => e.code === 'E_INPUT' && /split "dev"/.test(e.message));
+  await assert.rejects(splitRows(['a'], { folds: 3 }), (e) => e.code === 'E_INPUT');
+});
+
+test('embedAll follows the tasks\' plan: every row equals a normalized embed of that text alone', async () => {
+  const encoder = await enc();
+  const texts = ['a much longer sentence about a film that went on and on', 'short', 'mid-length words here'];
+  const done = [];
+  const { data, dim } = await embedAll(encoder, texts, { batchSize: 2, onProgress: (p) => done.push(p.done) });
+  assert.deepEqual(done, [2, 3]);
+  for (const [i, t] of texts.entries()) {
+    const alone = await encoder.embed([t], { pooling: 'mean', normalize: true });
+    assert.deepEqual(data.subarray(i * dim, (i + 1) * dim), alone.data, `row ${i} is its text's own embedding`);
+  }
 });

@@ -7,21 +7,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../browser/chromium.mjs';
 import { startServer } from '../browser/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
 const golden = (name) => JSON.parse(readFileSync(path.join(root, 'tests/goldens', name), 'utf8'));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server;
 const browsers = [];
 
-async function openPage(flags) {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: flags });
+async function openPage(options) {
+  const browser = await launchChromium(options);
   browsers.push(browser);
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
@@ -33,8 +30,8 @@ let gpuPage, plainPage;
 
 before(async () => {
   server = await startServer({ root, models });
-  gpuPage = await openPage([...FLAGS, '--enable-unsafe-webgpu']);
-  plainPage = await openPage(FLAGS);
+  gpuPage = await openPage({ webgpu: true });
+  plainPage = await openPage();
 });
 
 after(async () => {

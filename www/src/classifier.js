@@ -1,6 +1,6 @@
 // View 1: the review classifier (zero-shot labels, a head trained on the
 // user's labels, or Flan-T5 prompting), with metrics when true labels are known.
-import { zeroShot, trainClassifier, classify, evaluate } from 'nunchi';
+import { zeroShot, trainClassifier, classify, evaluate, splitRows } from 'nunchi';
 import { loadModel, currentT5 } from './models.js';
 import { inputBlock } from './input.js';
 import { SAMPLES } from './config.js';
@@ -51,19 +51,10 @@ function labelEditor(root) {
   };
 }
 
-/** The train/predict split for "train on my labels". */
-function trainSplit({ texts, labels, split }) {
+/** The train/predict split for "train on my labels": the package's splitRows, the rule `nunchi eval` uses. */
+function trainSplit({ labels, split, rows }) {
   if (!labels) throw new Error(t('cls.needLabelColumn'));
-  const train = [], test = [];
-  texts.forEach((_, i) => {
-    if (split) (split[i] === 'test' ? test : labels[i] ? train : []).push(i);
-    else (labels[i] ? train : test).push(i);
-  });
-  // Every row labelled and no split column: hold out every 10th row (the project's rule).
-  if (!split && test.length === 0) {
-    return { train: train.filter((i) => i % 10 !== 0), test: train.filter((i) => i % 10 === 0), heldOut: true };
-  }
-  return { train, test, heldOut: false };
+  return splitRows(labels, { rows, split: split ?? undefined });
 }
 
 function confusionTable(report) {
@@ -174,7 +165,7 @@ export function initClassifier() {
       // Rows labelled by hand fill in where the input has no label.
       const byHand = hand.labelsFor(data.texts);
       if (byHand) data.labels = data.labels ? data.labels.map((l, i) => l || byHand[i]) : byHand;
-      const { train, test, heldOut } = trainSplit(data);
+      const { train, test, heldOut } = await trainSplit(data);
       const trainLabels = train.map((i) => data.labels[i]);
       const counts = new Map();
       for (const l of trainLabels) counts.set(l, (counts.get(l) ?? 0) + 1);

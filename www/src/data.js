@@ -1,39 +1,12 @@
-// Reading texts from pasted lines, TXT and CSV files; writing CSV for export.
+// Reading texts from pasted lines, TXT and CSV files (the package's readTable:
+// the same parser as the CLI's); writing CSV for export.
+import { readTable } from 'nunchi';
 
-/** RFC 4180 CSV: quoted fields, doubled quotes, LF or CRLF line ends. Blank lines are skipped. */
-export function parseCsv(text) {
-  const rows = [];
-  let row = [], field = '', quoted = false;
-  const end = () => { row.push(field); field = ''; if (row.some((f) => f.trim() !== '')) rows.push(row); row = []; };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') { if (c === '\r' && text[i + 1] === '\n') i++; end(); }
-    else field += c;
-  }
-  if (field !== '' || row.length) end();
-  return rows;
-}
+/** A dropped or chosen file as `{ name, columns, rows }` (CSV by its name, else one text per line). */
+export const readFile = async (file) => ({ name: file.name, ...(await readTable(await file.text(), file.name)) });
 
-/**
- * A table from a file's text: CSV (first row is the header) or plain lines.
- * Returns { name, columns, rows } where rows are arrays of strings.
- */
-export function tableFromText(text, name = 'pasted') {
-  text = text.replace(/^\uFEFF/, '');
-  if (/\.csv$/i.test(name)) {
-    const [header = [], ...rows] = parseCsv(text);
-    const columns = header.map((h, i) => h.trim() || `column ${i + 1}`);
-    return { name, columns, rows: rows.map((r) => columns.map((_, i) => (r[i] ?? '').trim())) };
-  }
-  const rows = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((l) => [l]);
-  return { name, columns: ['text'], rows };
-}
-
-export const readFile = (file) => file.text().then((t) => tableFromText(t, file.name));
+/** Fetched text (a bundled sample) as `{ name, columns, rows }`. */
+export const tableFromText = async (text, name) => ({ name, ...(await readTable(text, name)) });
 
 const quote = (v) => {
   const s = v === null || v === undefined ? '' : String(v);

@@ -8,7 +8,9 @@ import { readFile, tableFromText } from './data.js';
 
 /**
  * Fills `container` and returns { get() } where get() gives
- * { texts, labels|null, split|null, name } for the rows to use.
+ * { texts, labels|null, split|null, rows, name } for the rows to use: rows
+ * with an empty text are left out, and `rows` gives each kept text's data row
+ * in the file (the train/test rule counts the rows left out too).
  * Its words are the i18n strings `${id}.paste`, `.sample`, `.sampleHint` and
  * `.labelColumn`; `sample()` gives the current language's { url, name, limit }.
  */
@@ -58,7 +60,7 @@ export function inputBlock(container, { id, sample }) {
   async function loadSample() {
     const { url, name, limit: n } = sample();
     const res = await fetch(url);
-    useTable({ ...tableFromText(await res.text(), name), sampleUrl: url });
+    useTable({ ...(await tableFromText(await res.text(), name)), sampleUrl: url });
     file.value = ''; // the chosen file is no longer what is used
     if (n) limit.value = String(n);
   }
@@ -83,17 +85,18 @@ export function inputBlock(container, { id, sample }) {
       const n = Number(limit.value) > 0 ? Number(limit.value) : Infinity;
       if (!table) {
         const texts = textarea.value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, n);
-        return { texts, labels: null, split: null, name: 'pasted' };
+        return { texts, labels: null, split: null, rows: texts.map((_, i) => i), name: 'pasted' };
       }
       const rows = table.rows.slice(0, n);
       const ti = Number(textCol.value);
       const li = labelCol.value === '' ? -1 : Number(labelCol.value);
       const si = table.columns.findIndex((c) => c.toLowerCase() === 'split');
-      const keep = rows.filter((r) => r[ti]);
+      const kept = rows.map((_, i) => i).filter((i) => rows[i][ti]);
       return {
-        texts: keep.map((r) => r[ti]),
-        labels: li >= 0 ? keep.map((r) => r[li]) : null,
-        split: si >= 0 && si !== ti && si !== li ? keep.map((r) => r[si].toLowerCase()) : null,
+        texts: kept.map((i) => rows[i][ti]),
+        labels: li >= 0 ? kept.map((i) => rows[i][li]) : null,
+        split: si >= 0 && si !== ti && si !== li ? kept.map((i) => rows[i][si]) : null,
+        rows: kept,
         name: table.name,
       };
     },

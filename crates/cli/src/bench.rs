@@ -194,7 +194,10 @@ pub fn run(a: BenchArgs) -> Result<()> {
             .args(["--lines", &a.lines.to_string(), "--decode-tokens", &a.decode_tokens.to_string()])
             .output()?;
         if !out.status.success() {
-            return Err(Error::backend(format!("bench of {name} {q} on {device} failed: {}", String::from_utf8_lossy(&out.stderr))));
+            return Err(Error::backend(format!(
+                "bench of {name} {q} on {device} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
         }
         let mut row: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| Error::backend(e.to_string()))?;
         row["file_mb"] = serde_json::json!(file_mb(&a.models, name, q));
@@ -210,7 +213,10 @@ fn num(row: &serde_json::Value, key: &str, digits: usize) -> String {
 }
 
 fn print_table(rows: &[serde_json::Value], lines: usize) {
-    println!("native ({} CPU threads available), {lines} sentences of rt-polarity.pos", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "native ({} CPU threads available), {lines} sentences of rt-polarity.pos",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     if let Some(adapter) = rows.iter().find_map(|r| r["adapter"].as_str()) {
         println!("webgpu adapter: {adapter} (a CPU Vulkan driver such as llvmpipe is not GPU speed)");
     }

@@ -95,13 +95,7 @@ pub fn convert(from: &str, quant: &str, out: &Path) -> Result<()> {
     std::fs::rename(&tmp, out)?;
     let size = std::fs::metadata(out)?.len();
     let summary: Vec<String> = storage_summary(&file.weights).iter().map(|(d, n)| format!("{n} {d}")).collect();
-    eprintln!(
-        "wrote {} ({}, {:.1} MB; tensors: {})",
-        out.display(),
-        file.arch.name(),
-        size as f64 / 1e6,
-        summary.join(", ")
-    );
+    eprintln!("wrote {} ({}, {:.1} MB; tensors: {})", out.display(), file.arch.name(), size as f64 / 1e6, summary.join(", "));
     Ok(())
 }
 

@@ -202,9 +202,7 @@ pub fn eval(a: EvalArgs) -> Result<()> {
                 (head.predict(test_rows)?.best, indices.len())
             }
             other => {
-                return Err(Error::input(format!(
-                    "unknown method '{other}' (expected zero-shot, prompt, head-N or head-full)"
-                )))
+                return Err(Error::input(format!("unknown method '{other}' (expected zero-shot, prompt, head-N or head-full)")))
             }
         };
         let report = evaluate(&test.label_names, &test.labels, &predicted)?;

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "nunchi", version, about = "Private text understanding: MiniLM embeddings and Flan-T5, quantized, on your machine")]
+#[command(
+    name = "nunchi",
+    version,
+    about = "Private text understanding: MiniLM embeddings and Flan-T5, quantized, on your machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -279,21 +283,31 @@ fn main() -> ExitCode {
                 prefix: prefix.prefix.as_deref(),
             })
         }
-        Command::Eval { model, t5, dataset, data, methods, test_per_label, train_per_label, descriptions, json, prefix, quant } => {
-            eval::eval(eval::EvalArgs {
-                model: &model,
-                quant: &quant,
-                t5: t5.as_deref(),
-                dataset: &dataset,
-                data: &data,
-                methods: methods.as_deref(),
-                test_per_label,
-                train_per_label,
-                json: json.as_deref(),
-                prefix: prefix.prefix.as_deref(),
-                descriptions: descriptions.as_deref(),
-            })
-        }
+        Command::Eval {
+            model,
+            t5,
+            dataset,
+            data,
+            methods,
+            test_per_label,
+            train_per_label,
+            descriptions,
+            json,
+            prefix,
+            quant,
+        } => eval::eval(eval::EvalArgs {
+            model: &model,
+            quant: &quant,
+            t5: t5.as_deref(),
+            dataset: &dataset,
+            data: &data,
+            methods: methods.as_deref(),
+            test_per_label,
+            train_per_label,
+            json: json.as_deref(),
+            prefix: prefix.prefix.as_deref(),
+            descriptions: descriptions.as_deref(),
+        }),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
     };

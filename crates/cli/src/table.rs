@@ -4,42 +4,29 @@ use std::io::{BufRead, Read};
 use std::path::Path;
 
 use nunchi_engine::{Error, ErrorKind, Result};
+use nunchi_tasks::table::{is_csv_name, Table};
 
 fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
 }
 
 fn is_csv(path: Option<&Path>) -> bool {
-    path.and_then(|p| p.extension()).is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    path.and_then(|p| p.file_name()).and_then(|n| n.to_str()).is_some_and(is_csv_name)
 }
 
-/// Rows of a CSV with a header, as the named columns.
+/// Rows of a CSV with a header (read by the tasks' one parser), as the named columns.
 fn read_csv_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<String>>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| io_error(path, e))?;
-    let header = reader.headers().map_err(|e| io_error(path, e))?.clone();
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    let table = Table::from_csv(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     let positions: Vec<usize> = columns
         .iter()
         .map(|c| {
-            header.iter().position(|h| h.trim() == *c).ok_or_else(|| {
-                let have: Vec<&str> = header.iter().collect();
-                Error::input(format!("{} has no column '{c}' (its columns: {})", path.display(), have.join(", ")))
+            table.column(c).ok_or_else(|| {
+                Error::input(format!("{} has no column '{c}' (its columns: {})", path.display(), table.columns.join(", ")))
             })
         })
         .collect::<Result<_>>()?;
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| io_error(path, e))?;
-        let row: Vec<String> = positions
-            .iter()
-            .map(|&p| {
-                record.get(p).map(str::to_string).ok_or_else(|| {
-                    Error::input(format!("{} row {} has no value in column {}", path.display(), i + 2, p + 1))
-                })
-            })
-            .collect::<Result<_>>()?;
-        rows.push(row);
-    }
-    Ok(rows)
+    Ok(table.rows.iter().map(|row| positions.iter().map(|&p| row[p].clone()).collect()).collect())
 }
 
 /// Texts to analyse: the `column` of a `.csv` file (with a header), otherwise
@@ -83,7 +70,7 @@ pub fn read_labelled(path: &Path, text_column: &str, label_column: &str) -> Resu
             continue;
         }
         if label.is_empty() {
-            return Err(Error::input(format!("{} row {} has no label", path.display(), i + 2)));
+            return Err(Error::input(format!("{} data row {} has no label", path.display(), i + 1)));
         }
         let index = match out.names.iter().position(|n| n == label) {
             Some(index) => index,

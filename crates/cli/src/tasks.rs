@@ -7,7 +7,10 @@ use std::time::Instant;
 use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text};
 use nunchi_tasks::classify::{DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
-use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Classifier, HeadKind, Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot};
+use nunchi_tasks::{
+    cluster, default_prefix, embed_all, Classifier, ClusterOptions, HeadKind, Predictions, PromptClassifier, Rows, TrainingSet,
+    ZeroShot,
+};
 
 use crate::source;
 use crate::table::{csv_error, csv_writer, read_labelled, read_texts, split_list};
@@ -209,8 +212,7 @@ pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
                     None => ("other".to_string(), String::new(), String::new()),
                 };
                 let [x, y] = report.points[i];
-                w.write_record([text.clone(), id, title, keywords, format!("{x:.4}"), format!("{y:.4}")])
-                    .map_err(csv_error)?;
+                w.write_record([text.clone(), id, title, keywords, format!("{x:.4}"), format!("{y:.4}")]).map_err(csv_error)?;
             }
             w.flush()?;
         }

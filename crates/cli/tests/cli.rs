@@ -96,10 +96,21 @@ fn score_prints_a_json_object_of_log_probabilities() {
 #[test]
 fn generate_streams_text_and_a_seed_repeats_it() {
     let args = |seed: &str| -> Vec<String> {
-        ["generate", "--model", &model("flan-t5-small-generated-tiny"), "--max-new-tokens", "8", "--temperature", "0.8", "--seed", seed, "Name this topic: refunds"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "generate",
+            "--model",
+            &model("flan-t5-small-generated-tiny"),
+            "--max-new-tokens",
+            "8",
+            "--temperature",
+            "0.8",
+            "--seed",
+            seed,
+            "Name this topic: refunds",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     };
     let run = |seed: &str| {
         let a = args(seed);
@@ -122,7 +133,8 @@ fn convert_writes_a_self_contained_gguf() {
         "",
     );
     stdout(&o);
-    let info: serde_json::Value = serde_json::from_str(&stdout(&nunchi(&["info", "--model", out.to_str().unwrap()], ""))).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&stdout(&nunchi(&["info", "--model", out.to_str().unwrap()], ""))).unwrap();
     assert_eq!(info["architecture"], "t5");
     assert_eq!(info["test_weights"], true);
     assert_eq!(info["quant"], "q8_0");
@@ -143,8 +155,5 @@ fn errors_are_one_line_with_a_non_zero_exit() {
         &nunchi(&["embed", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf"), "--pooling", "max"], "x\n"),
         "unknown pooling",
     );
-    assert_one_line_error(
-        &nunchi(&["generate", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf"), "hi"], ""),
-        "needs a T5 model",
-    );
+    assert_one_line_error(&nunchi(&["generate", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf"), "hi"], ""), "needs a T5 model");
 }

@@ -84,7 +84,17 @@ fn train_saves_a_head_that_classify_uses() {
     }
     w.flush().expect("flush");
     let head = dir.path().join("head.json");
-    let o = nunchi(&["train", "--model", &model(ENCODER), "--input", train.to_str().expect("path"), "--folds", "2", "--out", head.to_str().expect("path")]);
+    let o = nunchi(&[
+        "train",
+        "--model",
+        &model(ENCODER),
+        "--input",
+        train.to_str().expect("path"),
+        "--folds",
+        "2",
+        "--out",
+        head.to_str().expect("path"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("2-fold cross-validation"));
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&head).expect("head")).expect("JSON");
@@ -92,8 +102,19 @@ fn train_saves_a_head_that_classify_uses() {
 
     let input = dir.path().join("new.txt");
     std::fs::write(&input, "They charged my account two times\nAbsolutely brilliant product\n").expect("write");
-    let out = stdout(&nunchi(&["classify", "--model", &model(ENCODER), "--method", "head", "--head", head.to_str().expect("path"), "--input", input.to_str().expect("path")]));
-    let labels: Vec<String> = csv::Reader::from_reader(out.as_bytes()).records().map(|r| r.expect("row")[1].to_string()).collect();
+    let out = stdout(&nunchi(&[
+        "classify",
+        "--model",
+        &model(ENCODER),
+        "--method",
+        "head",
+        "--head",
+        head.to_str().expect("path"),
+        "--input",
+        input.to_str().expect("path"),
+    ]));
+    let labels: Vec<String> =
+        csv::Reader::from_reader(out.as_bytes()).records().map(|r| r.expect("row")[1].to_string()).collect();
     assert_eq!(labels, ["billing", "praise"]);
 }
 
@@ -129,7 +150,17 @@ fn cluster_prints_json_with_clusters_keywords_and_timings() {
 #[test]
 fn eval_prints_a_report_and_summary_table() {
     let out = stdout(&nunchi(&[
-        "eval", "--model", &model(ENCODER), "--dataset", "mr", "--data", &data_dir(), "--methods", "zero-shot,head-8", "--test-per-label", "20",
+        "eval",
+        "--model",
+        &model(ENCODER),
+        "--dataset",
+        "mr",
+        "--data",
+        &data_dir(),
+        "--methods",
+        "zero-shot,head-8",
+        "--test-per-label",
+        "20",
     ]));
     assert!(out.contains("weighted avg"), "{out}");
     assert!(out.contains("| mr | zero-shot | 0 |"), "{out}");
@@ -143,10 +174,22 @@ fn task_input_errors_are_clear() {
     std::fs::write(&csv_path, "review,stars\ngood,5\n").expect("write");
     let csv_arg = csv_path.to_str().expect("path");
     let head = dir.path().join("h.json");
-    assert_error(&nunchi(&["train", "--model", &model(ENCODER), "--input", csv_arg, "--out", head.to_str().expect("path")]), "no column 'text'");
-    assert_error(&nunchi(&["classify", "--model", &model(ENCODER), "--labels", "only", "--input", csv_arg, "--column", "review"]), "at least two labels");
-    assert_error(&nunchi(&["classify", "--model", &model(ENCODER), "--labels", "a,a", "--input", csv_arg, "--column", "review"]), "given twice");
-    assert_error(&nunchi(&["classify", "--model", &model(ENCODER), "--method", "guess", "--labels", "a,b"]), "unknown method 'guess'");
+    assert_error(
+        &nunchi(&["train", "--model", &model(ENCODER), "--input", csv_arg, "--out", head.to_str().expect("path")]),
+        "no column 'text'",
+    );
+    assert_error(
+        &nunchi(&["classify", "--model", &model(ENCODER), "--labels", "only", "--input", csv_arg, "--column", "review"]),
+        "at least two labels",
+    );
+    assert_error(
+        &nunchi(&["classify", "--model", &model(ENCODER), "--labels", "a,a", "--input", csv_arg, "--column", "review"]),
+        "given twice",
+    );
+    assert_error(
+        &nunchi(&["classify", "--model", &model(ENCODER), "--method", "guess", "--labels", "a,b"]),
+        "unknown method 'guess'",
+    );
     assert_error(&nunchi(&["cluster", "--model", &model(ENCODER), "--k", "5", "--input", csv_arg, "--column", "review"]), "5");
     assert_error(&nunchi(&["eval", "--model", &model(ENCODER), "--dataset", "imdb"]), "unknown dataset 'imdb'");
 }

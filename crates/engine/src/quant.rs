@@ -15,27 +15,18 @@ pub enum Quant {
 }
 
 /// Option strings accepted by `--quant`, validated against this table.
-pub const QUANT_NAMES: &[(&str, Quant)] = &[
-    ("f32", Quant::F32),
-    ("f16", Quant::F16),
-    ("q8_0", Quant::Q8_0),
-    ("q4_0", Quant::Q4_0),
-    ("q4k", Quant::Q4K),
-];
+pub const QUANT_NAMES: &[(&str, Quant)] =
+    &[("f32", Quant::F32), ("f16", Quant::F16), ("q8_0", Quant::Q8_0), ("q4_0", Quant::Q4_0), ("q4k", Quant::Q4K)];
 
 /// Tensors smaller than this stay f32: quantizing them saves nothing and costs accuracy.
 const MIN_QUANTIZED_ELEMENTS: usize = 4096;
 
 impl Quant {
     pub fn parse(name: &str) -> Result<Self> {
-        QUANT_NAMES
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, q)| *q)
-            .ok_or_else(|| {
-                let known: Vec<_> = QUANT_NAMES.iter().map(|(n, _)| *n).collect();
-                Error::input(format!("unknown quantization '{name}' (expected one of {})", known.join(", ")))
-            })
+        QUANT_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, q)| *q).ok_or_else(|| {
+            let known: Vec<_> = QUANT_NAMES.iter().map(|(n, _)| *n).collect();
+            Error::input(format!("unknown quantization '{name}' (expected one of {})", known.join(", ")))
+        })
     }
 
     pub fn name(self) -> &'static str {
@@ -72,11 +63,7 @@ impl Quant {
             return GgmlDType::F32;
         }
         let row = *dims.last().unwrap_or(&1);
-        self.fallbacks()
-            .iter()
-            .copied()
-            .find(|d| row % d.block_size() == 0)
-            .unwrap_or(GgmlDType::F32)
+        self.fallbacks().iter().copied().find(|d| row.is_multiple_of(d.block_size())).unwrap_or(GgmlDType::F32)
     }
 }
 

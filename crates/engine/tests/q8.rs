@@ -11,7 +11,7 @@ use nunchi_engine::cpu::q8::{self, BlockQ8_0, Layout, PackedQ8Matrix, QuantizedR
 use nunchi_engine::{Backend, CpuBackend};
 
 mod common;
-use common::Rng;
+use common::{Rng, TestValues};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -20,7 +20,6 @@ use wasm_bindgen_test::wasm_bindgen_test;
 const ROWS: [usize; 5] = [1, 3, 27, 64, 512];
 /// `(n, k)` weight shapes: MiniLM's, plus `n` that no tile size divides.
 const SHAPES: [(usize, usize); 6] = [(384, 384), (1536, 384), (384, 1536), (30, 64), (387, 96), (5, 32)];
-
 
 fn q8_0_weight(rng: &mut Rng, n: usize, k: usize) -> QTensor {
     let values: Vec<f32> = (0..n * k).map(|_| 0.1 * rng.unit()).collect();
@@ -76,8 +75,26 @@ fn assert_close(what: &str, got: &[f32], want: &[f32], scale: &[f64], rel: f64) 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn rounding_matches_f32_round() {
-    let mut rng = Rng(1);
-    let edges = [0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, 0.50000006, 127.0, 1e-30, 8388607.5, 1e30];
+    let mut rng = Rng::new(1);
+    let edges = [
+        0.0,
+        -0.0,
+        0.5,
+        -0.5,
+        1.5,
+        -1.5,
+        2.5,
+        -2.5,
+        126.5,
+        -126.5,
+        0.49999997,
+        -0.49999997,
+        0.50000006,
+        127.0,
+        1e-30,
+        8388607.5,
+        1e30,
+    ];
     let random = (0..10_000).map(|_| 130.0 * rng.unit());
     for v in edges.into_iter().chain(random) {
         let got = q8::quantize::round_half_away_from_zero(v);
@@ -90,7 +107,7 @@ fn rounding_matches_f32_round() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn activation_blocks_equal_candle_from_float() {
-    let mut rng = Rng(2);
+    let mut rng = Rng::new(2);
     for k in [32, 384, 1536] {
         let mut x = rng.activations(5 * k);
         x[..BLOCK].fill(0.0); // an all-zero block: d = 0
@@ -112,7 +129,7 @@ fn activation_blocks_equal_candle_from_float() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn packing_keeps_every_quant_and_scale() {
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for layout in [Layout::Pairs, Layout::Quads] {
         for (n, k) in SHAPES {
             let w = q8_0_weight(&mut rng, n, k);
@@ -141,7 +158,7 @@ fn packing_keeps_every_quant_and_scale() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn kernel_equals_scalar_twin_bit_for_bit() {
-    let mut rng = Rng(4);
+    let mut rng = Rng::new(4);
     for (n, k) in SHAPES {
         let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Pairs);
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
@@ -166,7 +183,7 @@ fn kernel_equals_scalar_twin_bit_for_bit() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn column_split_equals_one_call_bit_for_bit() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     for (n, k) in SHAPES {
         for layout in [Layout::Pairs, Layout::Quads] {
             let w = pack_as(&q8_0_weight(&mut rng, n, k), layout);
@@ -186,7 +203,11 @@ fn column_split_equals_one_call_bit_for_bit() {
                             Layout::Pairs => q8::parallel::split_columns_into(tasks, &a8, m, &w, bias, &mut got, q8::gemm),
                             Layout::Quads => q8::parallel::split_columns_into(tasks, &a7, m, &w, bias, &mut got, q8::gemm_u7),
                         }
-                        assert_bits_equal(&format!("{tasks} tasks, {layout:?} m {m} [{n}, {k}] bias {}", bias.is_some()), &got, &want);
+                        assert_bits_equal(
+                            &format!("{tasks} tasks, {layout:?} m {m} [{n}, {k}] bias {}", bias.is_some()),
+                            &got,
+                            &want,
+                        );
                     }
                 }
             }
@@ -202,7 +223,7 @@ fn column_split_equals_one_call_bit_for_bit() {
 fn team_split_equals_one_call_bit_for_bit() {
     use nunchi_engine::cpu::{team, threads};
     threads::set_threads(2);
-    let mut rng = Rng(13);
+    let mut rng = Rng::new(13);
     for (n, k) in [(1536, 384), (384, 1536), (512, 384)] {
         let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Pairs);
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
@@ -221,7 +242,7 @@ fn team_split_equals_one_call_bit_for_bit() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn column_groups_view_the_parents_columns() {
-    let mut rng = Rng(12);
+    let mut rng = Rng::new(12);
     let w = pack_as(&q8_0_weight(&mut rng, 30, 64), Layout::Quads);
     assert_eq!(w.groups(), 8);
     let part = w.column_groups(5..8);
@@ -303,7 +324,7 @@ fn ggml_q8_0_matmul(x: &[f32], k: usize, w: &QTensor) -> Vec<f32> {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn linear_matches_ggml_q8_0() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     for (n, k) in SHAPES {
         let w = q8_0_weight(&mut rng, n, k);
         let packed = pack_as(&w, Layout::Pairs);
@@ -325,7 +346,7 @@ fn linear_matches_ggml_q8_0() {
 fn backend_linear_matches_candle_with_bias() {
     // The wasm run must exercise the SIMD kernel, not silently the scalar one.
     assert_eq!(q8::HAS_SIMD_KERNEL, cfg!(target_arch = "wasm32"), "wasm tests need -C target-feature=+simd128");
-    let mut rng = Rng(6);
+    let mut rng = Rng::new(6);
     let backend = CpuBackend::new();
     for (n, k) in [(384, 384), (387, 96)] {
         let w = q8_0_weight(&mut rng, n, k);
@@ -352,7 +373,7 @@ fn backend_linear_matches_candle_with_bias() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn bad_shapes_are_errors_not_panics() {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     // Rows that are not whole blocks.
     assert!(PackedQ8Matrix::from_q8_0_bytes(&[0u8; 2 * 34], 2, 48).is_err());
     assert!(PackedQ8Matrix::from_q8_0_bytes(&[], 0, 0).is_err());
@@ -383,7 +404,7 @@ fn pack_as(w: &QTensor, layout: Layout) -> PackedQ8Matrix {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn u7_activations_stay_in_range_and_within_half_a_step() {
-    let mut rng = Rng(9);
+    let mut rng = Rng::new(9);
     let k = 384;
     let mut x = rng.activations(7 * k);
     x[..BLOCK].fill(0.0);
@@ -408,7 +429,7 @@ fn u7_activations_stay_in_range_and_within_half_a_step() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn u7_kernel_equals_scalar_twin_bit_for_bit() {
-    let mut rng = Rng(10);
+    let mut rng = Rng::new(10);
     for (n, k) in SHAPES {
         let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Quads);
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
@@ -421,7 +442,7 @@ fn u7_kernel_equals_scalar_twin_bit_for_bit() {
                 q8::gemm_u7(&a, &w, bias, &mut got);
                 let what = format!("u7 gemm m {m} [{n}, {k}] bias {}", bias.is_some());
                 assert_bits_equal(&what, &got, &want);
-                #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+                #[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
                 for (tile, run) in relaxed_tiles() {
                     let mut got = vec![f32::NAN; m * n];
                     run(&a, &w, bias, &mut got);
@@ -432,7 +453,7 @@ fn u7_kernel_equals_scalar_twin_bit_for_bit() {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
 fn relaxed_tiles() -> [(&'static str, fn(&U7Rows, &PackedQ8Matrix, Option<&[f32]>, &mut [f32])); 6] {
     use q8::relaxed::gemm_tiled;
     [
@@ -452,7 +473,7 @@ fn relaxed_tiles() -> [(&'static str, fn(&U7Rows, &PackedQ8Matrix, Option<&[f32]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn u7_linear_is_within_its_rounding_bound_of_the_exact_product() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     for (n, k) in SHAPES {
         let wq = q8_0_weight(&mut rng, n, k);
         let w = pack_as(&wq, Layout::Quads);
@@ -462,7 +483,8 @@ fn u7_linear_is_within_its_rounding_bound_of_the_exact_product() {
             let got = q8::linear(&x, &w, None).expect("linear");
             for r in 0..m {
                 let xr = &x[r * k..(r + 1) * k];
-                let steps: Vec<f64> = xr.chunks(BLOCK).map(|b| b.iter().fold(0f32, |a, v| a.max(v.abs())) as f64 / 63.0).collect();
+                let steps: Vec<f64> =
+                    xr.chunks(BLOCK).map(|b| b.iter().fold(0f32, |a, v| a.max(v.abs())) as f64 / 63.0).collect();
                 for c in 0..n {
                     let wr = &wd[c * k..(c + 1) * k];
                     let exact: f64 = xr.iter().zip(wr).map(|(&a, &b)| a as f64 * b as f64).sum();
@@ -483,11 +505,13 @@ fn u7_linear_is_within_its_rounding_bound_of_the_exact_product() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn activation_quantizer_equals_scalar_reference() {
-    let mut rng = Rng(12);
-    let ties = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, 0.50000006, 0.0, -0.0, 1e-30, 63.5, -63.5];
+    let mut rng = Rng::new(12);
+    let ties =
+        [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, 0.50000006, 0.0, -0.0, 1e-30, 63.5, -63.5];
     let mut x: Vec<f32> = Vec::new();
     for block in 0..64 {
-        let mut values: Vec<f32> = if block % 2 == 0 { rng.activations(BLOCK) } else { (0..BLOCK).map(|i| ties[(i + block) % ties.len()]).collect() };
+        let mut values: Vec<f32> =
+            if block % 2 == 0 { rng.activations(BLOCK) } else { (0..BLOCK).map(|i| ties[(i + block) % ties.len()]).collect() };
         if block % 2 == 1 {
             values[BLOCK - 1] = if block % 4 == 1 { 127.0 } else { -127.0 };
         }

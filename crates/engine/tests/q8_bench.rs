@@ -14,7 +14,6 @@ mod common;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
 
-
 /// Giga int8 multiply-adds ×2 per second of `f`, over at least 300 ms.
 fn gops(m: usize, n: usize, k: usize, f: impl FnMut()) -> f64 {
     let (runs, ms) = common::timed(f);
@@ -38,7 +37,7 @@ fn q8_kernel_throughput() {
         let mut out = vec![0f32; m * n];
         let mut line = format!("m {m} n {n} k {k}: candle {:.1}", gops(m, n, k, || drop(candle.forward(&xt).expect("forward"))));
         line += &format!(", linear {:.1}", gops(m, n, k, || drop(q8::linear(&x, &packed, None).expect("linear"))));
-        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        #[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
         {
             use nunchi_engine::cpu::q8::{relaxed::gemm_tiled, U7Rows};
             let quads = PackedQ8Matrix::from_q8_0_bytes_as(&bytes, n, k, Layout::Quads).expect("pack");
@@ -87,7 +86,7 @@ fn q8_kernel_throughput() {
 
 /// The SIMD128 and relaxed-SIMD linear layers taking turns (median of 7 runs
 /// each), so a busy machine slows both alike. Needs the relaxed-SIMD build.
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
 #[wasm_bindgen_test]
 #[ignore = "a benchmark, run by hand"]
 fn relaxed_against_simd128_in_turns() {

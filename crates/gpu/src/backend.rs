@@ -8,8 +8,9 @@ use nunchi_engine::{Activation, Backend, Error, Result};
 
 use crate::context::GpuContext;
 use crate::ops;
-use crate::pipelines::{KernelKey, PipelineCache};
+use crate::pipelines::{Kernel, KernelKey, PipelineCache};
 use crate::tensor::GpuTensor;
+use crate::uniform::Uniform;
 use crate::weights::GpuWeights;
 
 /// Dispatches are recorded into one command encoder and submitted together;
@@ -105,31 +106,37 @@ impl GpuBackend {
         self.upload_words(bytemuck::cast_slice(values), what)
     }
 
-    /// Records one dispatch of `key` with its uniform `params` and storage
+    /// Records one dispatch of `kernel` with its uniform `params` and storage
     /// `binds`, over `groups` workgroups (x, y, z).
-    pub(crate) fn dispatch(&self, key: KernelKey, params: &[u8], binds: &[Bind<'_>], groups: [u32; 3]) -> Result<()> {
+    pub(crate) fn dispatch<K: Kernel>(&self, kernel: K, params: &K::Params, binds: &[Bind<'_>], groups: [u32; 3]) -> Result<()> {
+        let key: KernelKey = kernel.into();
         // A lost or failed device fails fast, before more work is queued on it.
         self.ctx.check()?;
-        if groups.iter().any(|&g| g == 0) {
+        if groups.contains(&0) {
             return Ok(());
         }
         let max_groups = self.device().limits().max_compute_workgroups_per_dimension;
         if groups.iter().any(|&g| g > max_groups) {
-            return Err(Error::backend(format!("{:?} needs {groups:?} workgroups; the adapter allows {max_groups} per dimension", key.kernel)));
+            return Err(Error::backend(format!(
+                "{key:?} needs {groups:?} workgroups; the adapter allows {max_groups} per dimension"
+            )));
         }
-        let pipeline = self.pipelines.get(self.device(), key)?;
+        let pipeline = self.pipelines.get(self.device(), kernel)?;
+        // Sized as WGSL sizes `Params` (a 16-byte multiple); the tail past the
+        // Rust struct stays zero, as new buffers are.
         let uniform = self.device().create_buffer(&wgpu::BufferDescriptor {
             label: Some("params"),
-            size: params.len() as u64,
+            size: K::Params::BUFFER_SIZE as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        self.write(&uniform, params);
+        self.write(&uniform, bytemuck::bytes_of(params));
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
-        entries.extend(binds.iter().map(|Bind(binding, buffer)| wgpu::BindGroupEntry {
-            binding: *binding,
-            resource: buffer.as_entire_binding(),
-        }));
+        entries.extend(
+            binds
+                .iter()
+                .map(|Bind(binding, buffer)| wgpu::BindGroupEntry { binding: *binding, resource: buffer.as_entire_binding() }),
+        );
         let bind_group = self.device().create_bind_group(&wgpu::BindGroupDescriptor {
             label: None,
             layout: &pipeline.get_bind_group_layout(0),
@@ -148,7 +155,7 @@ impl GpuBackend {
             let t = std::time::Instant::now();
             self.submit(&mut pending, None);
             let _ = self.device().poll(wgpu::PollType::wait_indefinitely());
-            eprintln!("nunchi-gpu: {:?}/{} {groups:?} workgroups: {:.3} ms", key.kernel, key.variant, t.elapsed().as_secs_f64() * 1e3);
+            eprintln!("nunchi-gpu: {key:?} {groups:?} workgroups: {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
         } else if pending.dispatches >= MAX_PENDING_DISPATCHES {
             self.submit(&mut pending, None);
         }
@@ -258,7 +265,8 @@ impl Backend for GpuBackend {
                 .map_err(|_| Error::backend("the WebGPU read-back was dropped before it completed"))?
                 .map_err(|e| Error::backend(format!("reading back from the WebGPU device failed: {e}")))?;
             let values = {
-                let view = staging.slice(..).get_mapped_range().map_err(|e| Error::backend(format!("reading back failed: {e}")))?;
+                let view =
+                    staging.slice(..).get_mapped_range().map_err(|e| Error::backend(format!("reading back failed: {e}")))?;
                 bytemuck::cast_slice::<u8, f32>(&view[..bytes as usize]).to_vec()
             };
             staging.unmap();

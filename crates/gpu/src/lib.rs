@@ -6,6 +6,10 @@
 //!
 //! Device setup ([`GpuContext`]) is split from the work ([`GpuBackend`]) so
 //! tests and pages can pass their own device.
+//!
+//! Each kernel is a Rust type whose values are its variants (the pipeline
+//! cache key), and each uniform is a Rust struct the WGSL `Params` is
+//! generated from: see "Adding a kernel" in `ops/mod.rs`.
 
 mod backend;
 mod context;
@@ -13,6 +17,7 @@ mod ops;
 mod pipelines;
 mod self_test;
 mod tensor;
+mod uniform;
 mod weights;
 
 pub use backend::GpuBackend;

@@ -1,83 +1,92 @@
-//! WGSL sources, assembled per variant, and compiled pipelines cached by
-//! kernel + variant (activation, weight format, ...) + workgroup size.
+//! Kernels as types, and their compiled pipelines.
+//!
+//! Each op file defines one type per kernel whose values are exactly the
+//! kernel's variants (an enum, a unit struct, or a struct of enums), and
+//! implements [`Kernel`] on it: the WGSL it assembles and its uniform. That
+//! value is also the pipeline cache key ([`KernelKey`]), so no variant is
+//! named by a string and an impossible combination cannot be written.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::ops::activation::Act;
+use crate::ops::argmax::Argmax;
+use crate::ops::binary::BinaryOp;
+use crate::ops::copy::StridedCopy;
+use crate::ops::gather::Gather;
+use crate::ops::linear::Linear;
+use crate::ops::masked_mean::MaskedMean;
+use crate::ops::matmul::Matmul;
+use crate::ops::norm::Norm;
+use crate::ops::softmax::Softmax;
+use crate::ops::top_k::TopK;
+use crate::uniform::Uniform;
+
 const COMMON: &str = include_str!("kernels/common.wgsl");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kernel {
-    Binary,
-    Copy,
-    Activation,
-    Norm,
-    Softmax,
-    Matmul,
-    Linear,
-    LinearBlocked,
-    LinearVec,
-    Gather,
-    MaskedMean,
-    Argmax,
-    TopK,
+/// One kernel: `Self`'s values are its variants.
+pub(crate) trait Kernel: Copy + Into<KernelKey> {
+    /// Its uniform (binding 0); the shader's `struct Params` is generated from it.
+    type Params: Uniform;
+
+    /// What follows the shared helpers and the generated `Params`: the
+    /// variant's snippet (an op, an activation, a weight reader; may be empty)
+    /// and the kernel body, whose entry point is `main`.
+    fn wgsl(self) -> [&'static str; 2];
+
+    /// Every variant, so tests can compile each one.
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn variants() -> Vec<Self>;
 }
 
-/// What makes a pipeline distinct. `workgroup` is fixed per kernel today; it
-/// is in the key so a tuned variant can sit beside the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct KernelKey {
-    pub kernel: Kernel,
-    pub variant: &'static str,
-    pub workgroup: u32,
+/// The full WGSL of a kernel variant.
+pub(crate) fn source<K: Kernel>(kernel: K) -> String {
+    let [variant, body] = kernel.wgsl();
+    format!("{COMMON}\n{}\n{variant}\n{body}", K::Params::wgsl())
 }
 
-impl KernelKey {
-    pub fn new(kernel: Kernel, variant: &'static str) -> Self {
-        let workgroup = match kernel {
-            Kernel::Matmul | Kernel::Linear => 16 * 16,
-            Kernel::LinearVec | Kernel::LinearBlocked => 64,
-            _ => 256,
-        };
-        Self { kernel, variant, workgroup }
-    }
-}
-
-/// The full WGSL for a kernel variant: the shared helpers, the variant's
-/// snippet (an op, an activation, a weight reader) and the kernel body.
-fn source(key: &KernelKey) -> Option<String> {
-    let (variant, body) = match (key.kernel, key.variant) {
-        (Kernel::Binary, "add") => ("fn op(a: f32, b: f32) -> f32 { return a + b; }", include_str!("kernels/binary.wgsl")),
-        (Kernel::Binary, "mul") => ("fn op(a: f32, b: f32) -> f32 { return a * b; }", include_str!("kernels/binary.wgsl")),
-        (Kernel::Copy, "") => ("", include_str!("kernels/copy.wgsl")),
-        (Kernel::Activation, "gelu_erf") => (include_str!("kernels/act_gelu_erf.wgsl"), include_str!("kernels/activation.wgsl")),
-        (Kernel::Activation, "gelu_tanh") => (include_str!("kernels/act_gelu_tanh.wgsl"), include_str!("kernels/activation.wgsl")),
-        (Kernel::Activation, "relu") => (include_str!("kernels/act_relu.wgsl"), include_str!("kernels/activation.wgsl")),
-        (Kernel::Norm, "layer") => ("const RMS_ONLY: bool = false;", include_str!("kernels/norm.wgsl")),
-        (Kernel::Norm, "rms") => ("const RMS_ONLY: bool = true;", include_str!("kernels/norm.wgsl")),
-        (Kernel::Softmax, "") => ("", include_str!("kernels/softmax.wgsl")),
-        (Kernel::Matmul, "") => ("", include_str!("kernels/matmul.wgsl")),
-        (Kernel::MaskedMean, "") => ("", include_str!("kernels/masked_mean.wgsl")),
-        (Kernel::Argmax, "") => ("", include_str!("kernels/argmax.wgsl")),
-        (Kernel::TopK, "") => ("", include_str!("kernels/top_k.wgsl")),
-        (Kernel::Linear | Kernel::LinearBlocked | Kernel::LinearVec | Kernel::Gather, format) => {
-            let reader = match format {
-                "f32" => include_str!("kernels/weight_f32.wgsl"),
-                "q8_0" => include_str!("kernels/weight_q8_0.wgsl"),
-                "q4_0" => include_str!("kernels/weight_q4_0.wgsl"),
-                _ => return None,
-            };
-            let body = match key.kernel {
-                Kernel::Linear => include_str!("kernels/linear.wgsl"),
-                Kernel::LinearBlocked => include_str!("kernels/linear_blocked.wgsl"),
-                Kernel::LinearVec => include_str!("kernels/linear_vec.wgsl"),
-                _ => include_str!("kernels/gather.wgsl"),
-            };
-            (reader, body)
+/// Declares [`KernelKey`], one variant per kernel type, and its conversions.
+macro_rules! kernel_keys {
+    ($($name:ident($kernel:ty)),+ $(,)?) => {
+        /// What makes a pipeline distinct: a kernel and its variant.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub(crate) enum KernelKey {
+            $($name($kernel),)+
         }
-        _ => return None,
+
+        $(impl From<$kernel> for KernelKey {
+            fn from(kernel: $kernel) -> Self {
+                KernelKey::$name(kernel)
+            }
+        })+
+
+        #[cfg(test)]
+        impl KernelKey {
+            /// Every variant of every kernel, with its source and uniform fields.
+            fn all() -> Vec<(KernelKey, String, &'static [crate::uniform::Field], usize)> {
+                let mut all = Vec::new();
+                $(for k in <$kernel as Kernel>::variants() {
+                    type P = <$kernel as Kernel>::Params;
+                    all.push((KernelKey::from(k), source(k), P::FIELDS, P::BUFFER_SIZE));
+                })+
+                all
+            }
+        }
     };
-    Some(format!("{COMMON}\n{variant}\n{body}"))
+}
+
+kernel_keys! {
+    Binary(BinaryOp),
+    Copy(StridedCopy),
+    Activation(Act),
+    Norm(Norm),
+    Softmax(Softmax),
+    Matmul(Matmul),
+    Linear(Linear),
+    Gather(Gather),
+    MaskedMean(MaskedMean),
+    Argmax(Argmax),
+    TopK(TopK),
 }
 
 #[derive(Default)]
@@ -86,7 +95,8 @@ pub(crate) struct PipelineCache {
 }
 
 impl PipelineCache {
-    pub fn get(&self, device: &wgpu::Device, key: KernelKey) -> nunchi_engine::Result<wgpu::ComputePipeline> {
+    pub fn get<K: Kernel>(&self, device: &wgpu::Device, kernel: K) -> nunchi_engine::Result<wgpu::ComputePipeline> {
+        let key: KernelKey = kernel.into();
         let mut pipelines = self
             .pipelines
             .lock()
@@ -94,12 +104,10 @@ impl PipelineCache {
         if let Some(p) = pipelines.get(&key) {
             return Ok(p.clone());
         }
-        let wgsl = source(&key)
-            .ok_or_else(|| nunchi_engine::Error::backend(format!("no WGSL kernel for {:?} / {:?}", key.kernel, key.variant)))?;
-        let label = format!("{:?}:{}:{}", key.kernel, key.variant, key.workgroup);
+        let label = format!("{key:?}");
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(&label),
-            source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+            source: wgpu::ShaderSource::Wgsl(source(kernel).into()),
         });
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(&label),
@@ -111,5 +119,54 @@ impl PipelineCache {
         });
         pipelines.insert(key, pipeline.clone());
         Ok(pipeline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_is_listed_once() {
+        let keys: Vec<KernelKey> = KernelKey::all().into_iter().map(|(k, ..)| k).collect();
+        let unique: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len());
+        // 2 binary + copy + 3 activations + 2 norms + softmax + matmul
+        // + 3 linear tilings × 3 formats + 3 gather formats + masked mean + argmax + top-k.
+        assert_eq!(keys.len(), 2 + 1 + 3 + 2 + 1 + 1 + 9 + 3 + 1 + 1 + 1);
+    }
+
+    #[test]
+    fn every_uniform_is_whole_16_byte_rows() {
+        for (key, _, fields, size) in KernelKey::all() {
+            assert_eq!(size % 16, 0, "{key:?}");
+            assert!(!fields.is_empty(), "{key:?}");
+        }
+    }
+
+    /// Every variant's WGSL through naga (wgpu's own compiler, natively), with
+    /// no adapter needed: it parses and validates, and naga's layout of
+    /// `Params` is the Rust struct's, field by field, in a 16-byte multiple.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn every_variant_compiles_with_the_rust_params_layout() {
+        use wgpu::naga;
+        for (key, wgsl, fields, size) in KernelKey::all() {
+            let module = naga::front::wgsl::parse_str(&wgsl).unwrap_or_else(|e| panic!("{key:?}: {}", e.emit_to_string(&wgsl)));
+            naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::default())
+                .validate(&module)
+                .unwrap_or_else(|e| panic!("{key:?}: {e:?}"));
+            let params: Vec<_> = module.types.iter().filter(|(_, t)| t.name.as_deref() == Some("Params")).collect();
+            assert_eq!(params.len(), 1, "{key:?}: exactly one `struct Params` (the generated one)");
+            let naga::TypeInner::Struct { members, span } = &params[0].1.inner else {
+                panic!("{key:?}: Params is not a struct");
+            };
+            assert_eq!(*span as usize, size, "{key:?}: WGSL size of Params");
+            let real: Vec<_> = members.iter().filter(|m| !m.name.as_deref().unwrap_or("").starts_with("_pad")).collect();
+            assert_eq!(real.len(), fields.len(), "{key:?}");
+            for (m, f) in real.iter().zip(fields) {
+                assert_eq!((m.name.as_deref(), m.offset as usize), (Some(f.name), f.offset), "{key:?}");
+            }
+        }
     }
 }

@@ -55,8 +55,13 @@ pub async fn self_test(gpu: &GpuBackend) -> Result<()> {
     // weight values widened to f32, so the two compute the same thing.
     let widened = QTensor::quantize(&weight()?.dequantize(&Device::Cpu)?, GgmlDType::F32)?;
     let want = chain(&CpuBackend::new(), widened).await?;
-    let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-    if got.len() != want.len() || !(worst <= TOLERANCE) {
+    // NaN-propagating: `f32::max` would drop a NaN, and a NaN is a wrong answer.
+    let worst =
+        got.iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, |m: f32, d| if m.is_nan() || d.is_nan() { f32::NAN } else { m.max(d) });
+    if got.len() != want.len() || worst.is_nan() || worst > TOLERANCE {
         return Err(Error::backend(format!(
             "the WebGPU adapter failed nunchi's known-answer check (max difference {worst} > {TOLERANCE})"
         )));

@@ -29,11 +29,24 @@ pub enum WeightFormat {
 }
 
 impl WeightFormat {
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) const ALL: [WeightFormat; 3] = [WeightFormat::F32, WeightFormat::Q8_0, WeightFormat::Q4_0];
+
     pub fn name(self) -> &'static str {
         match self {
             WeightFormat::F32 => "f32",
             WeightFormat::Q8_0 => "q8_0",
             WeightFormat::Q4_0 => "q4_0",
+        }
+    }
+
+    /// Its WGSL reader (`weight_at`, `weight4` and the bindings at 4 and 5),
+    /// spliced into the kernels that read weights.
+    pub(crate) fn wgsl(self) -> &'static str {
+        match self {
+            WeightFormat::F32 => include_str!("kernels/weight_f32.wgsl"),
+            WeightFormat::Q8_0 => include_str!("kernels/weight_q8_0.wgsl"),
+            WeightFormat::Q4_0 => include_str!("kernels/weight_q4_0.wgsl"),
         }
     }
 }
@@ -73,10 +86,8 @@ impl GpuWeights {
     }
 
     pub(crate) fn upload(gpu: &GpuBackend, weight: &QTensor, what: &str) -> Result<Self> {
-        let (rows, cols) = weight
-            .shape()
-            .dims2()
-            .map_err(|_| Error::format(format!("{what} must be 2-D, got shape {:?}", weight.shape())))?;
+        let (rows, cols) =
+            weight.shape().dims2().map_err(|_| Error::format(format!("{what} must be 2-D, got shape {:?}", weight.shape())))?;
         let (format, data, scales) = match weight.dtype() {
             GgmlDType::Q8_0 => {
                 let (words, scales) = split_blocks(&weight.data()?, rows * cols, Q8_0_BLOCK_BYTES, what)?;
@@ -127,7 +138,7 @@ fn rows_per_part(rows: usize, row_bytes: usize, limit: u64, what: &str) -> Resul
 /// Splits ggml blocks (f16 scale, then quants) into the quants as little-endian
 /// u32 words and the scales as f32.
 fn split_blocks(bytes: &[u8], values: usize, block_bytes: usize, what: &str) -> Result<(Vec<u32>, Vec<f32>)> {
-    if values % BLOCK != 0 || bytes.len() != values / BLOCK * block_bytes {
+    if !values.is_multiple_of(BLOCK) || bytes.len() != values / BLOCK * block_bytes {
         return Err(Error::format(format!(
             "{what}: {} bytes do not hold {values} values in {block_bytes}-byte blocks",
             bytes.len()

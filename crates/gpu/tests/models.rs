@@ -7,7 +7,7 @@
 //! to f32: the WebGPU kernels dequantize weights and keep activations f32,
 //! while the CPU's quantized matmul (candle natively, ours in wasm) also
 //! rounds activations to int8, so it is a different computation. How far each
-//! path lands from the unquantized model is printed for the README.
+//! path lands from the unquantized model is printed for docs/webgpu.md.
 // Native only: whole models are too slow on SwiftShader for a test (the package
 // tests MiniLM on WebGPU in Chromium: tests/js/webgpu.test.mjs).
 #![cfg(not(target_arch = "wasm32"))]
@@ -17,9 +17,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use nunchi_engine::{Backend, CpuBackend, Quant};
 use nunchi_engine::candle_core::quantized::{GgmlDType, QTensor};
 use nunchi_engine::candle_core::Device;
+use nunchi_engine::{Backend, CpuBackend, Quant};
 use nunchi_models::weights::WeightMap;
 use nunchi_models::{GenerateOptions, ModelFile, SentenceEncoder, Text2Text};
 

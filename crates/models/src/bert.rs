@@ -46,7 +46,7 @@ impl BertConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.num_attention_heads == 0 || self.hidden_size % self.num_attention_heads != 0 {
+        if self.num_attention_heads == 0 || !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(Error::format(format!(
                 "BERT config: hidden_size {} is not divisible by num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads

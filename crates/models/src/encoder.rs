@@ -27,9 +27,16 @@ pub const POOLING_NAMES: &[(&str, Pooling)] = &[("mean", Pooling::Mean), ("cls",
 
 impl Pooling {
     pub fn parse(name: &str) -> Result<Self> {
-        POOLING_NAMES.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).ok_or_else(|| {
-            Error::input(format!("unknown pooling '{name}' (expected one of mean, cls, none)"))
-        })
+        POOLING_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| *p)
+            .ok_or_else(|| Error::input(format!("unknown pooling '{name}' (expected one of mean, cls, none)")))
+    }
+
+    /// The name [`Pooling::parse`] reads.
+    pub fn name(self) -> &'static str {
+        POOLING_NAMES.iter().find(|(_, p)| *p == self).map_or("mean", |(n, _)| *n)
     }
 }
 
@@ -187,7 +194,14 @@ impl<B: Backend> SentenceEncoder<B> {
             truncated.push(enc.dropped);
             seqs.push((enc.ids, enc.type_ids));
         }
-        let job = EmbedJob { parts: Vec::new(), texts: texts.len(), dim: self.dim(), normalize: opts.normalize, truncated, token_mask: None };
+        let job = EmbedJob {
+            parts: Vec::new(),
+            texts: texts.len(),
+            dim: self.dim(),
+            normalize: opts.normalize,
+            truncated,
+            token_mask: None,
+        };
         Ok((job, seqs))
     }
 
@@ -211,7 +225,11 @@ impl<B: Backend> SentenceEncoder<B> {
         if packed {
             let packed = PackedBatch::pack(seqs)?;
             let hidden = self.model.forward_packed(&packed)?;
-            let rows = packed.spans.iter().map(|&(start, len)| self.pool_rows(&hidden, start, len, pooling)).collect::<Result<Vec<_>>>()?;
+            let rows = packed
+                .spans
+                .iter()
+                .map(|&(start, len)| self.pool_rows(&hidden, start, len, pooling))
+                .collect::<Result<Vec<_>>>()?;
             return b.concat(&rows.iter().collect::<Vec<_>>(), 0);
         }
         let batch = Batch::pad(seqs, self.pad_id)?;
@@ -331,8 +349,4 @@ impl<T> EmbedJob<T> {
     }
 }
 
-/// Scales `v` to unit length; a zero vector stays zero.
-pub fn l2_normalize(v: &mut [f32]) {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-    v.iter_mut().for_each(|x| *x /= norm);
-}
+pub use nunchi_engine::vector::l2_normalize;

@@ -146,8 +146,7 @@ impl ModelFile {
             return Err(Error::format("not a GGUF file (wrong magic bytes)"));
         }
         let mut cursor = Cursor::new(bytes);
-        let content =
-            gguf_file::Content::read(&mut cursor).map_err(|e| Error::format(format!("corrupt GGUF header: {e}")))?;
+        let content = gguf_file::Content::read(&mut cursor).map_err(|e| Error::format(format!("corrupt GGUF header: {e}")))?;
         let version = match content.metadata.get(key::VERSION) {
             Some(v) => v.to_u32().map_err(|_| Error::format("GGUF metadata nunchi.format_version is not a u32"))?,
             None => return Err(Error::format("this GGUF file was not written by nunchi (no nunchi.format_version)")),
@@ -280,8 +279,7 @@ impl ModelFile {
         let metadata: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
         let mut names: Vec<&String> = self.weights.names().collect();
         names.sort();
-        let tensors: Vec<(&str, &QTensor)> =
-            names.iter().filter_map(|n| self.weights.get(n).map(|t| (n.as_str(), t))).collect();
+        let tensors: Vec<(&str, &QTensor)> = names.iter().filter_map(|n| self.weights.get(n).map(|t| (n.as_str(), t))).collect();
         gguf_file::write(out, &metadata, &tensors)?;
         Ok(())
     }
@@ -334,4 +332,3 @@ pub fn storage_summary(weights: &WeightMap) -> Vec<(&'static str, usize)> {
     v.sort();
     v
 }
-

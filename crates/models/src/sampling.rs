@@ -2,30 +2,8 @@
 //! top-p from a seeded generator, so the same seed gives the same text on
 //! every platform.
 
+pub use nunchi_engine::Rng;
 use nunchi_engine::{Error, Result};
-
-/// SplitMix64: tiny, fast, and identical on native and wasm.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingOptions {
@@ -56,15 +34,9 @@ impl SamplingOptions {
     }
 }
 
-/// Index of the largest value; the first one on ties (as `torch.argmax`).
+/// Index of the largest logit; the first one on ties (as `torch.argmax`).
 pub fn argmax(logits: &[f32]) -> u32 {
-    let mut best = 0;
-    for (i, &x) in logits.iter().enumerate() {
-        if x > logits[best] {
-            best = i;
-        }
-    }
-    best as u32
+    nunchi_engine::vector::argmax(logits) as u32
 }
 
 /// Token indices by descending logit, the lower index first on ties (a
@@ -177,8 +149,14 @@ mod tests {
     fn same_seed_same_choices_and_top_k_one_is_greedy() {
         let logits: Vec<f32> = (0..50).map(|i| ((i * 37) % 11) as f32 * 0.3).collect();
         let opts = SamplingOptions { temperature: 1.0, top_k: 0, top_p: 1.0, seed: 7 };
-        let a: Vec<u32> = { let mut s = Sampler::new(opts.clone()).unwrap(); (0..20).map(|_| s.next(&logits)).collect() };
-        let b: Vec<u32> = { let mut s = Sampler::new(opts.clone()).unwrap(); (0..20).map(|_| s.next(&logits)).collect() };
+        let a: Vec<u32> = {
+            let mut s = Sampler::new(opts.clone()).unwrap();
+            (0..20).map(|_| s.next(&logits)).collect()
+        };
+        let b: Vec<u32> = {
+            let mut s = Sampler::new(opts.clone()).unwrap();
+            (0..20).map(|_| s.next(&logits)).collect()
+        };
         assert_eq!(a, b);
         assert!(a.iter().any(|&x| x != a[0]), "sampling at temperature 1 should vary: {a:?}");
         let mut k1 = Sampler::new(SamplingOptions { top_k: 1, ..opts }).unwrap();

@@ -83,7 +83,9 @@ impl T5Config {
         let (gated, act_name) = match parts.as_slice() {
             [act] => (false, *act),
             ["gated", act] => (true, *act),
-            _ => return Err(Error::format(format!("T5 config: feed_forward_proj '{}' is not supported", self.feed_forward_proj))),
+            _ => {
+                return Err(Error::format(format!("T5 config: feed_forward_proj '{}' is not supported", self.feed_forward_proj)))
+            }
         };
         // transformers maps "gated-gelu" to the tanh approximation for backward compatibility.
         let act_name = match (&self.dense_act_fn, gated, act_name) {
@@ -345,16 +347,15 @@ impl<B: Backend> T5Model<B> {
         // With tied embeddings the LM head is the embedding table: upload it twice
         // (as a gather table and as a matmul weight) from one stored copy.
         let lm_head = if cfg.tie_word_embeddings && !w.contains("lm_head.weight") {
-            let stored = weights.borrow().get("shared.weight").map(|t| copy_qtensor(t)).transpose()?;
+            let stored = weights.borrow().get("shared.weight").map(copy_qtensor).transpose()?;
             let stored = stored.ok_or_else(|| Error::format("the model file has no tensor 'shared.weight'"))?;
             backend.matrix(stored)?
         } else {
             w.pp("lm_head").matrix("weight", cfg.vocab_size, cfg.d_model)?
         };
         let shared = w.pp("shared").table("weight", cfg.vocab_size, cfg.d_model)?;
-        let encoder = (0..cfg.num_layers)
-            .map(|i| EncoderBlock::load(w.pp("encoder.block").pp(i), cfg))
-            .collect::<Result<Vec<_>>>()?;
+        let encoder =
+            (0..cfg.num_layers).map(|i| EncoderBlock::load(w.pp("encoder.block").pp(i), cfg)).collect::<Result<Vec<_>>>()?;
         let decoder = (0..cfg.decoder_layers())
             .map(|i| DecoderBlock::load(w.pp("decoder.block").pp(i), cfg))
             .collect::<Result<Vec<_>>>()?;
@@ -400,7 +401,7 @@ impl<B: Backend> T5Model<B> {
             if enc.batch == batch {
                 return Ok(t);
             }
-            let copies: Vec<&B::Tensor> = std::iter::repeat(&t).take(batch).collect();
+            let copies: Vec<&B::Tensor> = std::iter::repeat_n(&t, batch).collect();
             b.concat(&copies, 0)
         };
         let mut cross_kv = Vec::with_capacity(self.decoder.len());
@@ -473,8 +474,11 @@ impl<B: Backend> T5Model<B> {
 
 fn copy_qtensor(t: &candle_core::quantized::QTensor) -> Result<candle_core::quantized::QTensor> {
     let data = t.data()?;
-    let storage =
-        candle_core::quantized::QStorage::from_data(std::borrow::Cow::Owned(data.into_owned()), &candle_core::Device::Cpu, t.dtype())?;
+    let storage = candle_core::quantized::QStorage::from_data(
+        std::borrow::Cow::Owned(data.into_owned()),
+        &candle_core::Device::Cpu,
+        t.dtype(),
+    )?;
     Ok(candle_core::quantized::QTensor::new(storage, t.shape().clone())?)
 }
 

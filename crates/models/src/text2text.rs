@@ -106,12 +106,7 @@ impl<B: Backend> Text2Text<B> {
 
     /// Generates a completion of `prompt`. `on_token` receives each new piece
     /// of text as it is decoded and may stop generation (an `Aborted` error).
-    pub fn generate(
-        &self,
-        prompt: &str,
-        opts: &GenerateOptions,
-        mut on_token: impl FnMut(&str) -> Flow,
-    ) -> Result<Generation> {
+    pub fn generate(&self, prompt: &str, opts: &GenerateOptions, mut on_token: impl FnMut(&str) -> Flow) -> Result<Generation> {
         let mut session = self.start_generation(prompt, opts)?;
         while let Some(piece) = self.next_piece(&mut session)? {
             if !piece.is_empty() && on_token(&piece) == Flow::Stop {
@@ -233,8 +228,7 @@ impl<B: Backend> Text2Text<B> {
             return Err(Error::input("no candidates to score: pass at least one"));
         }
         let cfg = self.model.config();
-        let targets: Vec<Vec<u32>> =
-            candidates.iter().map(|c| self.tokenizer.encode(c).map(|e| e.ids)).collect::<Result<_>>()?;
+        let targets: Vec<Vec<u32>> = candidates.iter().map(|c| self.tokenizer.encode(c).map(|e| e.ids)).collect::<Result<_>>()?;
         if let Some(i) = targets.iter().position(|t| t.is_empty()) {
             return Err(Error::input(format!("candidate {:?} has no tokens to score", candidates[i])));
         }

@@ -53,10 +53,7 @@ impl TextTokenizer {
 
     /// Encodes one text with the model's special tokens, truncated to fit.
     pub fn encode(&self, text: &str) -> Result<Encoded> {
-        let raw = self
-            .inner
-            .encode(text, false)
-            .map_err(|e| Error::input(format!("the text could not be tokenized: {e}")))?;
+        let raw = self.inner.encode(text, false).map_err(|e| Error::input(format!("the text could not be tokenized: {e}")))?;
         let specials = self.inner.get_post_processor().map(|p| p.added_tokens(false)).unwrap_or(0);
         let room = self.max_tokens.saturating_sub(specials);
         let mut raw = raw;

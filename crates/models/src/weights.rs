@@ -92,12 +92,10 @@ impl<'a, B: Backend> Weights<'a, B> {
 
     fn take(&self, name: &str, dims: &[usize]) -> Result<QTensor> {
         let path = self.path(name);
-        let t = self.map.borrow_mut().take(&path).ok_or_else(|| Error::format(format!("the model file has no tensor '{path}'")))?;
+        let t =
+            self.map.borrow_mut().take(&path).ok_or_else(|| Error::format(format!("the model file has no tensor '{path}'")))?;
         if t.shape().dims() != dims {
-            return Err(Error::format(format!(
-                "tensor '{path}' has shape {:?}, the config implies {dims:?}",
-                t.shape().dims()
-            )));
+            return Err(Error::format(format!("tensor '{path}' has shape {:?}, the config implies {dims:?}", t.shape().dims())));
         }
         Ok(t)
     }

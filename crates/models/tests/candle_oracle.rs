@@ -124,11 +124,13 @@ fn other_bert_configs_load_and_match_candle_transformers() {
         let cfg: bert::Config = serde_json::from_value(their_config).unwrap();
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&st], DType::F32, &Device::Cpu).unwrap() };
         let theirs = bert::BertModel::load(vb, &cfg).unwrap();
-        let ours = SentenceEncoder::load(CpuBackend::new(), nunchi_models::ModelFile::open(dir.path(), Quant::F32).unwrap()).unwrap();
+        let ours =
+            SentenceEncoder::load(CpuBackend::new(), nunchi_models::ModelFile::open(dir.path(), Quant::F32).unwrap()).unwrap();
         let text = "Customers keep asking about refunds.";
         let ids = ours.tokenizer().encode(text).unwrap().ids;
         let input = Tensor::new(ids.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
-        let want = theirs.forward(&input, &input.zeros_like().unwrap(), None).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let want =
+            theirs.forward(&input, &input.zeros_like().unwrap(), None).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let got = ours.embed(&[text], &EmbedOptions { pooling: Pooling::None, normalize: false }).unwrap().data;
         let d = max_abs_diff(&got, &want);
         assert!(d < 1e-4, "{layers} layers, {type_vocab} token types, {act}: max abs diff {d}");

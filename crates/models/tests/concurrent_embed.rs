@@ -29,7 +29,10 @@ fn packed_runs_give_each_text_its_own_bits_in_order() {
                 assert_eq!(got.dims[0], refs.len(), "{name}, {pooling:?}");
                 assert!(got.truncated.iter().any(|&t| t > 0), "the tripled long text is truncated");
                 for (i, want) in alone.iter().enumerate() {
-                    assert!(same_bits(got.row(i), want), "{name}, {threads_used} threads, {pooling:?}: text {i} differs from its own embedding");
+                    assert!(
+                        same_bits(got.row(i), want),
+                        "{name}, {threads_used} threads, {pooling:?}: text {i} differs from its own embedding"
+                    );
                 }
             }
         }

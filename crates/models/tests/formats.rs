@@ -45,8 +45,7 @@ fn f16_and_bf16_checkpoints_load() {
         for f in ["config.json", "tokenizer.json"] {
             std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
         }
-        let converted: HashMap<String, Tensor> =
-            tensors.iter().map(|(k, v)| (k.clone(), v.to_dtype(dtype).unwrap())).collect();
+        let converted: HashMap<String, Tensor> = tensors.iter().map(|(k, v)| (k.clone(), v.to_dtype(dtype).unwrap())).collect();
         candle_core::safetensors::save(&converted, dir.path().join("model.safetensors")).unwrap();
         let file = ModelFile::open(dir.path(), Quant::F32).unwrap();
         assert!(!file.meta.test_weights, "no marker copied, so not flagged");

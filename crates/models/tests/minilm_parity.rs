@@ -87,7 +87,7 @@ fn q8_0_embeddings_stay_within_cosine_0_99() {
 #[test]
 fn q4_0_embeddings_measured() {
     // 4-bit blocks cost a 6-layer, 384-wide model real accuracy: measured min 0.880,
-    // mean 0.945 (README). The floor guards against regressions, not a promise.
+    // mean 0.945 (docs/correctness.md). The floor guards against regressions, not a promise.
     let (min, mean) = cosines_to_golden("all-MiniLM-L6-v2-q4_0.gguf");
     eprintln!("MiniLM q4_0: cosine to f32 reference min {min:.5}, mean {mean:.5}");
     assert!(min >= 0.85 && mean >= 0.93, "min cosine {min}, mean {mean}");

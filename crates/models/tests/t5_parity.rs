@@ -78,7 +78,9 @@ fn check_f32(folder: &str, golden_name: &str) {
         let tol = 2e-3 * got.tokens as f32;
         assert!((got.logprob - want).abs() < tol, "score of {:?}: {} vs {want}", got.candidate, got.logprob);
     }
-    eprintln!("{folder} f32 vs transformers: encoder max abs {worst_enc:.2e}, logits max abs {worst_logit:.2e}, greedy identical");
+    eprintln!(
+        "{folder} f32 vs transformers: encoder max abs {worst_enc:.2e}, logits max abs {worst_logit:.2e}, greedy identical"
+    );
 }
 
 fn check_quantized(gguf: &str, golden_name: &str, floor: f32) -> f32 {
@@ -116,7 +118,7 @@ fn full_size_q8_0_logits_cosine_at_least_0_99() {
 
 #[test]
 fn full_size_q4_0_logits_measured() {
-    // Measured min 0.901 (README); the floor guards against regressions.
+    // Measured min 0.901 (docs/correctness.md); the floor guards against regressions.
     check_quantized("flan-t5-small-generated-q4_0.gguf", "t5_full.json", 0.85);
 }
 
@@ -153,7 +155,11 @@ fn cancelling_between_tokens_stops_with_aborted() {
     let err = t5
         .generate("translate English to German: How old are you?", &opts, |_| {
             calls += 1;
-            if calls == 2 { Flow::Stop } else { Flow::Continue }
+            if calls == 2 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
         })
         .unwrap_err();
     assert_eq!(err.code(), "E_ABORTED");

@@ -8,6 +8,7 @@
 //!   free generation).
 //! - The few-shot head lives in [`crate::head`].
 
+use nunchi_engine::vector::argmax;
 use nunchi_engine::{Backend, Error, Result};
 use nunchi_models::{EmbedOptions, Pooling, SentenceEncoder, Text2Text};
 use serde::Serialize;
@@ -54,10 +55,6 @@ impl Predictions {
     }
 }
 
-pub(crate) fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
-}
-
 /// Labels must be at least two, distinct and non-empty: anything else cannot classify.
 pub fn check_labels(labels: &[String]) -> Result<()> {
     if labels.len() < 2 {
@@ -94,11 +91,7 @@ impl ZeroShot {
     pub fn new(labels: Vec<String>, label_embeddings: Rows, temperature: f32) -> Result<Self> {
         check_labels(&labels)?;
         if label_embeddings.len() != labels.len() {
-            return Err(Error::input(format!(
-                "{} label embeddings for {} labels",
-                label_embeddings.len(),
-                labels.len()
-            )));
+            return Err(Error::input(format!("{} label embeddings for {} labels", label_embeddings.len(), labels.len())));
         }
         if !(temperature > 0.0 && temperature.is_finite()) {
             return Err(Error::input(format!("temperature must be a positive number, got {temperature}")));
@@ -149,7 +142,13 @@ impl ZeroShot {
 /// Sentence vectors as every task here compares them: pooled the way the
 /// model was trained (mean for MiniLM, CLS for bge) and L2-normalized.
 pub fn task_embed_options<B: Backend>(encoder: &SentenceEncoder<B>) -> EmbedOptions {
-    let pooling = match encoder.default_options().pooling {
+    task_options_for(encoder.default_options().pooling)
+}
+
+/// [`task_embed_options`] from a model's default pooling: that pooling (mean
+/// for a model that pools nothing), normalized.
+pub fn task_options_for(default_pooling: Pooling) -> EmbedOptions {
+    let pooling = match default_pooling {
         Pooling::None => Pooling::Mean,
         p => p,
     };
@@ -228,6 +227,17 @@ pub fn default_prefix<B: Backend>(encoder: &SentenceEncoder<B>) -> &str {
     &encoder.meta().prefixes.query
 }
 
+/// The batches [`embed_all`] (and the package's `embedAll`, through wasm)
+/// embeds texts in: indices in order of UTF-8 length, shortest first (a
+/// stable sort), cut into batches of `batch_size` (at least 1; the tasks use
+/// [`EMBED_BATCH`]), so a batch pads to a similar length instead of to its one
+/// long outlier.
+pub fn embed_batches(texts: &[&str], batch_size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
+    order.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect()
+}
+
 /// Embeds any number of texts in batches (normalized, the model's pooling),
 /// each after `prefix`, calling `progress(done, total)` after each batch; an
 /// error from it stops the job.
@@ -250,11 +260,10 @@ pub fn embed_all<B: Backend>(
     };
     let opts = task_embed_options(encoder);
     let dim = encoder.dim();
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| texts[i].len());
     let mut out = vec![0.0; texts.len() * dim];
     let mut done = 0;
-    for chunk in order.chunks(EMBED_BATCH) {
+    for chunk in embed_batches(&texts, EMBED_BATCH) {
+        let chunk = chunk.as_slice();
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
         let e = encoder.embed(&batch, &opts)?;
         for (row, &i) in e.data.chunks_exact(dim).zip(chunk) {

@@ -191,11 +191,7 @@ impl ClusterReport {
     /// the positive class from any classifier.
     pub fn set_sentiment(&mut self, positive: &[f32]) -> Result<()> {
         if positive.len() != self.assignments.len() {
-            return Err(Error::input(format!(
-                "{} sentiment scores for {} texts",
-                positive.len(),
-                self.assignments.len()
-            )));
+            return Err(Error::input(format!("{} sentiment scores for {} texts", positive.len(), self.assignments.len())));
         }
         for c in &mut self.clusters {
             let sum: f32 = c.members.iter().map(|&i| positive[i]).sum();

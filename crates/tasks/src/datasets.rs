@@ -1,5 +1,5 @@
 //! Loaders for the labelled data sets in `../shared/data`, with the project's
-//! fixed train/test splits, so tests, benchmarks and the README's figures all
+//! fixed train/test splits, so tests, benchmarks and the documented figures all
 //! use the same examples. Each function takes the data set's own folder
 //! (e.g. `../shared/data/mr_polarity`).
 //!
@@ -13,6 +13,9 @@ use std::path::Path;
 
 use nunchi_engine::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
+
+use crate::split::{is_held_out, split_rows, SplitRow};
+use crate::table::Table;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Labelled {
@@ -57,7 +60,7 @@ pub fn movie_reviews(dir: &Path) -> Result<Split> {
             if line.is_empty() {
                 continue;
             }
-            let part = if i % 10 == 0 { &mut split.test } else { &mut split.train };
+            let part = if is_held_out(i) { &mut split.test } else { &mut split.train };
             part.push(line.to_string(), label);
         }
     }
@@ -74,34 +77,22 @@ pub fn banking77(dir: &Path) -> Result<Split> {
         return Err(Error::input(format!("{} lists no categories", path.display())));
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    Ok(Split {
-        train: banking77_file(&dir.join("train.csv"), &names)?,
-        test: banking77_file(&dir.join("test.csv"), &names)?,
-    })
+    Ok(Split { train: banking77_file(&dir.join("train.csv"), &names)?, test: banking77_file(&dir.join("test.csv"), &names)? })
 }
 
 fn banking77_file(path: &Path, names: &[&str]) -> Result<Labelled> {
-    let content = read(path)?;
     let bad = |msg: String| Error::input(format!("{}: {msg}", path.display()));
-    let mut reader = csv::Reader::from_reader(content.as_bytes());
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
-            bad(format!("no column \"{name}\" (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")))
-        })
-    };
-    let (text_col, cat_col) = (column("text")?, column("category")?);
+    let table = Table::from_csv(&read(path)?).map_err(|e| bad(e.to_string()))?;
+    let text_col = table.require_column("text").map_err(|e| bad(e.to_string()))?;
+    let cat_col = table.require_column("category").map_err(|e| bad(e.to_string()))?;
     let mut out = Labelled::new(names);
-    for record in reader.records() {
-        let record = record.map_err(|e| bad(e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).ok_or_else(|| bad(format!("line {line} has too few fields")));
-        let category = field(cat_col)?;
+    for (i, row) in table.rows.iter().enumerate() {
+        let category = &row[cat_col];
         let label = names
             .iter()
-            .position(|n| *n == category)
-            .ok_or_else(|| bad(format!("line {line}: unknown category \"{category}\" (not in categories.json)")))?;
-        out.push(field(text_col)?.to_string(), label);
+            .position(|n| n == category)
+            .ok_or_else(|| bad(format!("data row {}: unknown category \"{category}\" (not in categories.json)", i + 1)))?;
+        out.push(row[text_col].clone(), label);
     }
     Ok(out)
 }
@@ -138,64 +129,50 @@ pub fn nsmc(dir: &Path) -> Result<Split> {
         if document.is_empty() {
             continue;
         }
-        let part = if i % 10 == 0 { &mut split.test } else { &mut split.train };
+        let part = if is_held_out(i) { &mut split.test } else { &mut split.train };
         part.push(document.to_string(), label);
     }
     Ok(split)
 }
 
 /// A labelled CSV of the user's own (with a header): a `text` and a `label`
-/// column, and optionally a `split` column of `train` / `test`. Without one, the
-/// project's rule holds: the data rows whose 0-based index is ≡ 0 mod 10 are
-/// test. Labels are numbered in order of first appearance. This is the file
-/// format the demo site reads, so a page's figures can be checked by `eval`.
+/// column, and optionally a `split` column of `train` / `test`, split by the
+/// project's rule ([`crate::split`]). Every row needs a label; rows with an
+/// empty text are skipped. Labels are numbered in order of first appearance.
+/// This is the file format the demo site reads, with the same parser and the
+/// same split, so a page's figures can be checked by `eval`.
 pub fn labelled_csv(path: &Path) -> Result<Split> {
-    let content = read(path)?;
     let bad = |msg: String| Error::input(format!("{}: {msg}", path.display()));
-    let mut reader = csv::Reader::from_reader(content.as_bytes());
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let position = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let column = |name: &str| {
-        position(name).ok_or_else(|| {
-            bad(format!("no column \"{name}\" (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")))
-        })
-    };
-    let (text_col, label_col, split_col) = (column("text")?, column("label")?, position("split"));
+    let table = Table::from_csv(&read(path)?).map_err(|e| bad(e.to_string()))?;
+    let text_col = table.require_column("text").map_err(|e| bad(e.to_string()))?;
+    let label_col = table.require_column("label").map_err(|e| bad(e.to_string()))?;
+    let split_col = table.column("split");
 
-    let mut names: Vec<String> = Vec::new();
-    let mut rows: Vec<(String, usize, bool)> = Vec::new(); // text, label, is_test
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |c: usize| record.get(c).map(str::trim).ok_or_else(|| bad(format!("line {line} has too few fields")));
-        let (text, label) = (field(text_col)?, field(label_col)?);
-        if label.is_empty() {
-            return Err(bad(format!("line {line} has no label (every row needs one to be evaluated)")));
+    let mut rows = Vec::new();
+    for (index, row) in table.rows.iter().enumerate() {
+        if row[text_col].is_empty() {
+            continue;
         }
-        let is_test = match split_col {
-            None => i % 10 == 0,
-            Some(c) => match field(c)? {
-                "test" => true,
-                "train" => false,
-                other => return Err(bad(format!("line {line}: split \"{other}\" is not train or test"))),
-            },
-        };
-        if text.is_empty() {
-            continue; // skipped without shifting the other rows' sides
+        if row[label_col].is_empty() {
+            return Err(bad(format!("data row {} has no label (every row needs one to be evaluated)", index + 1)));
         }
-        let label = match names.iter().position(|n| n == label) {
-            Some(k) => k,
-            None => {
-                names.push(label.to_string());
-                names.len() - 1
-            }
-        };
-        rows.push((text.to_string(), label, is_test));
+        rows.push(SplitRow { index, label: &row[label_col], split: split_col.map(|c| row[c].as_str()) });
     }
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let sides = split_rows(&rows).map_err(|e| bad(e.to_string()))?;
+
+    let mut names: Vec<&str> = Vec::new();
+    for row in &rows {
+        if !names.contains(&row.label) {
+            names.push(row.label);
+        }
+    }
     let mut split = Split { train: Labelled::new(&names), test: Labelled::new(&names) };
-    for (text, label, is_test) in rows {
-        if is_test { &mut split.test } else { &mut split.train }.push(text, label);
+    for (side, positions) in [(&mut split.train, &sides.train), (&mut split.test, &sides.test)] {
+        for &p in positions {
+            let row = &table.rows[rows[p].index];
+            let label = names.iter().position(|n| *n == row[label_col]).unwrap_or_default();
+            side.push(row[text_col].clone(), label);
+        }
     }
     if split.test.texts.is_empty() || split.train.texts.is_empty() {
         return Err(bad(format!(
@@ -236,9 +213,18 @@ mod tests {
     }
 
     #[test]
+    fn labelled_csv_skips_empty_texts_without_moving_other_rows_across_the_split() {
+        let rows: String =
+            (0..21).map(|i| format!("{},{}\n", if i == 3 { String::new() } else { format!("text {i}") }, i % 2)).collect();
+        let split = labelled_csv(&write("empty", &format!("text,label\n{rows}"))).expect("valid file");
+        assert_eq!(split.test.texts, ["text 0", "text 10", "text 20"]);
+        assert_eq!(split.train.texts.len(), 17);
+    }
+
+    #[test]
     fn labelled_csv_rejects_missing_labels_columns_and_unknown_splits() {
         let err = |content: &str| labelled_csv(&write("bad", content)).expect_err("invalid file").to_string();
-        assert!(err("text,label\nfine,\n").contains("line 2 has no label"));
+        assert!(err("text,label\nfine,\n").contains("data row 1 has no label"));
         assert!(err("review,label\nfine,pos\n").contains("no column \"text\""));
         assert!(err("text,label,split\nfine,pos,dev\n").contains("split \"dev\""));
         assert!(err("text,label,split\nfine,pos,train\n").contains("needs both train and test rows"));

@@ -2,8 +2,8 @@
 //! validation, and "n examples per class" training sets. Same seed, same
 //! split, on every platform (SplitMix64 and integer arithmetic only).
 
+use nunchi_engine::Rng;
 use nunchi_engine::{Error, Result};
-use nunchi_models::sampling::Rng;
 use serde::{Deserialize, Serialize};
 
 /// One cross-validation round: indices into the data, both sorted ascending.
@@ -81,10 +81,7 @@ pub fn per_class_sample(y: &[usize], classes: usize, per_class: usize, seed: u64
     }
     let members = by_class(y, classes)?;
     if let Some((c, m)) = members.iter().enumerate().find(|(_, m)| m.len() < per_class) {
-        return Err(Error::input(format!(
-            "class {c} has {} examples, fewer than the {per_class} requested per class",
-            m.len()
-        )));
+        return Err(Error::input(format!("class {c} has {} examples, fewer than the {per_class} requested per class", m.len())));
     }
     let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(per_class * classes);

@@ -21,8 +21,7 @@ pub enum HeadKind {
     NearestCentroid,
 }
 
-pub const HEAD_NAMES: &[(&str, HeadKind)] =
-    &[("logistic", HeadKind::Logistic), ("nearest-centroid", HeadKind::NearestCentroid)];
+pub const HEAD_NAMES: &[(&str, HeadKind)] = &[("logistic", HeadKind::Logistic), ("nearest-centroid", HeadKind::NearestCentroid)];
 
 impl HeadKind {
     pub fn parse(name: &str) -> Result<Self> {
@@ -90,9 +89,7 @@ impl Classifier {
         let x = Rows::new(&normalized, data.x.dim())?;
         let classes = data.labels.len();
         let head = match kind {
-            HeadKind::Logistic => {
-                Head::Logistic(LogisticRegression::fit(x, data.y, classes, &LogisticOptions::default())?)
-            }
+            HeadKind::Logistic => Head::Logistic(LogisticRegression::fit(x, data.y, classes, &LogisticOptions::default())?),
             HeadKind::NearestCentroid => Head::NearestCentroid(NearestCentroid::fit(x, data.y, classes)?),
         };
         Ok(Self { format: CLASSIFIER_FORMAT, model: model.to_string(), labels: data.labels.to_vec(), dim: x.dim(), head })
@@ -120,7 +117,7 @@ impl Classifier {
         match &self.head {
             Head::Logistic(m) => {
                 let probabilities = m.predict_proba(x)?;
-                let best = probabilities.chunks_exact(labels.len()).map(crate::classify::argmax).collect();
+                let best = probabilities.chunks_exact(labels.len()).map(nunchi_engine::vector::argmax).collect();
                 Ok(Predictions { labels, best, probabilities })
             }
             Head::NearestCentroid(m) => Ok(Predictions::from_scores(labels, m.scores(x)?, CENTROID_TEMPERATURE)),
@@ -183,11 +180,8 @@ pub fn cross_validate(data: TrainingSet, kind: HeadKind, folds: usize, seed: u64
     for fold in &splits {
         let train_x = gather_rows(data.x, &fold.train);
         let train_y: Vec<usize> = fold.train.iter().map(|&i| data.y[i]).collect();
-        let head = Classifier::train(
-            "",
-            TrainingSet { x: Rows::new(&train_x, data.x.dim())?, y: &train_y, labels: data.labels },
-            kind,
-        )?;
+        let head =
+            Classifier::train("", TrainingSet { x: Rows::new(&train_x, data.x.dim())?, y: &train_y, labels: data.labels }, kind)?;
         let test_x = gather_rows(data.x, &fold.test);
         let p = head.predict(Rows::new(&test_x, data.x.dim())?)?;
         let correct = fold.test.iter().zip(&p.best).filter(|(&i, &b)| data.y[i] == b).count();

@@ -20,8 +20,7 @@ pub struct Keyword {
 }
 
 /// Korean particles stripped from the end of a Hangul word, longest first.
-const PARTICLES: &[&str] =
-    &["에서", "으로", "하고", "은", "는", "이", "가", "을", "를", "에", "의", "도", "로", "와", "과"];
+const PARTICLES: &[&str] = &["에서", "으로", "하고", "은", "는", "이", "가", "을", "를", "에", "의", "도", "로", "와", "과"];
 
 fn is_hangul_syllable(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c)
@@ -103,10 +102,8 @@ pub fn class_keywords(classes: &[Vec<&str>], top_n: usize) -> Vec<Vec<Keyword>> 
     counts
         .iter()
         .map(|m| {
-            let mut scored: Vec<(f64, &str)> = m
-                .iter()
-                .map(|(t, &tf)| (tf as f64 * (1.0 + average / total[t.as_str()] as f64).ln(), t.as_str()))
-                .collect();
+            let mut scored: Vec<(f64, &str)> =
+                m.iter().map(|(t, &tf)| (tf as f64 * (1.0 + average / total[t.as_str()] as f64).ln(), t.as_str())).collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
             scored.into_iter().take(top_n).map(|(w, t)| Keyword { term: t.to_string(), weight: w as f32 }).collect()
         })

@@ -7,8 +7,8 @@
 
 use std::ops::RangeInclusive;
 
+use nunchi_engine::Rng;
 use nunchi_engine::{Error, Result};
-use nunchi_models::sampling::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::folds::{below, shuffle};
@@ -125,8 +125,7 @@ fn seed_plus_plus(x: Rows, k: usize, rng: &mut Rng) -> Vec<f32> {
         kernels::sq_dists(x.data(), &cand_rows, d, &mut cand_dists);
         let mut best = (0, f64::INFINITY);
         for t in 0..trials {
-            let p: f64 =
-                closest.iter().zip(cand_dists.iter().skip(t).step_by(trials)).map(|(&a, &b)| a.min(b) as f64).sum();
+            let p: f64 = closest.iter().zip(cand_dists.iter().skip(t).step_by(trials)).map(|(&a, &b)| a.min(b) as f64).sum();
             if p < best.1 {
                 best = (t, p);
             }
@@ -174,11 +173,10 @@ fn update(x: Rows, centroids: &mut [f32], k: usize, assignments: &mut [usize], d
         if counts[c] > 0 {
             continue;
         }
-        let far =
-            (0..x.len()).filter(|&i| counts[assignments[i]] > 1).fold(None, |best: Option<usize>, i| match best {
-                Some(b) if dist[b] >= dist[i] => Some(b),
-                _ => Some(i),
-            });
+        let far = (0..x.len()).filter(|&i| counts[assignments[i]] > 1).fold(None, |best: Option<usize>, i| match best {
+            Some(b) if dist[b] >= dist[i] => Some(b),
+            _ => Some(i),
+        });
         if let Some(p) = far {
             counts[assignments[p]] -= 1;
             assignments[p] = c;
@@ -337,9 +335,7 @@ pub fn choose_k(x: Rows, range: RangeInclusive<usize>, seed: u64) -> Result<KCho
     let (lo, hi) = (*range.start(), *range.end());
     let n = x.len();
     if lo < 2 || hi < lo {
-        return Err(Error::input(format!(
-            "the range of k to try must be non-empty and start at 2 or more, got {lo}..={hi}"
-        )));
+        return Err(Error::input(format!("the range of k to try must be non-empty and start at 2 or more, got {lo}..={hi}")));
     }
     if hi >= n {
         return Err(Error::input(format!("trying up to k = {hi} clusters needs at least {} items, got {n}", hi + 1)));
@@ -356,8 +352,7 @@ pub fn choose_k(x: Rows, range: RangeInclusive<usize>, seed: u64) -> Result<KCho
         let labels: Vec<usize> = idx.iter().map(|&i| km.assignments[i]).collect();
         let score = match cluster_counts(&labels, k, m) {
             Ok(counts) => {
-                (0..m).map(|i| point_silhouette(&matrix[i * m..(i + 1) * m], i, &labels, &counts)).sum::<f64>()
-                    / m as f64
+                (0..m).map(|i| point_silhouette(&matrix[i * m..(i + 1) * m], i, &labels, &counts)).sum::<f64>() / m as f64
             }
             // Fewer than 2 clusters among the sampled points: no structure found.
             Err(_) => -1.0,

@@ -27,7 +27,11 @@ pub mod metrics;
 pub mod pca;
 pub mod stopwords;
 
-pub use classify::{default_prefix, embed_all, PromptClassifier, Predictions, ZeroShot};
+// The user's files: one parser and one train/test rule for the CLI and the page.
+pub mod split;
+pub mod table;
+
+pub use classify::{default_prefix, embed_all, Predictions, PromptClassifier, ZeroShot};
 pub use cluster::{cluster, ClusterOptions, ClusterReport};
 pub use head::{cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;

@@ -18,6 +18,7 @@
 //! (`X·Wᵀ` and `Rᵀ·X`), done in f32 by the `kernels` below in blocks of rows, with
 //! the softmax, the loss and the gradient accumulated in f64.
 
+use nunchi_engine::vector::argmax;
 use nunchi_engine::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -70,12 +71,7 @@ impl LogisticRegression {
     }
 
     /// Fits on rows `x` with class indices `y` (each `< classes`, every class present).
-    pub fn fit_with_summary(
-        x: Rows,
-        y: &[usize],
-        classes: usize,
-        opts: &LogisticOptions,
-    ) -> Result<(Self, FitSummary)> {
+    pub fn fit_with_summary(x: Rows, y: &[usize], classes: usize, opts: &LogisticOptions) -> Result<(Self, FitSummary)> {
         check_training_set(x, y, classes)?;
         if !(opts.c.is_finite() && opts.c > 0.0) {
             return Err(Error::input(format!("C must be a positive number, got {}", opts.c)));
@@ -122,12 +118,7 @@ impl LogisticRegression {
 
     fn from_params(params: &[f64], classes: usize, dim: usize) -> Self {
         let (w, b) = params.split_at(classes * dim);
-        Self {
-            classes,
-            dim,
-            weights: w.iter().map(|&v| v as f32).collect(),
-            bias: b.iter().map(|&v| v as f32).collect(),
-        }
+        Self { classes, dim, weights: w.iter().map(|&v| v as f32).collect(), bias: b.iter().map(|&v| v as f32).collect() }
     }
 
     fn check_rows(&self, x: Rows) -> Result<()> {
@@ -194,16 +185,6 @@ impl LogisticRegression {
         };
         Ok(loss + penalty / (2.0 * c))
     }
-}
-
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = k;
-        }
-    }
-    best
 }
 
 fn log_sum_exp(row: &[f32]) -> f64 {
@@ -328,9 +309,8 @@ impl Problem<'_> {
         grad.iter_mut().for_each(|g| *g = 0.0);
         let mut f = 0.0;
         for (i, xi) in self.x.iter().enumerate() {
-            let z: Vec<f64> = (0..k)
-                .map(|c| params[k * d + c] + (0..d).map(|j| params[c * d + j] * xi[j] as f64).sum::<f64>())
-                .collect();
+            let z: Vec<f64> =
+                (0..k).map(|c| params[k * d + c] + (0..d).map(|j| params[c * d + j] * xi[j] as f64).sum::<f64>()).collect();
             let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
             f += max + sum.ln() - z[self.y[i]];
@@ -353,7 +333,7 @@ impl Problem<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nunchi_models::sampling::Rng;
+    use nunchi_engine::Rng;
 
     fn gaussian(rng: &mut Rng) -> f64 {
         let u = rng.next_f64().max(1e-300);

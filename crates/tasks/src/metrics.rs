@@ -91,17 +91,11 @@ pub fn evaluate(labels: &[String], truth: &[usize], predicted: &[usize]) -> Resu
     let total = truth.len();
     let correct: usize = (0..n).map(|c| confusion[c][c]).sum();
     let mean = |f: fn(&ClassMetrics) -> f64| classes.iter().map(f).sum::<f64>() / n as f64;
-    let weighted =
-        |f: fn(&ClassMetrics) -> f64| classes.iter().map(|c| f(c) * c.support as f64).sum::<f64>() / total as f64;
+    let weighted = |f: fn(&ClassMetrics) -> f64| classes.iter().map(|c| f(c) * c.support as f64).sum::<f64>() / total as f64;
     Ok(Report {
         labels: labels.to_vec(),
         accuracy: correct as f64 / total as f64,
-        macro_avg: Averages {
-            precision: mean(|c| c.precision),
-            recall: mean(|c| c.recall),
-            f1: mean(|c| c.f1),
-            support: total,
-        },
+        macro_avg: Averages { precision: mean(|c| c.precision), recall: mean(|c| c.recall), f1: mean(|c| c.f1), support: total },
         weighted_avg: Averages {
             precision: weighted(|c| c.precision),
             recall: weighted(|c| c.recall),
@@ -123,28 +117,15 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let width = self.labels.iter().map(|l| l.chars().count()).max().unwrap_or(0).max("weighted avg".len());
-        let _ =
-            writeln!(out, "{:>width$}  {:>9} {:>9} {:>9} {:>9}\n", "", "precision", "recall", "f1-score", "support");
+        let _ = writeln!(out, "{:>width$}  {:>9} {:>9} {:>9} {:>9}\n", "", "precision", "recall", "f1-score", "support");
         for c in &self.classes {
             let pad = width + c.label.len() - c.label.chars().count();
-            let _ = writeln!(
-                out,
-                "{:>pad$}  {:>9.2} {:>9.2} {:>9.2} {:>9}",
-                c.label, c.precision, c.recall, c.f1, c.support
-            );
+            let _ = writeln!(out, "{:>pad$}  {:>9.2} {:>9.2} {:>9.2} {:>9}", c.label, c.precision, c.recall, c.f1, c.support);
         }
         out.push('\n');
-        let _ = writeln!(
-            out,
-            "{:>width$}  {:>9} {:>9} {:>9.2} {:>9}",
-            "accuracy", "", "", self.accuracy, self.macro_avg.support
-        );
+        let _ = writeln!(out, "{:>width$}  {:>9} {:>9} {:>9.2} {:>9}", "accuracy", "", "", self.accuracy, self.macro_avg.support);
         for (name, a) in [("macro avg", &self.macro_avg), ("weighted avg", &self.weighted_avg)] {
-            let _ = writeln!(
-                out,
-                "{:>width$}  {:>9.2} {:>9.2} {:>9.2} {:>9}",
-                name, a.precision, a.recall, a.f1, a.support
-            );
+            let _ = writeln!(out, "{:>width$}  {:>9.2} {:>9.2} {:>9.2} {:>9}", name, a.precision, a.recall, a.f1, a.support);
         }
         out.push('\n');
         out.push_str(&self.confusion_text());

@@ -8,8 +8,8 @@
 //! component's sign is fixed (its largest-magnitude loading is positive), so
 //! the map does not flip between runs or platforms.
 
+use nunchi_engine::Rng;
 use nunchi_engine::{Error, Result};
-use nunchi_models::sampling::Rng;
 
 use crate::kernels;
 use crate::rows::Rows;
@@ -140,11 +140,7 @@ mod tests {
             let a = (rng.next_f64() - 0.5) * 20.0;
             let b = (rng.next_f64() - 0.5) * 4.0;
             let e = (rng.next_f64() - 0.5) * 0.1;
-            x.extend_from_slice(&[
-                (1.0 + 0.6 * a - 0.8 * e) as f32,
-                (2.0 + 0.8 * a + 0.6 * e) as f32,
-                (b - 3.0) as f32,
-            ]);
+            x.extend_from_slice(&[(1.0 + 0.6 * a - 0.8 * e) as f32, (2.0 + 0.8 * a + 0.6 * e) as f32, (b - 3.0) as f32]);
         }
         let rows = Rows::new(&x, 3).unwrap();
         let (_, [v1, v2]) = principal_components(rows, 9);

@@ -40,14 +40,11 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Each row scaled to unit length (zero rows stay zero).
+/// Each row scaled to unit length by the engine's one rule (zero rows stay zero).
 pub fn l2_normalized(rows: Rows) -> Vec<f32> {
     let mut out = rows.data().to_vec();
     for row in out.chunks_exact_mut(rows.dim()) {
-        let norm = dot(row, row).sqrt();
-        if norm > 0.0 {
-            row.iter_mut().for_each(|x| *x /= norm);
-        }
+        nunchi_engine::vector::l2_normalize(row);
     }
     out
 }

@@ -395,8 +395,7 @@ mod tests {
 
     #[test]
     fn common_words_are_stop_words() {
-        for w in ["the", "and", "don't", "i'm", "이", "것", "에서", "하다", "있다", "너무", "진짜", "정말"]
-        {
+        for w in ["the", "and", "don't", "i'm", "이", "것", "에서", "하다", "있다", "너무", "진짜", "정말"] {
             assert!(is_stop_word(w), "{w}");
         }
         for w in ["film", "card", "영화", "배우", "refund"] {

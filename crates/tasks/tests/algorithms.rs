@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nunchi_engine::ErrorKind;
-use nunchi_models::sampling::Rng;
+use nunchi_engine::Rng;
 use nunchi_tasks::centroid::NearestCentroid;
 use nunchi_tasks::datasets;
 use nunchi_tasks::folds::{per_class_sample, stratified_k_fold};
@@ -134,10 +134,7 @@ fn logistic_regression_matches_sklearn() {
         let tight = LogisticOptions { tol: 1e-10, max_iter: 2000, ..Default::default() };
         let (model, summary) = LogisticRegression::fit_with_summary(rows, &y, k, &tight).unwrap();
         let vs_opt = proba_diff(&model, &opt["proba"]);
-        println!(
-            "{name}, tol 1e-10: objective {} (optimum {opt_obj}), |Δp| {vs_opt:.1e}, {summary:?}",
-            summary.objective
-        );
+        println!("{name}, tol 1e-10: objective {} (optimum {opt_obj}), |Δp| {vs_opt:.1e}, {summary:?}", summary.objective);
         assert!(vs_opt < 1e-3, "{name}: probabilities differ by up to {vs_opt}");
         close(summary.objective, opt_obj, 1e-7 * opt_obj, name);
 
@@ -231,11 +228,8 @@ fn kmeans_recovers_planted_clusters_and_choose_k_finds_five() {
 
 #[test]
 fn class_tf_idf_by_hand() {
-    let classes = vec![
-        vec!["apple banana apple", "Apple cherry"],
-        vec!["banana banana durian"],
-        vec!["cherry durian", "elderberry"],
-    ];
+    let classes =
+        vec![vec!["apple banana apple", "Apple cherry"], vec!["banana banana durian"], vec!["cherry durian", "elderberry"]];
     // 11 tokens over 3 classes: A = 11/3. f: apple 3, banana 3, cherry 2, durian 2, elderberry 1.
     // W(apple, 0)      = 3 · ln(1 + (11/3)/3) = 3 · ln(20/9) = 2.395523
     // W(cherry, 0)     = 1 · ln(1 + (11/3)/2) = ln(17/6)     = 1.041454
@@ -244,10 +238,7 @@ fn class_tf_idf_by_hand() {
     // cherry and durian tie in class 2: alphabetical.
     let kw = class_keywords(&classes, 3);
     let terms: Vec<Vec<&str>> = kw.iter().map(|c| c.iter().map(|k| k.term.as_str()).collect()).collect();
-    assert_eq!(
-        terms,
-        vec![vec!["apple", "cherry", "banana"], vec!["banana", "durian"], vec!["elderberry", "cherry", "durian"]]
-    );
+    assert_eq!(terms, vec![vec!["apple", "cherry", "banana"], vec!["banana", "durian"], vec!["elderberry", "cherry", "durian"]]);
     let w = |c: usize, i: usize| kw[c][i].weight as f64;
     close(w(0, 0), 3.0 * (20.0f64 / 9.0).ln(), 1e-6, "apple");
     close(w(0, 0), 2.395523, 1e-6, "apple by hand");
@@ -301,8 +292,7 @@ fn folds_and_heads_on_planted_data() {
         assert_eq!(lr.predict(Rows::new(&vx, 16).unwrap()).unwrap(), vy);
         let nc = NearestCentroid::fit(Rows::new(&tx, 16).unwrap(), &ty, 4).unwrap();
         let scores = nc.scores(Rows::new(&vx, 16).unwrap()).unwrap();
-        let best: Vec<usize> =
-            scores.chunks(4).map(|s| (0..4).fold(0, |b, c| if s[c] > s[b] { c } else { b })).collect();
+        let best: Vec<usize> = scores.chunks(4).map(|s| (0..4).fold(0, |b, c| if s[c] > s[b] { c } else { b })).collect();
         assert_eq!(best, vy);
     }
     assert!(covered.iter().all(|&c| c == 1));

@@ -2,8 +2,10 @@
 //! results out. Fetching, caching and progress live in the package's
 //! JavaScript; every failure here becomes a JS `Error` with a stable `code`.
 
+mod data;
 mod encoder;
 mod errors;
+mod loader;
 mod tasks;
 mod text2text;
 mod threads;

@@ -1,6 +1,7 @@
 //! The analysis tasks' numeric parts, over embeddings and scores the package's
 //! JavaScript gathers from any model (main thread or Worker client).
 
+use nunchi_models::Pooling;
 use nunchi_tasks::classify::Predictions;
 use nunchi_tasks::cluster::{cluster, title_prompt, ClusterOptions};
 use nunchi_tasks::head::{cross_validate, Classifier as HeadClassifier, HeadKind, TrainingSet};
@@ -48,6 +49,28 @@ pub fn zero_shot_predict(
     predictions_object(&zs.predict(rows(text_data, dim)?).map_err(to_js)?)
 }
 
+/// How the tasks embed `texts` (the one rule `embed_all` follows natively):
+/// `{ batches: Uint32Array[], pooling, normalize }`, the batches as indices
+/// into `texts`, shortest first; `defaultPooling` is the model's own;
+/// `batchSize` 0 means the tasks' default.
+#[wasm_bindgen(js_name = taskEmbedPlan)]
+pub fn task_embed_plan(texts: Vec<String>, default_pooling: &str, batch_size: usize) -> Result<JsValue, JsValue> {
+    let opts = nunchi_tasks::classify::task_options_for(Pooling::parse(default_pooling).map_err(to_js)?);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let batches: js_sys::Array = nunchi_tasks::classify::embed_batches(
+        &refs,
+        if batch_size == 0 { nunchi_tasks::classify::EMBED_BATCH } else { batch_size },
+    )
+    .iter()
+    .map(|b| js_sys::Uint32Array::from(b.iter().map(|&i| i as u32).collect::<Vec<_>>().as_slice()))
+    .collect();
+    let o = js_sys::Object::new();
+    crate::errors::set(&o, "batches", batches);
+    crate::errors::set(&o, "pooling", opts.pooling.name());
+    crate::errors::set(&o, "normalize", opts.normalize);
+    Ok(o.into())
+}
+
 /// Per-text label scores (n × labels) turned into predictions by a softmax.
 #[wasm_bindgen(js_name = predictFromScores)]
 pub fn predict_from_scores(labels: Vec<String>, scores: Vec<f32>, temperature: f32) -> Result<JsValue, JsValue> {
@@ -75,7 +98,14 @@ pub struct Classifier {
 
 #[wasm_bindgen]
 impl Classifier {
-    pub fn train(model: String, data: &[f32], dim: usize, y: &[u32], labels: Vec<String>, head: &str) -> Result<Classifier, JsValue> {
+    pub fn train(
+        model: String,
+        data: &[f32],
+        dim: usize,
+        y: &[u32],
+        labels: Vec<String>,
+        head: &str,
+    ) -> Result<Classifier, JsValue> {
         let kind = HeadKind::parse(head).map_err(to_js)?;
         let y = indices(y);
         let set = TrainingSet { x: rows(data, dim)?, y: &y, labels: &labels };
@@ -84,7 +114,15 @@ impl Classifier {
 
     /// k-fold cross-validation of a head: `{ folds, fold_accuracy, mean_accuracy, report }`.
     #[wasm_bindgen(js_name = crossValidate)]
-    pub fn cross_validate(data: &[f32], dim: usize, y: &[u32], labels: Vec<String>, head: &str, folds: usize, seed: u32) -> Result<JsValue, JsValue> {
+    pub fn cross_validate(
+        data: &[f32],
+        dim: usize,
+        y: &[u32],
+        labels: Vec<String>,
+        head: &str,
+        folds: usize,
+        seed: u32,
+    ) -> Result<JsValue, JsValue> {
         let kind = HeadKind::parse(head).map_err(to_js)?;
         let y = indices(y);
         let set = TrainingSet { x: rows(data, dim)?, y: &y, labels: &labels };
@@ -129,6 +167,7 @@ impl Classifier {
 
 /// Clusters embeddings of `texts`: `{ k, k_scores, clusters, other, assignments, points, timings }`.
 #[wasm_bindgen(js_name = clusterEmbeddings)]
+#[allow(clippy::too_many_arguments)] // the wasm boundary: pkg/tasks.js passes the options positionally
 pub fn cluster_embeddings(
     texts: Vec<String>,
     data: &[f32],

@@ -6,22 +6,27 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 
-use nunchi_engine::CpuBackend;
-use nunchi_gpu::{GpuBackend, GpuContext};
+use nunchi_engine::{Backend, CpuBackend};
+use nunchi_gpu::GpuBackend;
 use nunchi_models::{CandidateScore, GenerateOptions, GenerationSession, ModelFile, SamplingOptions};
 use wasm_bindgen::prelude::*;
 
-use crate::encoder::{checked_gpu, hf_file, info_object};
 use crate::errors::{input, set, to_js};
+use crate::loader::{info_object, model_constructors, Family, Placed};
 use crate::threads::on_team;
 
-/// The same model on either backend.
-enum Model {
-    Cpu(nunchi_models::Text2Text<CpuBackend>),
-    Gpu(nunchi_models::Text2Text<GpuBackend>, Arc<GpuContext>),
+/// The family `Text2Text` loads: T5 encoder–decoders.
+struct TextToTextModels;
+
+impl Family for TextToTextModels {
+    type Model<B: Backend> = nunchi_models::Text2Text<B>;
+    fn load<B: Backend>(backend: B, file: ModelFile) -> nunchi_engine::Result<nunchi_models::Text2Text<B>> {
+        nunchi_models::Text2Text::load(backend, file)
+    }
 }
+
+type Model = Placed<TextToTextModels>;
 
 /// A generation in progress, on its model's backend.
 enum Session {
@@ -40,62 +45,10 @@ pub struct Text2Text {
 const NO_SESSION: &str = "no generation in progress: call startGeneration (and await each nextPieceAsync before the next)";
 const USE_ASYNC: &str = "this model runs on WebGPU: use the …Async method";
 
+model_constructors!(Text2Text);
+
 #[wasm_bindgen]
 impl Text2Text {
-    #[wasm_bindgen(js_name = fromGguf)]
-    pub fn from_gguf(bytes: &[u8]) -> Result<Text2Text, JsValue> {
-        Self::build(ModelFile::from_gguf_bytes(bytes).map_err(to_js)?, bytes.len())
-    }
-
-    #[wasm_bindgen(js_name = fromHfFiles)]
-    pub fn from_hf_files(
-        name: String,
-        config: String,
-        tokenizer: String,
-        safetensors: &[u8],
-        extras: &js_sys::Object,
-        quant: &str,
-    ) -> Result<Text2Text, JsValue> {
-        let file = hf_file(name, config, tokenizer, safetensors, extras, quant)?;
-        Self::build(file, safetensors.len())
-    }
-
-    /// Loads one of nunchi's GGUF files onto WebGPU: opens the adapter, runs
-    /// the known-answer self-test, uploads the weights. Rejects with the
-    /// reason when any step fails (the package then falls back to the CPU).
-    #[wasm_bindgen(js_name = fromGgufOnWebgpu)]
-    pub fn from_gguf_on_webgpu(bytes: &[u8]) -> Result<js_sys::Promise, JsValue> {
-        let file = ModelFile::from_gguf_bytes(bytes).map_err(to_js)?;
-        Ok(Self::build_on_webgpu(file, bytes.len()))
-    }
-
-    /// [`Text2Text::from_hf_files`] onto WebGPU.
-    #[wasm_bindgen(js_name = fromHfFilesOnWebgpu)]
-    pub fn from_hf_files_on_webgpu(
-        name: String,
-        config: String,
-        tokenizer: String,
-        safetensors: &[u8],
-        extras: &js_sys::Object,
-        quant: &str,
-    ) -> Result<js_sys::Promise, JsValue> {
-        let file = hf_file(name, config, tokenizer, safetensors, extras, quant)?;
-        Ok(Self::build_on_webgpu(file, safetensors.len()))
-    }
-
-    fn build(file: ModelFile, bytes: usize) -> Result<Text2Text, JsValue> {
-        let inner = nunchi_models::Text2Text::load(CpuBackend::new(), file).map_err(to_js)?;
-        Ok(Self::wrap(Model::Cpu(inner), bytes))
-    }
-
-    fn build_on_webgpu(file: ModelFile, bytes: usize) -> js_sys::Promise {
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (gpu, ctx) = checked_gpu().await?;
-            let inner = nunchi_models::Text2Text::load(gpu, file).map_err(to_js)?;
-            Ok(Self::wrap(Model::Gpu(inner, ctx), bytes).into())
-        })
-    }
-
     fn wrap(model: Model, bytes: usize) -> Text2Text {
         Text2Text { model: Rc::new(model), session: Rc::new(RefCell::new(None)), bytes }
     }
@@ -121,8 +74,8 @@ impl Text2Text {
         };
         *self.session.borrow_mut() = None;
         let session = match &*self.model {
-            Model::Cpu(m) => Session::Cpu(on_team(|| m.start_generation(prompt, &opts)).map_err(to_js)?),
-            Model::Gpu(m, _) => Session::Gpu(m.start_generation(prompt, &opts).map_err(to_js)?),
+            Placed::Cpu(m) => Session::Cpu(on_team(|| m.start_generation(prompt, &opts)).map_err(to_js)?),
+            Placed::Gpu(m, _) => Session::Gpu(m.start_generation(prompt, &opts).map_err(to_js)?),
         };
         *self.session.borrow_mut() = Some(session);
         Ok(())
@@ -132,7 +85,7 @@ impl Text2Text {
     /// done (CPU models; `nextPieceAsync` serves both).
     #[wasm_bindgen(js_name = nextPiece)]
     pub fn next_piece(&mut self) -> Result<Option<String>, JsValue> {
-        let Model::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
+        let Placed::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
         let result = match self.session.borrow_mut().as_mut() {
             Some(Session::Cpu(session)) => on_team(|| m.next_piece(session)),
             _ => return Err(input(NO_SESSION)),
@@ -150,8 +103,8 @@ impl Text2Text {
         wasm_bindgen_futures::future_to_promise(async move {
             let mut session = slot.borrow_mut().take().ok_or_else(|| input(NO_SESSION))?;
             let piece = match (&*model, &mut session) {
-                (Model::Cpu(m), Session::Cpu(s)) => on_team(|| m.next_piece(s)),
-                (Model::Gpu(m, _), Session::Gpu(s)) => m.next_piece_async(s).await,
+                (Placed::Cpu(m), Session::Cpu(s)) => on_team(|| m.next_piece(s)),
+                (Placed::Gpu(m, _), Session::Gpu(s)) => m.next_piece_async(s).await,
                 _ => return Err(input("the generation belongs to another model")),
             }
             .map_err(to_js)?; // on an error the session stays dropped
@@ -165,8 +118,8 @@ impl Text2Text {
     pub fn finish_generation(&mut self) -> Result<js_sys::Object, JsValue> {
         let session = self.session.borrow_mut().take().ok_or_else(|| input(NO_SESSION))?;
         let g = match (&*self.model, session) {
-            (Model::Cpu(m), Session::Cpu(s)) => m.finish(s),
-            (Model::Gpu(m, _), Session::Gpu(s)) => m.finish(s),
+            (Placed::Cpu(m), Session::Cpu(s)) => m.finish(s),
+            (Placed::Gpu(m, _), Session::Gpu(s)) => m.finish(s),
             _ => return Err(input("the generation belongs to another model")),
         }
         .map_err(to_js)?;
@@ -188,7 +141,7 @@ impl Text2Text {
     /// `[{ candidate, logprob, tokens }]`: log-probability of each completion
     /// (CPU models; `scoreAsync` serves both).
     pub fn score(&self, prompt: &str, candidates: Vec<String>) -> Result<js_sys::Array, JsValue> {
-        let Model::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
+        let Placed::Cpu(m) = &*self.model else { return Err(input(USE_ASYNC)) };
         let refs: Vec<&str> = candidates.iter().map(|s| s.as_str()).collect();
         Ok(scores_array(&on_team(|| m.score(prompt, &refs)).map_err(to_js)?))
     }
@@ -200,8 +153,8 @@ impl Text2Text {
         wasm_bindgen_futures::future_to_promise(async move {
             let refs: Vec<&str> = candidates.iter().map(|s| s.as_str()).collect();
             let scores = match &*model {
-                Model::Cpu(m) => on_team(|| m.score(&prompt, &refs)),
-                Model::Gpu(m, _) => m.score_async(&prompt, &refs).await,
+                Placed::Cpu(m) => on_team(|| m.score(&prompt, &refs)),
+                Placed::Gpu(m, _) => m.score_async(&prompt, &refs).await,
             };
             Ok(scores_array(&scores.map_err(to_js)?).into())
         })
@@ -209,8 +162,8 @@ impl Text2Text {
 
     pub fn info(&self) -> js_sys::Object {
         let meta = match &*self.model {
-            Model::Cpu(m) => m.meta(),
-            Model::Gpu(m, _) => m.meta(),
+            Placed::Cpu(m) => m.meta(),
+            Placed::Gpu(m, _) => m.meta(),
         };
         info_object(meta, "t5", self.bytes)
     }
@@ -218,9 +171,7 @@ impl Text2Text {
     /// Test hook: destroys the WebGPU device, as a browser may at any time.
     #[wasm_bindgen(js_name = loseDeviceForTests)]
     pub fn lose_device_for_tests(&self) {
-        if let Model::Gpu(_, ctx) = &*self.model {
-            ctx.destroy();
-        }
+        self.model.lose_device();
     }
 }
 

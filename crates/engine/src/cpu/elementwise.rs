@@ -167,7 +167,8 @@ const EXP_HI: f32 = 88.37;
 const ROUNDER: f32 = 12_582_912.0;
 
 /// Cephes's polynomial for (e^r - 1 - r) / r² on |r| ≤ ln2 / 2.
-const EXP_P: [f32; 6] = [1.987_569_150e-4, 1.398_199_951e-3, 8.333_451_907e-3, 4.166_579_589e-2, 1.666_666_546e-1, 5.000_000_120e-1];
+const EXP_P: [f32; 6] =
+    [1.987_569_150e-4, 1.398_199_951e-3, 8.333_451_907e-3, 4.166_579_589e-2, 1.666_666_546e-1, 5.000_000_120e-1];
 
 /// Cephes `expf`: under 1 ulp from exp on [EXP_LO, EXP_HI] (measured).
 #[inline(always)]

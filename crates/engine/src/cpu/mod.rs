@@ -51,7 +51,10 @@ const PACK_Q8_0: bool = q8::HAS_SIMD_KERNEL;
 fn pack_q8_0(weight: &QTensor) -> Result<q8::PackedQ8Matrix> {
     let (n, k) = weight.shape().dims2()?;
     if k % q8::BLOCK != 0 {
-        return Err(Error::format(format!("a q8_0 weight needs rows that are a multiple of {} values, got shape [{n}, {k}]", q8::BLOCK)));
+        return Err(Error::format(format!(
+            "a q8_0 weight needs rows that are a multiple of {} values, got shape [{n}, {k}]",
+            q8::BLOCK
+        )));
     }
     q8::PackedQ8Matrix::from_q8_0_bytes(&weight.data()?, n, k)
 }
@@ -256,7 +259,7 @@ impl Backend for CpuBackend {
     fn masked_mean(&self, x: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let m = mask.unsqueeze(D::Minus1)?; // [b,t,1]
         let summed = x.broadcast_mul(&m)?.sum(1)?; // [b,d]
-        // Same floor as sentence-transformers, so an all-padding row gives zeros, not NaN.
+                                                   // Same floor as sentence-transformers, so an all-padding row gives zeros, not NaN.
         let counts = mask.sum_keepdim(1)?.clamp(1e-9, f64::MAX)?; // [b,1]
         Ok(summed.broadcast_div(&counts)?)
     }
@@ -269,10 +272,7 @@ impl Backend for CpuBackend {
         }
         // A plain loop, not candle's argmax: the tie rule (first index) must be the one the GPU keeps.
         let values = x.flatten_all()?.to_vec1::<f32>()?;
-        let best: Vec<f32> = values
-            .chunks(n)
-            .map(|row| row.iter().enumerate().fold(0, |best, (i, &v)| if v > row[best] { i } else { best }) as f32)
-            .collect();
+        let best: Vec<f32> = values.chunks(n).map(|row| crate::vector::argmax(row) as f32).collect();
         Ok(Tensor::from_vec(best, outer.to_vec(), &Device::Cpu)?)
     }
 

@@ -69,7 +69,12 @@ impl Drop for Registered<'_> {
 
 impl Team {
     fn new() -> Self {
-        Self { generation: AtomicUsize::new(0), job: AtomicPtr::new(std::ptr::null_mut()), active: AtomicUsize::new(0), dismissed: AtomicBool::new(false) }
+        Self {
+            generation: AtomicUsize::new(0),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            active: AtomicUsize::new(0),
+            dismissed: AtomicBool::new(false),
+        }
     }
 
     /// A helper's loop: spin until a new job opens, join it, repeat until dismissed.

@@ -1,11 +1,11 @@
-//! Helpers shared by the engine's kernel tests and benches: a seeded
-//! generator, a clock that works natively and on wasm32, and `log!`, which
+//! Helpers shared by the engine's kernel tests and benches: test data from
+//! the engine's seeded generator, a clock that works natively and on wasm32, and `log!`, which
 //! prints natively and through wasm-bindgen-test's console on wasm32.
 #![allow(dead_code, unused_macros)] // each test file uses its own subset
 
 // Relaxed-SIMD builds run in Chromium: Node 20's experimental relaxed SIMD
 // computes `relaxed_dot_i8x16_i7x16_add_s` wrongly (doubled, no add).
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// `println!` natively; wasm-bindgen-test's `console_log!` on wasm32.
@@ -14,25 +14,23 @@ macro_rules! log { ($($t:tt)*) => { println!($($t)*) } }
 #[cfg(target_arch = "wasm32")]
 macro_rules! log { ($($t:tt)*) => { wasm_bindgen_test::console_log!($($t)*) } }
 
-/// splitmix64: a seeded generator, so failures reproduce.
-pub struct Rng(pub u64);
+/// The engine's seeded generator, so failures reproduce.
+pub use nunchi_engine::Rng;
 
-impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
+/// The shapes of test data the kernel tests draw from the generator.
+pub trait TestValues {
     /// Uniform in [-1, 1).
-    pub fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    fn unit(&mut self) -> f32;
+    /// Activation-like values: mostly small, an occasional outlier, some exact zeros.
+    fn activations(&mut self, len: usize) -> Vec<f32>;
+}
+
+impl TestValues for Rng {
+    fn unit(&mut self) -> f32 {
+        self.next_signed_f32()
     }
 
-    /// Activation-like values: mostly small, an occasional outlier, some exact zeros.
-    pub fn activations(&mut self, len: usize) -> Vec<f32> {
+    fn activations(&mut self, len: usize) -> Vec<f32> {
         (0..len)
             .map(|_| match self.next_u64() % 64 {
                 0 => 0.0,

@@ -1,12 +1,6 @@
 // Element-wise activation; `act` is spliced in per variant (gelu_erf, gelu_tanh, relu).
-struct Params {
-    count: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/activation.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 

@@ -1,14 +1,8 @@
 // Index of the largest value of each row, the first one on ties: one workgroup
 // per row. Written as an f32 (exact below 2^24), so greedy decoding reads back
 // one value per row instead of the whole vocabulary.
-struct Params {
-    rows: u32,
-    dim: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/argmax.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 

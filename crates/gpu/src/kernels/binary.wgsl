@@ -1,15 +1,6 @@
 // Element-wise a ∘ b over a rank-4 output; broadcast inputs have stride 0.
-struct Params {
-    dims: vec4<u32>,
-    a_strides: vec4<u32>,
-    b_strides: vec4<u32>,
-    count: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/binary.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;

@@ -1,16 +1,7 @@
 // Strided copy of a rank-4 view: transpose, narrow and concat are all this
 // kernel with different strides and offsets.
-struct Params {
-    dims: vec4<u32>,
-    src_strides: vec4<u32>,
-    dst_strides: vec4<u32>,
-    src_offset: u32,
-    dst_offset: u32,
-    count: u32,
-    _pad: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/copy.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 

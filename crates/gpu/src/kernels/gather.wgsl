@@ -1,15 +1,8 @@
 // Embedding rows for token ids, dequantized from the stored table
 // (`weight_at` spliced in per format): one thread per output value, per part
 // of the table.
-struct Params {
-    tokens: u32,
-    dim: u32,
-    // The table part bound here (a large table is uploaded in parts).
-    first_row: u32,
-    rows: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/gather.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 

@@ -2,18 +2,8 @@
 // block of outputs from 4-wide loads, with no workgroup memory and no
 // barriers (barriers are what CPU-emulated adapters such as SwiftShader and
 // lavapipe run slowest). `weight4` is spliced in per stored format.
-struct Params {
-    m: u32,
-    k: u32,
-    n: u32, // output features of the weight part bound (its rows)
-    has_bias: u32,
-    col_offset: u32, // where this part's features go in an output row
-    out_stride: u32, // the output row's width (every part's features)
-    _pad0: u32,
-    _pad1: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/linear.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;

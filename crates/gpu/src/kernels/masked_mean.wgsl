@@ -1,13 +1,7 @@
 // Mean over the tokens of x [b, t, d] whose mask [b, t] is 1, floored like
 // sentence-transformers so an all-padding row gives zeros, not NaN.
-struct Params {
-    batch: u32,
-    tokens: u32,
-    dim: u32,
-    _pad: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/masked_mean.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> mask: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;

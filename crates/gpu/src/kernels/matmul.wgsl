@@ -1,17 +1,8 @@
 // Batched f32 product a [o0, o1, m, k] · b [o0, o1, k, n]: 16×16 output tiles,
 // inputs staged through workgroup memory 16 columns of k at a time. Batch
 // dimensions broadcast through zero strides.
-struct Params {
-    batch_dims: vec4<u32>,  // o0, o1, -, -
-    a_strides: vec4<u32>,   // batch strides of a: s0, s1, -, -
-    b_strides: vec4<u32>,
-    m: u32,
-    k: u32,
-    n: u32,
-    _pad: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/matmul.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;

@@ -1,14 +1,8 @@
 // Layer norm and T5's RMS norm over the last dimension: one workgroup per row,
 // two passes (mean, then variance of the centred values) for accuracy.
 // RMS_ONLY is spliced in per variant.
-struct Params {
-    rows: u32,
-    dim: u32,
-    eps: f32,
-    _pad: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/norm.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;

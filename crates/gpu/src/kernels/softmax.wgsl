@@ -1,12 +1,6 @@
 // Softmax over the last dimension: one workgroup per row (max, sum of exp, write).
-struct Params {
-    rows: u32,
-    dim: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/softmax.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 

@@ -2,14 +2,8 @@
 // index first on ties (the CPU's stable sort): one workgroup per row. Pick j is
 // the largest element that comes after pick j-1 in that order, so each pass
 // scans the row once and nothing needs marking. Indices are written as f32.
-struct Params {
-    rows: u32,
-    dim: u32,
-    k: u32,
-    _pad0: u32,
-}
+// The uniform `p: Params` (binding 0) is generated from `Params` in ops/top_k.rs.
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out_values: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out_indices: array<f32>;

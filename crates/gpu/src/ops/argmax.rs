@@ -1,19 +1,34 @@
 //! Argmax over the last dimension (greedy decoding's next token).
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::u32s;
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::GpuTensor;
+use crate::uniform::uniform;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    rows: u32,
-    dim: u32,
-    _pad: [u32; 2],
+/// The argmax kernel (no variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Argmax;
+
+uniform! {
+    pub(crate) struct Params {
+        rows: u32,
+        dim: u32,
+    }
+}
+
+impl Kernel for Argmax {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        ["", include_str!("../kernels/argmax.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        vec![Argmax]
+    }
 }
 
 /// Indices are written as f32: exact up to 2²⁴, far above any vocabulary here.
@@ -26,13 +41,8 @@ pub(crate) fn argmax(gpu: &GpuBackend, x: &GpuTensor) -> Result<GpuTensor> {
     }
     let rows = x.elem_count() / dim;
     let [rows_u, dim_u] = u32s([rows, dim], "argmax")?;
-    let params = Params { rows: rows_u, dim: dim_u, _pad: [0; 2] };
+    let params = Params { rows: rows_u, dim: dim_u };
     let out = gpu.output(rows, "argmax")?;
-    gpu.dispatch(
-        KernelKey::new(Kernel::Argmax, ""),
-        bytemuck::bytes_of(&params),
-        &[Bind(1, &x.buffer), Bind(2, &out)],
-        gpu.grid(rows),
-    )?;
+    gpu.dispatch(Argmax, &params, &[Bind(1, &x.buffer), Bind(2, &out)], gpu.grid(rows))?;
     Ok(gpu.tensor_from(out, outer.to_vec()))
 }

@@ -1,27 +1,52 @@
 //! Element-wise add and multiply with NumPy-style broadcasting.
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::{groups_of_256, rank4, u32s};
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::{strides, GpuTensor};
+use crate::uniform::uniform;
 
-#[derive(Debug, Clone, Copy)]
+/// The binary kernel's variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum BinaryOp {
     Add,
     Mul,
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    dims: [u32; 4],
-    a_strides: [u32; 4],
-    b_strides: [u32; 4],
-    count: u32,
-    _pad: [u32; 3],
+impl BinaryOp {
+    fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Mul => "mul",
+        }
+    }
+}
+
+uniform! {
+    pub(crate) struct Params {
+        dims: [u32; 4],
+        a_strides: [u32; 4],
+        b_strides: [u32; 4],
+        count: u32,
+    }
+}
+
+impl Kernel for BinaryOp {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        let op = match self {
+            BinaryOp::Add => "fn op(a: f32, b: f32) -> f32 { return a + b; }",
+            BinaryOp::Mul => "fn op(a: f32, b: f32) -> f32 { return a * b; }",
+        };
+        [op, include_str!("../kernels/binary.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        vec![BinaryOp::Add, BinaryOp::Mul]
+    }
 }
 
 /// The broadcast shape of `a` and `b` (dimensions aligned from the right).
@@ -46,10 +71,7 @@ fn broadcast_strides(dims: &[usize], out: &[usize; 4], op: &str) -> Result<[usiz
 }
 
 pub(crate) fn binary(gpu: &GpuBackend, a: &GpuTensor, b: &GpuTensor, op: BinaryOp) -> Result<GpuTensor> {
-    let name = match op {
-        BinaryOp::Add => "add",
-        BinaryOp::Mul => "mul",
-    };
+    let name = op.name();
     let out_dims = broadcast_dims(&a.dims, &b.dims)
         .ok_or_else(|| Error::backend(format!("{name}: shapes {:?} and {:?} do not broadcast", a.dims, b.dims)))?;
     let dims = rank4(&out_dims, name)?;
@@ -59,14 +81,8 @@ pub(crate) fn binary(gpu: &GpuBackend, a: &GpuTensor, b: &GpuTensor, op: BinaryO
         a_strides: u32s(broadcast_strides(&a.dims, &dims, name)?, name)?,
         b_strides: u32s(broadcast_strides(&b.dims, &dims, name)?, name)?,
         count: u32s([count], name)?[0],
-        _pad: [0; 3],
     };
     let out = gpu.output(count, name)?;
-    gpu.dispatch(
-        KernelKey::new(Kernel::Binary, name),
-        bytemuck::bytes_of(&params),
-        &[Bind(1, &a.buffer), Bind(2, &b.buffer), Bind(3, &out)],
-        gpu.grid(groups_of_256(count)),
-    )?;
+    gpu.dispatch(op, &params, &[Bind(1, &a.buffer), Bind(2, &b.buffer), Bind(3, &out)], gpu.grid(groups_of_256(count)))?;
     Ok(gpu.tensor_from(out, out_dims))
 }

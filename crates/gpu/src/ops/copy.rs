@@ -1,23 +1,38 @@
 //! Layout changes as strided copies of a rank-4 view: transpose, narrow, concat.
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::{groups_of_256, rank4, u32s, MAX_RANK};
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::{strides, GpuTensor};
+use crate::uniform::uniform;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    dims: [u32; 4],
-    src_strides: [u32; 4],
-    dst_strides: [u32; 4],
-    src_offset: u32,
-    dst_offset: u32,
-    count: u32,
-    _pad: u32,
+/// The strided-copy kernel (no variants): transpose, narrow and concat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct StridedCopy;
+
+uniform! {
+    pub(crate) struct Params {
+        dims: [u32; 4],
+        src_strides: [u32; 4],
+        dst_strides: [u32; 4],
+        src_offset: u32,
+        dst_offset: u32,
+        count: u32,
+    }
+}
+
+impl Kernel for StridedCopy {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        ["", include_str!("../kernels/copy.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        vec![StridedCopy]
+    }
 }
 
 /// Copies the view `dims` (rank 4) of `src` into `dst`.
@@ -41,14 +56,8 @@ fn copy_view(
         src_offset: u32s([src_offset], op)?[0],
         dst_offset: u32s([dst_offset], op)?[0],
         count: u32s([count], op)?[0],
-        _pad: 0,
     };
-    gpu.dispatch(
-        KernelKey::new(Kernel::Copy, ""),
-        bytemuck::bytes_of(&params),
-        &[Bind(1, src), Bind(2, dst)],
-        gpu.grid(groups_of_256(count)),
-    )
+    gpu.dispatch(StridedCopy, &params, &[Bind(1, src), Bind(2, dst)], gpu.grid(groups_of_256(count)))
 }
 
 fn dense_strides4(dims: &[usize; 4]) -> [usize; 4] {

@@ -1,23 +1,39 @@
 //! Embedding rows for token ids, dequantized from the stored table on the
 //! device: the 32128×512 T5 table never exists as f32.
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::{groups_of_256, u32s};
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::GpuTensor;
-use crate::weights::GpuWeights;
+use crate::uniform::uniform;
+use crate::weights::{GpuWeights, WeightFormat};
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    tokens: u32,
-    dim: u32,
-    /// The table part bound: ids in `first_row..first_row + rows` are written.
-    first_row: u32,
-    rows: u32,
+/// The gather kernel's variants: the table's stored format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Gather(pub WeightFormat);
+
+uniform! {
+    pub(crate) struct Params {
+        tokens: u32,
+        dim: u32,
+        /// The table part bound: ids in `first_row..first_row + rows` are written.
+        first_row: u32,
+        rows: u32,
+    }
+}
+
+impl Kernel for Gather {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        [self.0.wgsl(), include_str!("../kernels/gather.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        WeightFormat::ALL.into_iter().map(Gather).collect()
+    }
 }
 
 pub(crate) fn gather(gpu: &GpuBackend, table: &GpuWeights, ids: &[u32], dims: &[usize]) -> Result<GpuTensor> {
@@ -38,12 +54,7 @@ pub(crate) fn gather(gpu: &GpuBackend, table: &GpuWeights, ids: &[u32], dims: &[
         if let Some(scales) = &part.scales {
             binds.push(Bind(5, scales));
         }
-        gpu.dispatch(
-            KernelKey::new(Kernel::Gather, table.format.name()),
-            bytemuck::bytes_of(&params),
-            &binds,
-            gpu.grid(groups_of_256(ids.len() * dim)),
-        )?;
+        gpu.dispatch(Gather(table.format), &params, &binds, gpu.grid(groups_of_256(ids.len() * dim)))?;
     }
     let mut out_dims = dims.to_vec();
     out_dims.push(dim);

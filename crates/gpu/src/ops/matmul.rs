@@ -1,26 +1,43 @@
 //! Batched f32 matrix product with broadcast batch dimensions (attention's
 //! q·kᵀ and probs·v).
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::{rank4, u32s};
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::GpuTensor;
+use crate::uniform::uniform;
 
 const TILE: usize = 16;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    batch_dims: [u32; 4],
-    a_strides: [u32; 4],
-    b_strides: [u32; 4],
-    m: u32,
-    k: u32,
-    n: u32,
-    _pad: u32,
+/// The batched matmul kernel (no variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Matmul;
+
+uniform! {
+    pub(crate) struct Params {
+        /// o0, o1, -, -
+        batch_dims: [u32; 4],
+        /// Batch strides of a: s0, s1, -, -
+        a_strides: [u32; 4],
+        b_strides: [u32; 4],
+        m: u32,
+        k: u32,
+        n: u32,
+    }
+}
+
+impl Kernel for Matmul {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        ["", include_str!("../kernels/matmul.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        vec![Matmul]
+    }
 }
 
 pub(crate) fn matmul(gpu: &GpuBackend, a: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor> {
@@ -49,7 +66,6 @@ pub(crate) fn matmul(gpu: &GpuBackend, a: &GpuTensor, b: &GpuTensor) -> Result<G
         m: u32s([m], "matmul")?[0],
         k: u32s([k], "matmul")?[0],
         n: u32s([n], "matmul")?[0],
-        _pad: 0,
     };
     let mut out_dims = if a.dims.len() >= b.dims.len() { a.dims.clone() } else { b.dims.clone() };
     let rank = out_dims.len();
@@ -64,11 +80,6 @@ pub(crate) fn matmul(gpu: &GpuBackend, a: &GpuTensor, b: &GpuTensor) -> Result<G
     }
     let out = gpu.output(o0 * o1 * m * n, "matmul")?;
     let groups = u32s([n.div_ceil(TILE), m.div_ceil(TILE), o0 * o1], "matmul")?;
-    gpu.dispatch(
-        KernelKey::new(Kernel::Matmul, ""),
-        bytemuck::bytes_of(&params),
-        &[Bind(1, &a.buffer), Bind(2, &b.buffer), Bind(3, &out)],
-        groups,
-    )?;
+    gpu.dispatch(Matmul, &params, &[Bind(1, &a.buffer), Bind(2, &b.buffer), Bind(3, &out)], groups)?;
     Ok(gpu.tensor_from(out, out_dims))
 }

@@ -1,5 +1,19 @@
 //! One op per file. Each checks shapes when the op is built, sizes its output
 //! and dispatches its kernel; none reads data back.
+//!
+//! # Adding a kernel
+//!
+//! 1. Write its body in `kernels/<name>.wgsl` with entry point `main`; read
+//!    the uniform as `p` and bind storage buffers from 1 (don't declare
+//!    `Params`: it is generated).
+//! 2. In `ops/<name>.rs`, declare the uniform with `uniform!` (`vec4` fields
+//!    first; the build fails on a layout WGSL would read differently).
+//! 3. Define the kernel's type, whose values are exactly its variants (a unit
+//!    struct, an enum, or a struct of enums like `linear::Linear`), and
+//!    `impl Kernel` for it: its `Params`, its WGSL pieces, its `variants()`.
+//! 4. Add it to `kernel_keys!` in `pipelines.rs`; dispatch with
+//!    `gpu.dispatch(kernel, &params, ..)`. The unit tests then compile every
+//!    variant through naga and check `Params` against the Rust layout.
 
 pub(crate) mod activation;
 pub(crate) mod argmax;

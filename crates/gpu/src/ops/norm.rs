@@ -1,23 +1,50 @@
 //! Layer norm and T5's RMS norm over the last dimension.
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::u32s;
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::GpuTensor;
+use crate::uniform::uniform;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    rows: u32,
-    dim: u32,
-    eps: f32,
-    _pad: u32,
+/// The norm kernel's variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Norm {
+    Layer,
+    /// T5's: no centring, no beta.
+    Rms,
 }
 
-fn norm(gpu: &GpuBackend, x: &GpuTensor, gamma: &GpuTensor, beta: Option<&GpuTensor>, eps: f32, variant: &'static str) -> Result<GpuTensor> {
+uniform! {
+    pub(crate) struct Params {
+        rows: u32,
+        dim: u32,
+        eps: f32,
+    }
+}
+
+impl Kernel for Norm {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        let rms_only = match self {
+            Norm::Layer => "const RMS_ONLY: bool = false;",
+            Norm::Rms => "const RMS_ONLY: bool = true;",
+        };
+        [rms_only, include_str!("../kernels/norm.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        vec![Norm::Layer, Norm::Rms]
+    }
+}
+
+fn norm(gpu: &GpuBackend, x: &GpuTensor, gamma: &GpuTensor, beta: Option<&GpuTensor>, eps: f32, kind: Norm) -> Result<GpuTensor> {
+    let variant = match kind {
+        Norm::Layer => "layer",
+        Norm::Rms => "rms",
+    };
     let dim = *x.dims.last().ok_or_else(|| Error::backend(format!("{variant} norm of a scalar")))?;
     for (name, p) in [("gamma", Some(gamma)), ("beta", beta)] {
         if let Some(p) = p {
@@ -28,13 +55,13 @@ fn norm(gpu: &GpuBackend, x: &GpuTensor, gamma: &GpuTensor, beta: Option<&GpuTen
     }
     let rows = x.elem_count() / dim.max(1);
     let [rows_u, dim_u] = u32s([rows, dim], variant)?;
-    let params = Params { rows: rows_u, dim: dim_u, eps, _pad: 0 };
+    let params = Params { rows: rows_u, dim: dim_u, eps };
     let out = gpu.output(x.elem_count(), variant)?;
     // RMS norm has no beta; its kernel variant never reads the binding.
     let beta = beta.unwrap_or(gamma);
     gpu.dispatch(
-        KernelKey::new(Kernel::Norm, variant),
-        bytemuck::bytes_of(&params),
+        kind,
+        &params,
         &[Bind(1, &x.buffer), Bind(2, &gamma.buffer), Bind(3, &beta.buffer), Bind(4, &out)],
         gpu.grid(rows),
     )?;
@@ -42,9 +69,9 @@ fn norm(gpu: &GpuBackend, x: &GpuTensor, gamma: &GpuTensor, beta: Option<&GpuTen
 }
 
 pub(crate) fn layer_norm(gpu: &GpuBackend, x: &GpuTensor, gamma: &GpuTensor, beta: &GpuTensor, eps: f32) -> Result<GpuTensor> {
-    norm(gpu, x, gamma, Some(beta), eps, "layer")
+    norm(gpu, x, gamma, Some(beta), eps, Norm::Layer)
 }
 
 pub(crate) fn rms_norm(gpu: &GpuBackend, x: &GpuTensor, gamma: &GpuTensor, eps: f32) -> Result<GpuTensor> {
-    norm(gpu, x, gamma, None, eps, "rms")
+    norm(gpu, x, gamma, None, eps, Norm::Rms)
 }

@@ -1,20 +1,35 @@
 //! The k largest values per row and their indices (top-k sampling's candidates).
 
-use bytemuck::{Pod, Zeroable};
 use nunchi_engine::{Error, Result};
 
 use super::u32s;
 use crate::backend::{Bind, GpuBackend};
-use crate::pipelines::{Kernel, KernelKey};
+use crate::pipelines::Kernel;
 use crate::tensor::GpuTensor;
+use crate::uniform::uniform;
 
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Params {
-    rows: u32,
-    dim: u32,
-    k: u32,
-    _pad: u32,
+/// The top-k kernel (no variants; k is a uniform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct TopK;
+
+uniform! {
+    pub(crate) struct Params {
+        rows: u32,
+        dim: u32,
+        k: u32,
+    }
+}
+
+impl Kernel for TopK {
+    type Params = Params;
+
+    fn wgsl(self) -> [&'static str; 2] {
+        ["", include_str!("../kernels/top_k.wgsl")]
+    }
+
+    fn variants() -> Vec<Self> {
+        vec![TopK]
+    }
 }
 
 /// Indices are written as f32: exact up to 2²⁴.
@@ -33,15 +48,10 @@ pub(crate) fn top_k(gpu: &GpuBackend, x: &GpuTensor, k: usize) -> Result<(GpuTen
     let k = k.min(dim);
     let rows = x.elem_count() / dim;
     let [rows_u, dim_u, k_u] = u32s([rows, dim, k], "top_k")?;
-    let params = Params { rows: rows_u, dim: dim_u, k: k_u, _pad: 0 };
+    let params = Params { rows: rows_u, dim: dim_u, k: k_u };
     let values = gpu.output(rows * k, "top_k values")?;
     let indices = gpu.output(rows * k, "top_k indices")?;
-    gpu.dispatch(
-        KernelKey::new(Kernel::TopK, ""),
-        bytemuck::bytes_of(&params),
-        &[Bind(1, &x.buffer), Bind(2, &values), Bind(3, &indices)],
-        gpu.grid(rows),
-    )?;
+    gpu.dispatch(TopK, &params, &[Bind(1, &x.buffer), Bind(2, &values), Bind(3, &indices)], gpu.grid(rows))?;
     let mut dims = outer.to_vec();
     dims.push(k);
     Ok((gpu.tensor_from(values, dims.clone()), gpu.tensor_from(indices, dims)))

@@ -13,9 +13,8 @@ pub fn context() -> Arc<GpuContext> {
     static CONTEXT: std::sync::OnceLock<Arc<GpuContext>> = std::sync::OnceLock::new();
     CONTEXT
         .get_or_init(|| {
-            let ctx = GpuContext::request_blocking().unwrap_or_else(|e| {
-                panic!("{e}: the WebGPU tests need a Vulkan driver (apt-get install mesa-vulkan-drivers)")
-            });
+            let ctx = GpuContext::request_blocking()
+                .unwrap_or_else(|e| panic!("{e}: the WebGPU tests need a Vulkan driver (apt-get install mesa-vulkan-drivers)"));
             eprintln!("WebGPU adapter: {}", ctx.adapter_name);
             Arc::new(ctx)
         })
@@ -47,6 +46,8 @@ pub async fn shared_gpu() -> GpuBackend {
         .await
         .unwrap_or_else(|e| panic!("{e}: the browser kernel tests need WebGPU (Chromium with --enable-unsafe-webgpu)"));
     web_sys_log(&format!("WebGPU adapter: {}", ctx.adapter_name));
+    // `GpuBackend::new` takes an Arc; wgpu's web types are !Send, but a page has one thread.
+    #[allow(clippy::arc_with_non_send_sync)]
     let ctx = Arc::new(ctx);
     CONTEXT.with(|c| *c.borrow_mut() = Some(ctx.clone()));
     GpuBackend::new(ctx)

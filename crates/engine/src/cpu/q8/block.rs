@@ -26,9 +26,8 @@ impl BlockQ8_0 {
     /// Reads block `index` of a q8_0 byte buffer (little-endian scale, as GGUF stores it).
     pub fn read(bytes: &[u8], index: usize) -> Result<Self> {
         let start = index * BLOCK_BYTES;
-        let raw = bytes
-            .get(start..start + BLOCK_BYTES)
-            .ok_or_else(|| Error::format(format!("q8_0 data ends before block {index}")))?;
+        let raw =
+            bytes.get(start..start + BLOCK_BYTES).ok_or_else(|| Error::format(format!("q8_0 data ends before block {index}")))?;
         let mut qs = [0i8; BLOCK];
         for (q, &byte) in qs.iter_mut().zip(&raw[2..]) {
             *q = byte as i8;

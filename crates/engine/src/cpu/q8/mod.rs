@@ -3,9 +3,12 @@
 //! kernels, one per wasm build:
 //! - SIMD128 ([`wasm`]): 8-bit activations ([`QuantizedRows`]) widened to
 //!   int16 and multiplied with `i32x4.dot_i16x8_s`; weights in [`Layout::Pairs`].
-//! - relaxed SIMD ([`relaxed`], built with `+relaxed-simd`): 7-bit biased
-//!   activations ([`U7Rows`]) and `i32x4.relaxed_dot_i8x16_i7x16_add_s`;
-//!   weights in [`Layout::Quads`].
+//! - relaxed SIMD ([`relaxed`], only with the `relaxed-simd` cargo feature and
+//!   `+relaxed-simd`): 7-bit biased activations ([`U7Rows`]) and
+//!   `i32x4.relaxed_dot_i8x16_i7x16_add_s`; weights in [`Layout::Quads`].
+//!   Measured slower than SIMD128 and not shipped: no package build enables
+//!   the feature, and CI does not build it (`scripts/test-wasm-kernels.sh
+//!   --relaxed` runs its test by hand).
 //!
 //! [`scalar`] holds the reference twin of each; natively (where candle's AVX
 //! path serves the models) the twins run. [`parallel`] cuts a GEMM's output
@@ -15,7 +18,7 @@ pub mod block;
 pub mod pack;
 pub mod parallel;
 pub mod quantize;
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
 pub mod relaxed;
 pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -34,7 +37,7 @@ use crate::error::{Error, Result};
 /// Whether this build has a SIMD kernel (otherwise the scalar twins run).
 pub const HAS_SIMD_KERNEL: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
 /// Whether this build has the relaxed-SIMD kernel, and so packs [`Layout::Quads`].
-pub const HAS_RELAXED_KERNEL: bool = cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd"));
+pub const HAS_RELAXED_KERNEL: bool = cfg!(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"));
 
 /// `out = a · Wᵀ (+ bias)` for pair-interleaved weights with the fastest
 /// kernel this build has; `out` is `rows × n`.
@@ -47,9 +50,9 @@ pub fn gemm(a: &QuantizedRows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f3
 
 /// [`gemm`] for quad-interleaved weights and 7-bit activations.
 pub fn gemm_u7(a: &U7Rows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
-    #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+    #[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
     relaxed::gemm(a, w, bias, out);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+    #[cfg(not(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd")))]
     scalar::gemm_u7_slow(a, w, bias, out);
 }
 
@@ -59,7 +62,7 @@ pub fn linear(x: &[f32], w: &PackedQ8, bias: Option<&[f32]>) -> Result<Vec<f32>>
     if k == 0 || k % BLOCK != 0 {
         return Err(Error::backend(format!("q8_0 linear needs an input width that is a multiple of {BLOCK}, got {k}")));
     }
-    if x.len() % k != 0 {
+    if !x.len().is_multiple_of(k) {
         return Err(Error::backend(format!("q8_0 linear: {} input values are not whole rows of {k}", x.len())));
     }
     if let Some(bias) = bias {

@@ -79,7 +79,7 @@ impl PackedQ8Matrix {
 
     /// Packs ggml q8_0 bytes in a chosen layout (tests check both on any target).
     pub fn from_q8_0_bytes_as(bytes: &[u8], n: usize, k: usize, layout: Layout) -> Result<Self> {
-        if k == 0 || k % BLOCK != 0 {
+        if k == 0 || !k.is_multiple_of(BLOCK) {
             return Err(Error::format(format!("a q8_0 matrix needs a row length that is a multiple of {BLOCK}, got {k}")));
         }
         let blocks = k / BLOCK;

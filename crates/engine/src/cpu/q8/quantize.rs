@@ -21,8 +21,11 @@ pub struct QuantizedRows {
 impl QuantizedRows {
     /// Quantizes `x`, whole rows of `k` values; `k` must be a multiple of 32.
     pub fn quantize(x: &[f32], k: usize) -> Result<Self> {
-        if k == 0 || k % BLOCK != 0 || x.len() % k != 0 {
-            return Err(Error::backend(format!("q8_0 activations: {} values are not whole rows of {k}, a multiple of {BLOCK}", x.len())));
+        if k == 0 || !k.is_multiple_of(BLOCK) || !x.len().is_multiple_of(k) {
+            return Err(Error::backend(format!(
+                "q8_0 activations: {} values are not whole rows of {k}, a multiple of {BLOCK}",
+                x.len()
+            )));
         }
         let rows = x.len() / k;
         let blocks = k / BLOCK;
@@ -78,9 +81,14 @@ fn quantize_block_simd(xs: &[f32], qs: &mut [i16]) -> f32 {
     for i in 0..BLOCK / 4 {
         amax = f32x4_max(amax, f32x4_abs(load(i)));
     }
-    let amax = [f32x4_extract_lane::<0>(amax), f32x4_extract_lane::<1>(amax), f32x4_extract_lane::<2>(amax), f32x4_extract_lane::<3>(amax)]
-        .into_iter()
-        .fold(0f32, f32::max);
+    let amax = [
+        f32x4_extract_lane::<0>(amax),
+        f32x4_extract_lane::<1>(amax),
+        f32x4_extract_lane::<2>(amax),
+        f32x4_extract_lane::<3>(amax),
+    ]
+    .into_iter()
+    .fold(0f32, f32::max);
     let d = amax / 127.0;
     let id = f32x4_splat(if d != 0.0 { 1.0 / d } else { 0.0 });
     let (half, one, sign) = (f32x4_splat(0.5), f32x4_splat(1.0), f32x4_splat(-0.0));

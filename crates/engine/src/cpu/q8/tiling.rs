@@ -62,12 +62,17 @@ pub fn store_tile<const R: usize, const NG: usize>(
     bias: Option<&[f32]>,
     out: &mut [f32],
 ) {
-    use core::arch::wasm32::f32x4_extract_lane;
     use super::pack::GROUP;
+    use core::arch::wasm32::f32x4_extract_lane;
     for (r, row) in acc.iter().enumerate() {
         let out_row = &mut out[(r0 + r) * n..(r0 + r + 1) * n];
         for (g, v) in row.iter().enumerate() {
-            let lanes = [f32x4_extract_lane::<0>(*v), f32x4_extract_lane::<1>(*v), f32x4_extract_lane::<2>(*v), f32x4_extract_lane::<3>(*v)];
+            let lanes = [
+                f32x4_extract_lane::<0>(*v),
+                f32x4_extract_lane::<1>(*v),
+                f32x4_extract_lane::<2>(*v),
+                f32x4_extract_lane::<3>(*v),
+            ];
             let c0 = (g0 + g) * GROUP;
             for (j, &y) in lanes.iter().enumerate().take(n.saturating_sub(c0).min(GROUP)) {
                 out_row[c0 + j] = match bias {

@@ -8,7 +8,7 @@
 //! as a byte in 1..=127. The weights' `-64 × Σ q_w` per block
 //! ([`super::PackedQ8Matrix::group_block_bias_offsets`]) removes the bias
 //! exactly in integer arithmetic. Halving the activation range costs accuracy
-//! (see the README's cosine figures), bought back many times over in speed.
+//! (see the cosine figures in docs/correctness.md), bought back many times over in speed.
 
 use super::block::BLOCK;
 use super::quantize::round_half_away_from_zero;
@@ -33,8 +33,11 @@ pub struct U7Rows {
 impl U7Rows {
     /// Quantizes `x`, whole rows of `k` values; `k` must be a multiple of 32.
     pub fn quantize(x: &[f32], k: usize) -> Result<Self> {
-        if k == 0 || k % BLOCK != 0 || x.len() % k != 0 {
-            return Err(Error::backend(format!("7-bit activations: {} values are not whole rows of {k}, a multiple of {BLOCK}", x.len())));
+        if k == 0 || !k.is_multiple_of(BLOCK) || !x.len().is_multiple_of(k) {
+            return Err(Error::backend(format!(
+                "7-bit activations: {} values are not whole rows of {k}, a multiple of {BLOCK}",
+                x.len()
+            )));
         }
         let rows = x.len() / k;
         let blocks = k / BLOCK;
