@@ -1,5 +1,5 @@
-// The benchmarks' results → the results schema (bench/report.mjs and
-// bench/browser/report.mjs), on small synthetic results: table ids, columns,
+// The benchmarks' results → the results schema (bench/report.mjs,
+// bench/browser/report.mjs and bench/eval-report.mjs), on small synthetic results: table ids, columns,
 // numbers, and the same ids and column layouts as the committed
 // bench/results/*.json that the docs render, so the JSON the benches write
 // cannot drift from them silently. No browser, no wasm: fast.
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserTables, flopPerToken, footer, header, webgpuTables } from '../../bench/browser/report.mjs';
 import { clusterTables, demoTables, poolTables, ratio, resultsDocument, round, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
-import { validateResults } from '../../bench/render-docs.mjs';
+import { evalPlan, evalTables } from '../../bench/eval-report.mjs';
+import { renderTable, validateResults } from '../../bench/render-docs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const committed = (name) => {
@@ -196,5 +197,108 @@ test('cluster: banking77-10k, stage names labelled', () => {
   if (doc) {
     assertSameLayout('cluster', tables);
     assert.deepEqual(t.rows.map((r) => r[0]), doc.tables['banking77-10k'].rows.map((r) => r[0]));
+  }
+});
+
+/** A synthetic `nunchi eval --json` file: `results` of [method, training texts, weighted F1, accuracy]. */
+function evalJson(dataset, quant, results) {
+  const avg = (f1) => ({ precision: f1, recall: f1, f1, support: 100 });
+  return { dataset, model: `models/x-${quant}`, quant, test_texts: 100,
+    results: results.map(([method, train_texts, f1, accuracy]) => ({ method, train_texts, ms: 1.5,
+      report: { labels: ['negative', 'positive'], classes: [], accuracy, macroAvg: avg(f1), weightedAvg: avg(f1), confusion: [[40, 10], [10, 40]] } })) };
+}
+
+test('eval: minilm and e5-vs-minilm from synthetic nunchi eval JSON', () => {
+  const mr = (q, d) => evalJson('mr', q, [['zero-shot', 0, 0.6871 + d, 0.7], ['head-8', 16, 0.65, 0.66], ['head-full', 9594, 0.78349, 0.79]]);
+  const outputs = [
+    { id: 'minilm', run: 'mr', column: 'f32', eval: { ...mr('f32', 0), results: [...mr('f32', 0).results, ...evalJson('mr', 'f32', [['prompt', 0, 0.5094, 0.51]]).results] } },
+    { id: 'minilm', run: 'mr', column: 'q8_0', eval: mr('q8_0', 0.001) },
+    { id: 'minilm', run: 'banking77', column: 'f32', eval: evalJson('banking77', 'f32', [['zero-shot', 0, 0.612, 0.6224], ['head-full', 10003, 0.9081, 0.908]]) },
+    { id: 'minilm', run: 'nsmc', column: 'f32', eval: evalJson('nsmc', 'f32', [['zero-shot', 0, 0.492, 0.512]]) },
+    { id: 'e5-vs-minilm', run: 'nsmc', column: 'multilingual-e5-small', eval: evalJson('nsmc', 'q8_0', [['zero-shot', 0, 0.712, 0.714], ['head-8', 16, 0.598, 0.6], ['head-full', 4000, 0.769, 0.77]]) },
+    { id: 'e5-vs-minilm', run: 'nsmc', column: 'all-MiniLM-L6-v2', eval: evalJson('nsmc', 'q8_0', [['zero-shot', 0, 0.481, 0.512], ['head-8', 16, 0.541, 0.55], ['head-full', 4000, 0.586, 0.59]]) },
+    { id: 'e5-vs-minilm', run: 'nsmc-whole', column: 'multilingual-e5-small', eval: evalJson('nsmc', 'q8_0', [['head-full', 36000, 0.782, 0.7821]]) },
+  ];
+  const byName = evalTables({ outputs });
+  assert.deepEqual(Object.keys(byName), ['eval', 'eval-multilingual']);
+  const m = byName.eval.minilm;
+  assert.deepEqual(m.columns, ['dataset', 'method', 'training texts', 'f32', 'q8_0', 'q4_0', 'reference point']);
+  assert.deepEqual(m.columnDigits, [null, null, 0, 3, 3, 3, null]);
+  // Rows nothing measured (head-32, head-100, banking77's head-10, nsmc's heads) are left out.
+  assert.deepEqual(m.rows, [
+    ['mr', 'zero-shot label embeddings', 0, 0.687, 0.688, null, '0.78 (all-mpnet-base-v2)'],
+    ['mr', 'head-8 (logistic)', 16, 0.65, 0.65, null, ''],
+    ['mr', 'head-full', 9594, 0.783, 0.783, null, '0.85 (mpnet + logistic regression)'],
+    ['mr', 'prompt, Flan-T5 **generated test weights**', 0, '0.509 (chance)', '', '', '0.84 (real Flan-T5-small)'],
+    ['banking77', 'zero-shot (label names made readable)', 0, '0.612 (acc 0.622)', '', '', ''],
+    ['banking77', 'head-full', 10003, '**0.908 (acc 0.908)**', '', '', 'target ≥ 0.85 accuracy'],
+    ['nsmc (Korean)', 'zero-shot (English descriptions)', 0, '0.492 (acc 0.512)', '', '', ''],
+  ]);
+  const e = byName['eval-multilingual']['e5-vs-minilm'];
+  assert.deepEqual(e.columns, ['dataset', 'method', 'training texts', 'multilingual-e5-small', 'all-MiniLM-L6-v2']);
+  // Bold: the best zero-shot cell and the best trained cell of each dataset.
+  assert.deepEqual(e.rows, [
+    ['nsmc (Korean)', 'zero-shot, Korean descriptions ("매우 부정적인 영화 리뷰" / "매우 긍정적인 영화 리뷰")', 0, '**0.712** (acc 0.714)', '0.481 (acc 0.512)'],
+    ['nsmc', 'head-8 (logistic)', 16, 0.598, 0.541],
+    ['nsmc', 'head, 2,000 per label', 4000, 0.769, 0.586],
+    ['nsmc', 'head-full, the whole train split', 36000, '**0.782** (acc 0.782)', null],
+  ]);
+  for (const [name, tables] of Object.entries(byName)) {
+    assert.deepEqual(validateResults(resultsDocument({ name, command: 'npm run bench:eval', machine: 'm', tables })), []);
+  }
+  assert.deepEqual(evalTables({ outputs: [] }), {});
+});
+
+test('eval: the plan runs each dataset once per model file, narrowed by the options', () => {
+  const { jobs } = evalPlan();
+  const keys = jobs.map((j) => j.key);
+  assert.deepEqual(keys.filter((k) => k.startsWith('minilm.')), ['minilm.mr.f32', 'minilm.mr.q8_0', 'minilm.mr.q4_0', 'minilm.banking77.f32', 'minilm.nsmc.f32']);
+  const mrF32 = jobs.find((j) => j.key === 'minilm.mr.f32');
+  assert.deepEqual(mrF32.methods, ['zero-shot', 'head-8', 'head-32', 'head-100', 'head-full', 'prompt']);
+  assert.equal(mrF32.model, 'all-MiniLM-L6-v2');
+  assert.equal(mrF32.t5, 'flan-t5-small-generated');
+  const mrQ4 = jobs.find((j) => j.key === 'minilm.mr.q4_0');
+  assert.deepEqual([mrQ4.model, mrQ4.quant, mrQ4.t5, mrQ4.methods.includes('prompt')], ['all-MiniLM-L6-v2-q4_0.gguf', 'q4_0', undefined, false]);
+  const whole = jobs.find((j) => j.key === 'e5-vs-minilm.nsmc-whole.multilingual-e5-small');
+  assert.deepEqual([whole.model, whole.methods, whole.args], ['multilingual-e5-small-q8_0.gguf', ['head-full'], ['--test-per-label', '500']]);
+  assert.ok(!keys.includes('e5-vs-minilm.nsmc-whole.all-MiniLM-L6-v2'));
+
+  const narrow = evalPlan({ datasets: ['mr'], quants: ['q8_0'], methods: ['zero-shot'] }).jobs;
+  assert.deepEqual(narrow.map((j) => [j.key, j.methods]), [['minilm.mr.q8_0', ['zero-shot']], ['e5-vs-minilm.mr.multilingual-e5-small', ['zero-shot']], ['e5-vs-minilm.mr.all-MiniLM-L6-v2', ['zero-shot']]]);
+  assert.deepEqual(evalPlan({ tables: ['e5-vs-minilm'], quants: ['f32'] }).jobs, []);
+
+  const csv = evalPlan({ datasets: ['/tmp/My Reviews.csv'], quants: ['q8_0'] });
+  assert.deepEqual(csv.jobs.map((j) => [j.key, j.dataset, j.model, j.methods]), [['csv-my-reviews.My_Reviews.csv.q8_0', '/tmp/My Reviews.csv', 'all-MiniLM-L6-v2-q8_0.gguf', ['zero-shot', 'head-full']]]);
+  const t = evalTables({ specs: csv.specs, outputs: [{ ...csv.jobs[0], eval: evalJson('My Reviews.csv', 'q8_0', [['zero-shot', 0, 0.75, 0.75]]) }] });
+  assert.deepEqual(t.eval['csv-my-reviews'].columns, ['dataset', 'method', 'training texts', 'q8_0']);
+  assert.deepEqual(t.eval['csv-my-reviews'].rows, [['My Reviews.csv', 'zero-shot', 0, '0.750 (acc 0.750)']]);
+  assert.throws(() => evalPlan({ datasets: ['imdb'] }), /unknown dataset "imdb"/);
+  assert.throws(() => evalPlan({ tables: ['nope'] }), /unknown table "nope"/);
+});
+
+test('eval: the committed eval.json and eval-multilingual.json, fed back as nunchi eval results, render the same', () => {
+  for (const spec of evalPlan().specs) {
+    const doc = committed(spec.name);
+    if (!doc?.tables?.[spec.id]) continue;
+    const rows = doc.tables[spec.id].rows;
+    assert.equal(rows.length, spec.rows.length, `${spec.name}#${spec.id}: ${rows.length} committed rows for ${spec.rows.length} in the spec`);
+    const files = new Map();
+    const columns = Object.keys(spec.columns);
+    rows.forEach((cells, i) => {
+      const row = spec.rows[i];
+      assert.equal(cells[1], row.label ?? row.method, `${spec.name}#${spec.id} row ${i}`);
+      columns.forEach((column, c) => {
+        const cell = cells[3 + c];
+        if (cell === null || cell === '') return;
+        const [f1, acc = f1] = String(cell).match(/\d+\.\d+/g).map(Number);
+        const key = `${row.run}/${column}`;
+        if (!files.has(key)) files.set(key, { id: spec.id, run: row.run, column, eval: evalJson(row.run, column, []) });
+        files.get(key).eval.results.push(...evalJson(row.run, column, [[row.method, cells[2], f1, acc]]).results);
+      });
+    });
+    const tables = evalTables({ outputs: [...files.values()], specs: [spec] })[spec.name];
+    assertSameLayout(spec.name, tables, { ids: [spec.id] });
+    const mine = { ...doc, tables };
+    assert.equal(renderTable(mine, spec.id), renderTable(doc, spec.id), `${spec.name}#${spec.id}`);
   }
 });
