@@ -27,8 +27,8 @@ const strings = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string')
  * train and unlabelled ones ('' ) are test, to predict.
  */
 export async function splitRows(labels, opts) {
-  const { rows = labels?.map((_, i) => i), split } = checkCallOptions('splitRows', opts);
   if (!strings(labels)) throw nunchiError('E_INPUT', 'splitRows: labels must be an array of strings');
+  const { rows = labels.map((_, i) => i), split } = checkCallOptions('splitRows', opts);
   if (!(Array.isArray(rows) && rows.every((i) => Number.isInteger(i) && i >= 0))) {
     throw nunchiError('E_INPUT', 'splitRows: rows must be an array of data row indices');
   }

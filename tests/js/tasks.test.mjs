@@ -146,6 +146,7 @@ test('a user\'s CSV through readTable and splitRows: the rows and split `nunchi 
   assert.deepEqual(await splitRows(['a', 'b', 'a'], { split: ['train', 'TEST', ''] }), { train: [0, 2], test: [1], heldOut: false });
   await assert.rejects(splitRows(['a'], { split: ['dev'] }), (e) => e.code === 'E_INPUT' && /split "dev"/.test(e.message));
   await assert.rejects(splitRows(['a'], { folds: 3 }), (e) => e.code === 'E_INPUT');
+  await assert.rejects(splitRows(5), (e) => e.code === 'E_INPUT' && /labels must be an array/.test(e.message));
 });
 
 test('embedAll follows the tasks\' plan: every row equals a normalized embed of that text alone', async () => {

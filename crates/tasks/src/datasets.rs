@@ -160,18 +160,21 @@ pub fn labelled_csv(path: &Path) -> Result<Split> {
     }
     let sides = split_rows(&rows).map_err(|e| bad(e.to_string()))?;
 
+    // Each row's label number, numbering labels in order of first appearance.
     let mut names: Vec<&str> = Vec::new();
-    for row in &rows {
-        if !names.contains(&row.label) {
-            names.push(row.label);
-        }
-    }
+    let label_of: Vec<usize> = rows
+        .iter()
+        .map(|row| {
+            names.iter().position(|n| *n == row.label).unwrap_or_else(|| {
+                names.push(row.label);
+                names.len() - 1
+            })
+        })
+        .collect();
     let mut split = Split { train: Labelled::new(&names), test: Labelled::new(&names) };
     for (side, positions) in [(&mut split.train, &sides.train), (&mut split.test, &sides.test)] {
         for &p in positions {
-            let row = &table.rows[rows[p].index];
-            let label = names.iter().position(|n| *n == row[label_col]).unwrap_or_default();
-            side.push(row[text_col].clone(), label);
+            side.push(table.rows[rows[p].index][text_col].clone(), label_of[p]);
         }
     }
     if split.test.texts.is_empty() || split.train.texts.is_empty() {
