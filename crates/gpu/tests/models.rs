@@ -21,7 +21,7 @@ use nunchi_engine::candle_core::quantized::{GgmlDType, QTensor};
 use nunchi_engine::candle_core::Device;
 use nunchi_engine::{Backend, CpuBackend, Quant};
 use nunchi_models::weights::WeightMap;
-use nunchi_models::{GenerateOptions, ModelFile, SentenceEncoder, Text2Text};
+use nunchi_models::{GenerateOptions, ModelFile, SentenceEncoder, Text2Text, TextClassifier};
 
 fn model(name: &str) -> ModelFile {
     let dir = std::env::var_os("NUNCHI_MODELS")
@@ -89,6 +89,34 @@ fn minilm_q8_0_embeddings_match_the_cpu() {
         min_cosine(&f32_model, &embed(CpuBackend::new(), model(name))),
     );
     assert!(c >= 0.9999, "min cosine {c}");
+}
+
+/// Logits of the golden texts plus a long one (cut to the fixture's 64 positions).
+fn classify<B: Backend>(backend: B, name: &str, quant: Quant) -> Vec<Vec<f32>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/encoders").join(name);
+    let model = TextClassifier::load(backend, ModelFile::open(&dir, quant).unwrap()).unwrap();
+    let long = "the parcel arrived late again ".repeat(40);
+    let mut texts = TEXTS.to_vec();
+    texts.push(&long);
+    model.classify(&texts).unwrap().into_iter().map(|c| c.logits).collect()
+}
+
+/// Every encoder variant with its head runs padded on WebGPU (MPNet's
+/// relative position bias added to the mask) and packed on the CPU.
+#[test]
+fn every_encoder_variant_classifies_as_on_the_cpu() {
+    for name in ["bert-cls", "distilbert-cls", "roberta-cls", "xlm-roberta-cls", "electra-cls", "mpnet-cls"] {
+        for quant in [Quant::F32, Quant::Q8_0] {
+            let (cpu, gpu) = (classify(CpuBackend::new(), name, Quant::F32), classify(gpu(), name, quant));
+            let worst = cpu.iter().zip(&gpu).map(|(a, b)| max_abs_diff(a, b)).fold(0.0, f32::max);
+            let min_cos = cpu.iter().zip(&gpu).map(|(a, b)| cosine(a, b)).fold(1.0, f32::min);
+            eprintln!("{name} {}: WebGPU vs CPU f32 logits max abs diff {worst:.2e}, min cosine {min_cos:.6}", quant.name());
+            match quant {
+                Quant::F32 => assert!(worst < 1e-3, "{name}: logits differ by {worst}"),
+                _ => assert!(min_cos >= 0.999, "{name} {}: logits cosine {min_cos}", quant.name()),
+            }
+        }
+    }
 }
 
 const PROMPTS: &[&str] = &[

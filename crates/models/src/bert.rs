@@ -1,80 +1,13 @@
-//! BERT-family encoders (all-MiniLM-L6-v2, bge-small, e5-small, multilingual
-//! MiniLM), written once over the backend trait. Layout and names follow the
-//! Hugging Face checkpoint, so `load(w.pp("encoder.layer.0"), cfg)` reads
-//! `encoder.layer.0.*`.
+//! The BERT family's encoder (BERT, MiniLM, bge, e5, DistilBERT, RoBERTa,
+//! XLM-RoBERTa, ELECTRA, MPNet), written once over the backend trait; each
+//! variant's differences come from its [`EncoderConfig`]. Layout and names
+//! follow the Hugging Face checkpoints, so a layer loads from
+//! `w.pp("encoder.layer.0")` as the checkpoint names it.
 
 use nunchi_engine::{Activation, Backend, Error, Result};
-use serde::Deserialize;
 
-fn default_type_vocab_size() -> usize {
-    2
-}
-fn default_layer_norm_eps() -> f64 {
-    1e-12
-}
-fn default_hidden_act() -> String {
-    "gelu".into()
-}
-fn default_position_embedding_type() -> String {
-    "absolute".into()
-}
-
-/// The fields of a Hugging Face `BertConfig` that inference needs.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BertConfig {
-    pub vocab_size: usize,
-    pub hidden_size: usize,
-    pub num_hidden_layers: usize,
-    pub num_attention_heads: usize,
-    pub intermediate_size: usize,
-    pub max_position_embeddings: usize,
-    #[serde(default = "default_type_vocab_size")]
-    pub type_vocab_size: usize,
-    #[serde(default = "default_layer_norm_eps")]
-    pub layer_norm_eps: f64,
-    #[serde(default = "default_hidden_act")]
-    pub hidden_act: String,
-    #[serde(default = "default_position_embedding_type")]
-    pub position_embedding_type: String,
-}
-
-impl BertConfig {
-    pub fn from_json(json: &str) -> Result<Self> {
-        let cfg: Self = serde_json::from_str(json).map_err(|e| Error::format(format!("BERT config.json: {e}")))?;
-        cfg.validate()?;
-        Ok(cfg)
-    }
-
-    fn validate(&self) -> Result<()> {
-        if self.num_attention_heads == 0 || !self.hidden_size.is_multiple_of(self.num_attention_heads) {
-            return Err(Error::format(format!(
-                "BERT config: hidden_size {} is not divisible by num_attention_heads {}",
-                self.hidden_size, self.num_attention_heads
-            )));
-        }
-        if self.position_embedding_type != "absolute" {
-            return Err(Error::format(format!(
-                "BERT config: position_embedding_type '{}' is not supported (only 'absolute')",
-                self.position_embedding_type
-            )));
-        }
-        self.activation()?;
-        Ok(())
-    }
-
-    pub fn activation(&self) -> Result<Activation> {
-        match self.hidden_act.as_str() {
-            "gelu" => Ok(Activation::GeluErf),
-            "gelu_new" | "gelu_pytorch_tanh" => Ok(Activation::GeluTanh),
-            "relu" => Ok(Activation::Relu),
-            other => Err(Error::format(format!("BERT config: hidden_act '{other}' is not supported"))),
-        }
-    }
-
-    fn head_dim(&self) -> usize {
-        self.hidden_size / self.num_attention_heads
-    }
-}
+use crate::encoder_config::{EncoderConfig, LayerNames};
+use crate::position_bias::PositionBias;
 
 /// Weights of one layer norm.
 struct LayerNorm<B: Backend> {
@@ -110,36 +43,57 @@ impl<B: Backend> Linear<B> {
 struct Embeddings<B: Backend> {
     word: B::Table,
     position: B::Table,
-    token_type: B::Table,
+    /// Absent for variants without token types (DistilBERT, MPNet).
+    token_type: Option<B::Table>,
     norm: LayerNorm<B>,
+    /// ELECTRA's projection from narrower embeddings up to the hidden size.
+    project: Option<Linear<B>>,
 }
 
 impl<B: Backend> Embeddings<B> {
-    fn load(w: crate::weights::Weights<B>, cfg: &BertConfig) -> Result<Self> {
-        let h = cfg.hidden_size;
+    /// Loads `embeddings.*` from `root`, the encoder's checkpoint prefix.
+    fn load(root: &crate::weights::Weights<B>, cfg: &EncoderConfig) -> Result<Self> {
+        let (w, e) = (root.pp("embeddings"), cfg.embedding_size);
+        let token_type = match cfg.type_vocab_size {
+            0 => None,
+            n => Some(w.pp("token_type_embeddings").table("weight", n, e)?),
+        };
+        let project = match e == cfg.hidden_size {
+            true => None,
+            false => Some(Linear::load(root.pp("embeddings_project"), cfg.hidden_size, e)?),
+        };
         Ok(Self {
-            word: w.pp("word_embeddings").table("weight", cfg.vocab_size, h)?,
-            position: w.pp("position_embeddings").table("weight", cfg.max_position_embeddings, h)?,
-            token_type: w.pp("token_type_embeddings").table("weight", cfg.type_vocab_size, h)?,
-            norm: LayerNorm::load(w.pp("LayerNorm"), h, cfg.layer_norm_eps)?,
+            word: w.pp("word_embeddings").table("weight", cfg.vocab_size, e)?,
+            position: w.pp("position_embeddings").table("weight", cfg.max_position_embeddings, e)?,
+            token_type,
+            norm: LayerNorm::load(w.pp("LayerNorm"), e, cfg.layer_norm_eps)?,
+            project,
         })
     }
 
     /// Token, position and type embeddings of `ids` (shaped `dims`), normalized.
     fn forward(&self, b: &B, ids: &[u32], type_ids: &[u32], positions: &[u32], dims: &[usize]) -> Result<B::Tensor> {
         let x = b.gather(&self.word, ids, dims)?;
-        let x = b.add(&x, &b.gather(&self.position, positions, dims)?)?;
-        let x = b.add(&x, &b.gather(&self.token_type, type_ids, dims)?)?;
-        self.norm.forward(b, &x)
+        let mut x = b.add(&x, &b.gather(&self.position, positions, dims)?)?;
+        if let Some(token_type) = &self.token_type {
+            x = b.add(&x, &b.gather(token_type, type_ids, dims)?)?;
+        }
+        let x = self.norm.forward(b, &x)?;
+        match &self.project {
+            Some(project) => project.forward(b, &x),
+            None => Ok(x),
+        }
     }
 }
 
-/// Which tokens attend to which.
+/// Which tokens attend to which, and the bias added to their scores.
 enum Attend<'a, B: Backend> {
-    /// A padded `[size, seq_len]` batch; `mask` hides the padding keys.
-    Padded { mask: &'a B::Tensor, size: usize, seq_len: usize },
-    /// A [`PackedBatch`]: each span attends only to itself.
-    Packed { spans: &'a [(usize, usize)] },
+    /// A padded `[size, seq_len]` batch; `bias` hides the padding keys (and
+    /// adds MPNet's relative position bias).
+    Padded { bias: &'a B::Tensor, size: usize, seq_len: usize },
+    /// A [`PackedBatch`]: each span attends only to itself, with `biases[i]`
+    /// (MPNet's relative position bias for span `i`'s length) where present.
+    Packed { spans: &'a [(usize, usize)], biases: &'a [Option<B::Tensor>] },
 }
 
 struct SelfAttention<B: Backend> {
@@ -153,15 +107,14 @@ struct SelfAttention<B: Backend> {
 }
 
 impl<B: Backend> SelfAttention<B> {
-    fn load(w: crate::weights::Weights<B>, cfg: &BertConfig) -> Result<Self> {
+    fn load(w: &crate::weights::Weights<B>, names: &LayerNames, cfg: &EncoderConfig) -> Result<Self> {
         let h = cfg.hidden_size;
-        let s = w.pp("self");
         Ok(Self {
-            query: Linear::load(s.pp("query"), h, h)?,
-            key: Linear::load(s.pp("key"), h, h)?,
-            value: Linear::load(s.pp("value"), h, h)?,
-            output: Linear::load(w.pp("output").pp("dense"), h, h)?,
-            output_norm: LayerNorm::load(w.pp("output").pp("LayerNorm"), h, cfg.layer_norm_eps)?,
+            query: Linear::load(w.pp(names.query), h, h)?,
+            key: Linear::load(w.pp(names.key), h, h)?,
+            value: Linear::load(w.pp(names.value), h, h)?,
+            output: Linear::load(w.pp(names.attention_output), h, h)?,
+            output_norm: LayerNorm::load(w.pp(names.attention_norm), h, cfg.layer_norm_eps)?,
             heads: cfg.num_attention_heads,
             head_dim: cfg.head_dim(),
         })
@@ -185,15 +138,16 @@ impl<B: Backend> SelfAttention<B> {
     fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
         let (q, k, v) = (self.query.forward(b, x)?, self.key.forward(b, x)?, self.value.forward(b, x)?);
         let ctx = match *attend {
-            Attend::Padded { mask, size, seq_len } => self.attend(b, [&q, &k, &v], Some(mask), size, seq_len)?,
+            Attend::Padded { bias, size, seq_len } => self.attend(b, [&q, &k, &v], Some(bias), size, seq_len)?,
             // One sequence (a single text): its rows are the whole tensor.
-            Attend::Packed { spans: &[(0, len)] } => self.attend(b, [&q, &k, &v], None, 1, len)?,
-            Attend::Packed { spans } => {
+            Attend::Packed { spans: &[(0, len)], biases } => self.attend(b, [&q, &k, &v], biases[0].as_ref(), 1, len)?,
+            Attend::Packed { spans, biases } => {
                 let parts = spans
                     .iter()
-                    .map(|&(start, len)| {
+                    .zip(biases)
+                    .map(|(&(start, len), bias)| {
                         let [q, k, v] = [&q, &k, &v].map(|t| b.narrow(t, 1, start, len));
-                        self.attend(b, [&q?, &k?, &v?], None, 1, len)
+                        self.attend(b, [&q?, &k?, &v?], bias.as_ref(), 1, len)
                     })
                     .collect::<Result<Vec<_>>>()?;
                 b.concat(&parts.iter().collect::<Vec<_>>(), 1)?
@@ -213,13 +167,13 @@ struct Layer<B: Backend> {
 }
 
 impl<B: Backend> Layer<B> {
-    fn load(w: crate::weights::Weights<B>, cfg: &BertConfig) -> Result<Self> {
+    fn load(w: crate::weights::Weights<B>, names: &LayerNames, cfg: &EncoderConfig) -> Result<Self> {
         let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
         Ok(Self {
-            attention: SelfAttention::load(w.pp("attention"), cfg)?,
-            intermediate: Linear::load(w.pp("intermediate").pp("dense"), i, h)?,
-            output: Linear::load(w.pp("output").pp("dense"), h, i)?,
-            output_norm: LayerNorm::load(w.pp("output").pp("LayerNorm"), h, cfg.layer_norm_eps)?,
+            attention: SelfAttention::load(&w, names, cfg)?,
+            intermediate: Linear::load(w.pp(names.ffn_in), i, h)?,
+            output: Linear::load(w.pp(names.ffn_out), h, i)?,
+            output_norm: LayerNorm::load(w.pp(names.output_norm), h, cfg.layer_norm_eps)?,
             act: cfg.activation()?,
         })
     }
@@ -277,8 +231,6 @@ impl Batch {
 pub struct PackedBatch {
     pub ids: Vec<u32>,
     pub type_ids: Vec<u32>,
-    /// Position of each token within its own sequence.
-    pub positions: Vec<u32>,
     /// Each sequence's first row and length, in order.
     pub spans: Vec<(usize, usize)>,
 }
@@ -293,7 +245,6 @@ impl PackedBatch {
         let mut packed = PackedBatch {
             ids: Vec::with_capacity(tokens),
             type_ids: Vec::with_capacity(tokens),
-            positions: Vec::with_capacity(tokens),
             spans: Vec::with_capacity(seqs.len()),
         };
         for (ids, types) in seqs {
@@ -303,7 +254,6 @@ impl PackedBatch {
             packed.spans.push((packed.ids.len(), ids.len()));
             packed.ids.extend_from_slice(ids);
             packed.type_ids.extend((0..ids.len()).map(|i| types.get(i).copied().unwrap_or(0)));
-            packed.positions.extend(0..ids.len() as u32);
         }
         Ok(packed)
     }
@@ -316,36 +266,55 @@ impl PackedBatch {
 /// Additive attention bias that hides padding keys: `[b, 1, 1, t]`.
 pub(crate) const MASKED: f32 = -1e9;
 
-/// The BERT encoder stack: token ids in, contextual token vectors out.
+/// The encoder stack: token ids in, contextual token vectors out.
 pub struct BertModel<B: Backend> {
     backend: B,
     embeddings: Embeddings<B>,
     layers: Vec<Layer<B>>,
-    config: BertConfig,
+    /// MPNet's relative position bias, computed once per length and added in every layer.
+    relative_bias: Option<PositionBias>,
+    config: EncoderConfig,
 }
 
 impl<B: Backend> BertModel<B> {
-    /// Loads from weights named as in a Hugging Face `BertModel` checkpoint, with
-    /// or without the `bert.` prefix that task heads add.
-    pub fn load(backend: B, weights: &std::cell::RefCell<crate::weights::WeightMap>, config: BertConfig) -> Result<Self> {
+    /// Loads from weights named as in the variant's Hugging Face checkpoint,
+    /// with or without the prefix a task head adds (`bert.`, `roberta.`, …).
+    pub fn load(backend: B, weights: &std::cell::RefCell<crate::weights::WeightMap>, config: EncoderConfig) -> Result<Self> {
         let w = crate::weights::Weights::new(weights, &backend);
         const PROBE: &str = "embeddings.word_embeddings.weight";
+        let prefix = config.variant.base_prefix();
         let root = if w.contains(PROBE) {
             w
-        } else if w.pp("bert").contains(PROBE) {
-            w.pp("bert")
+        } else if w.pp(prefix).contains(PROBE) {
+            w.pp(prefix)
         } else {
-            return Err(Error::format(format!("the model file has no BERT embeddings ({PROBE})")));
+            return Err(Error::format(format!(
+                "the model file has no {} embeddings ({PROBE} or {prefix}.{PROBE})",
+                config.model_type
+            )));
         };
-        let embeddings = Embeddings::load(root.pp("embeddings"), &config)?;
+        let embeddings = Embeddings::load(&root, &config)?;
+        let names = config.variant.layer_names();
         let layers = (0..config.num_hidden_layers)
-            .map(|i| Layer::load(root.pp("encoder.layer").pp(i), &config))
+            .map(|i| Layer::load(root.pp(names.layers).pp(i), names, &config))
             .collect::<Result<Vec<_>>>()?;
+        let relative_bias = match config.relative_bias {
+            Some(rb) => Some(PositionBias {
+                table: root
+                    .pp("encoder.relative_attention_bias")
+                    .host("weight", &[rb.num_buckets, config.num_attention_heads])?,
+                heads: config.num_attention_heads,
+                num_buckets: rb.num_buckets,
+                max_distance: rb.max_distance,
+                bidirectional: true,
+            }),
+            None => None,
+        };
         drop(root);
-        Ok(Self { backend, embeddings, layers, config })
+        Ok(Self { backend, embeddings, layers, relative_bias, config })
     }
 
-    pub fn config(&self) -> &BertConfig {
+    pub fn config(&self) -> &EncoderConfig {
         &self.config
     }
 
@@ -353,15 +322,30 @@ impl<B: Backend> BertModel<B> {
         &self.backend
     }
 
+    /// Position ids of a sequence of `len` tokens (RoBERTa and MPNet count past the padding id).
+    fn positions(&self, len: usize) -> impl Iterator<Item = u32> {
+        let offset = self.config.position_offset as u32;
+        (0..len as u32).map(move |i| offset + i)
+    }
+
+    /// MPNet's relative position bias `[1, heads, len, len]`; `None` for other variants.
+    fn position_bias(&self, len: usize) -> Result<Option<B::Tensor>> {
+        self.relative_bias.as_ref().map(|bias| bias.compute(&self.backend, 0, len, len)).transpose()
+    }
+
     /// Hidden states `[size, seq_len, hidden]` for a padded batch.
     pub fn forward(&self, batch: &Batch) -> Result<B::Tensor> {
         let b = &self.backend;
         self.check_length(batch.seq_len)?;
-        let bias: Vec<f32> = batch.mask.iter().map(|&m| if m > 0.0 { 0.0 } else { MASKED }).collect();
-        let mask = b.tensor(&bias, &[batch.size, 1, 1, batch.seq_len])?;
-        let positions: Vec<u32> = (0..batch.size).flat_map(|_| 0..batch.seq_len as u32).collect();
+        let mask: Vec<f32> = batch.mask.iter().map(|&m| if m > 0.0 { 0.0 } else { MASKED }).collect();
+        let mut bias = b.tensor(&mask, &[batch.size, 1, 1, batch.seq_len])?;
+        if let Some(position_bias) = self.position_bias(batch.seq_len)? {
+            bias = b.add(&position_bias, &bias)?;
+        }
+        // Padding rows get positions too; their keys are masked, so they change nothing.
+        let positions: Vec<u32> = (0..batch.size).flat_map(|_| self.positions(batch.seq_len)).collect();
         let x = self.embeddings.forward(b, &batch.ids, &batch.type_ids, &positions, &[batch.size, batch.seq_len])?;
-        self.layers_forward(x, &Attend::Padded { mask: &mask, size: batch.size, seq_len: batch.seq_len })
+        self.layers_forward(x, &Attend::Padded { bias: &bias, size: batch.size, seq_len: batch.seq_len })
     }
 
     /// Hidden states `[1, tokens, hidden]` for a packed batch: the rows of
@@ -370,15 +354,18 @@ impl<B: Backend> BertModel<B> {
         let longest = packed.spans.iter().map(|&(_, len)| len).max().unwrap_or(0);
         self.check_length(longest)?;
         let b = &self.backend;
-        let x = self.embeddings.forward(b, &packed.ids, &packed.type_ids, &packed.positions, &[1, packed.tokens()])?;
-        self.layers_forward(x, &Attend::Packed { spans: &packed.spans })
+        let positions: Vec<u32> = packed.spans.iter().flat_map(|&(_, len)| self.positions(len)).collect();
+        let x = self.embeddings.forward(b, &packed.ids, &packed.type_ids, &positions, &[1, packed.tokens()])?;
+        let biases = packed.spans.iter().map(|&(_, len)| self.position_bias(len)).collect::<Result<Vec<_>>>()?;
+        self.layers_forward(x, &Attend::Packed { spans: &packed.spans, biases: &biases })
     }
 
     fn check_length(&self, seq_len: usize) -> Result<()> {
-        if seq_len > self.config.max_position_embeddings {
+        if seq_len > self.config.max_tokens() {
             return Err(Error::input(format!(
                 "sequence of {} tokens exceeds the model's {} positions",
-                seq_len, self.config.max_position_embeddings
+                seq_len,
+                self.config.max_tokens()
             )));
         }
         Ok(())

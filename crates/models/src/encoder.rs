@@ -6,9 +6,10 @@ use nunchi_engine::cpu::threads;
 use nunchi_engine::cpu::CpuBackend;
 use nunchi_engine::{Backend, Error, Result};
 
-use crate::bert::{Batch, BertConfig, BertModel, PackedBatch};
+use crate::bert::{Batch, BertModel, PackedBatch};
 use crate::buckets;
-use crate::model_file::{Architecture, ModelFile, ModelMeta};
+use crate::encoder_config::EncoderConfig;
+use crate::model_file::{ModelFile, ModelMeta};
 use crate::tokenizer::TextTokenizer;
 
 /// How token vectors become one sentence vector.
@@ -74,14 +75,14 @@ pub struct SentenceEncoder<B: Backend> {
 
 impl<B: Backend> SentenceEncoder<B> {
     pub fn load(backend: B, file: ModelFile) -> Result<Self> {
-        if file.arch != Architecture::Bert {
+        if !file.arch.is_encoder() {
             return Err(Error::format(format!(
                 "this is a {} model; a sentence encoder needs a BERT-family model",
                 file.arch.name()
             )));
         }
-        let config = BertConfig::from_json(&file.config_json)?;
-        let max_tokens = file.meta.max_tokens.min(config.max_position_embeddings);
+        let config = EncoderConfig::from_json(&file.config_json)?;
+        let max_tokens = file.meta.max_tokens.min(config.max_tokens());
         let tokenizer = TextTokenizer::from_json(&file.tokenizer_json, max_tokens)?;
         if tokenizer.max_id() as usize >= config.vocab_size {
             return Err(Error::format(format!(

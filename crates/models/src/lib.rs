@@ -4,15 +4,20 @@
 
 pub mod bert;
 pub mod buckets;
+pub mod classifier;
 pub mod encoder;
+pub mod encoder_config;
 pub mod model_file;
+pub mod position_bias;
 pub mod sampling;
 pub mod t5;
 pub mod text2text;
 pub mod tokenizer;
 pub mod weights;
 
+pub use classifier::{Classification, ClassifierHead, TextClassifier};
 pub use encoder::{EmbedOptions, Embeddings, Pooling, SentenceEncoder};
+pub use encoder_config::{EncoderConfig, ProblemType, Variant};
 pub use model_file::{Architecture, HfParts, ModelFile, ModelMeta, Prefixes};
 pub use sampling::SamplingOptions;
 pub use text2text::{CandidateScore, Flow, GenerateOptions, Generation, GenerationSession, Text2Text};

@@ -12,6 +12,7 @@ use candle_core::{DType, Device, Tensor};
 use nunchi_engine::quant::dtype_name;
 use nunchi_engine::{Error, Quant, Result};
 
+use crate::encoder_config::{supported_model_types, EncoderConfig, Variant};
 use crate::weights::WeightMap;
 
 /// Bumped when the meaning of our metadata keys changes.
@@ -35,25 +36,35 @@ mod key {
 /// Name of the marker file our weight generator writes beside generated weights.
 pub const TEST_WEIGHTS_MARKER: &str = "nunchi_test_weights.json";
 
+/// What a model file holds: a BERT-family encoder of some variant, or T5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Architecture {
-    Bert,
+    Encoder(Variant),
     T5,
 }
 
 impl Architecture {
     pub fn name(self) -> &'static str {
         match self {
-            Architecture::Bert => "bert",
+            Architecture::Encoder(variant) => variant.name(),
             Architecture::T5 => "t5",
         }
     }
 
+    pub fn is_encoder(self) -> bool {
+        matches!(self, Architecture::Encoder(_))
+    }
+
+    /// From a name [`Architecture::name`] wrote, or any encoder `model_type`.
     fn parse(name: &str) -> Result<Self> {
         match name {
-            "bert" => Ok(Architecture::Bert),
             "t5" => Ok(Architecture::T5),
-            other => Err(Error::format(format!("unsupported model architecture '{other}' (nunchi runs bert and t5)"))),
+            other => Variant::from_model_type(other).map(Architecture::Encoder).ok_or_else(|| {
+                Error::format(format!(
+                    "unsupported model architecture '{other}' (nunchi runs t5 and the encoders {})",
+                    supported_model_types()
+                ))
+            }),
         }
     }
 
@@ -120,11 +131,13 @@ fn read_meta_string(content: &gguf_file::Content, k: &str) -> Result<String> {
 }
 
 fn max_positions(arch: Architecture, config_json: &str) -> usize {
-    let v: serde_json::Value = serde_json::from_str(config_json).unwrap_or_default();
     match arch {
-        Architecture::Bert => v.get("max_position_embeddings").and_then(|x| x.as_u64()).unwrap_or(512) as usize,
+        Architecture::Encoder(_) => EncoderConfig::from_json(config_json).map(|c| c.max_tokens()).unwrap_or(512),
         // T5 positions are relative; transformers' tokenizer limit is 512.
-        Architecture::T5 => v.get("n_positions").and_then(|x| x.as_u64()).unwrap_or(512) as usize,
+        Architecture::T5 => {
+            let v: serde_json::Value = serde_json::from_str(config_json).unwrap_or_default();
+            v.get("n_positions").and_then(|x| x.as_u64()).unwrap_or(512) as usize
+        }
     }
 }
 
@@ -236,7 +249,9 @@ impl ModelFile {
         let normalize = parts.modules.as_deref().map(|m| m.contains("Normalize")).unwrap_or(true);
         let mut tensors = candle_core::safetensors::load_buffer(parts.safetensors, &Device::Cpu)
             .map_err(|e| Error::format(format!("model.safetensors could not be read: {e}")))?;
-        tensors.retain(|name, _| !UNUSED_PREFIXES.iter().any(|p| name.starts_with(p)));
+        if arch.is_encoder() {
+            drop_unused_encoder_tensors(&mut tensors);
+        }
         let weights = quantize_all(tensors, parts.quant)?;
         Ok(Self {
             arch,
@@ -305,8 +320,16 @@ pub struct HfParts<'a> {
     pub quant: Quant,
 }
 
-/// Checkpoint tensors no supported task reads (BERT's next-sentence pooler).
-const UNUSED_PREFIXES: &[&str] = &["pooler.", "bert.pooler.", "cls."];
+/// Encoder checkpoint tensors no supported task reads: pre-training heads
+/// (masked language model, next sentence, ELECTRA's replaced-token detector).
+const UNUSED_PREFIXES: &[&str] = &["cls.", "lm_head.", "discriminator_predictions.", "vocab_", "generator_"];
+
+/// Drops pre-training heads, and the pooler unless a classification head reads it.
+fn drop_unused_encoder_tensors(tensors: &mut HashMap<String, Tensor>) {
+    let has_classifier = tensors.keys().any(|name| name.starts_with("classifier") || name.starts_with("pre_classifier"));
+    tensors
+        .retain(|name, _| !UNUSED_PREFIXES.iter().any(|p| name.starts_with(p)) && (has_classifier || !name.contains("pooler.")));
+}
 
 /// Quantizes every float tensor by the storage rule; integer buffers
 /// (`position_ids`) are not weights and are dropped.

@@ -44,8 +44,8 @@ impl WeightMap {
         self.tensors.values().map(|t| t.storage_size_in_bytes()).sum()
     }
 
-    /// Takes a tensor out, handing ownership to the backend at load.
-    fn take(&mut self, name: &str) -> Option<QTensor> {
+    /// Takes a tensor out, handing ownership to the backend at load (or to a host-side head).
+    pub fn take(&mut self, name: &str) -> Option<QTensor> {
         self.tensors.remove(name)
     }
 

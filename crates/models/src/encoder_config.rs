@@ -1,0 +1,455 @@
+//! The BERT family's variants, read from each checkpoint's `config.json`:
+//! one [`EncoderConfig`] for BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA
+//! and MPNet, with the differences the encoder must honour (tensor names,
+//! position offsets, token types, ELECTRA's embedding projection, MPNet's
+//! relative position bias) and the classification head a task checkpoint adds.
+
+use nunchi_engine::{Activation, Error, Result};
+use serde::Deserialize;
+
+/// The encoder variants nunchi runs, one per Hugging Face `model_type` family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// BERT, MiniLM, bge, e5 (`model_type: bert`).
+    Bert,
+    /// DistilBERT: no token types, `q_lin`/`k_lin`/… names.
+    DistilBert,
+    /// RoBERTa, XLM-RoBERTa, CamemBERT: BERT's layers, positions past `pad_token_id`.
+    Roberta,
+    /// ELECTRA's discriminator: BERT's layers, embeddings projected when narrower.
+    Electra,
+    /// MPNet: a relative position bias shared by every layer, positions past `pad_token_id`.
+    MPNet,
+}
+
+/// `model_type` values nunchi reads as each variant.
+pub const MODEL_TYPES: &[(&str, Variant)] = &[
+    ("bert", Variant::Bert),
+    ("distilbert", Variant::DistilBert),
+    ("roberta", Variant::Roberta),
+    ("xlm-roberta", Variant::Roberta),
+    ("camembert", Variant::Roberta),
+    ("electra", Variant::Electra),
+    ("mpnet", Variant::MPNet),
+];
+
+/// The supported `model_type`s, for error messages.
+pub fn supported_model_types() -> String {
+    MODEL_TYPES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
+impl Variant {
+    pub fn from_model_type(model_type: &str) -> Option<Self> {
+        MODEL_TYPES.iter().find(|(n, _)| *n == model_type).map(|(_, v)| *v)
+    }
+
+    /// The name `info` shows and our GGUF files record.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Bert => "bert",
+            Variant::DistilBert => "distilbert",
+            Variant::Roberta => "roberta",
+            Variant::Electra => "electra",
+            Variant::MPNet => "mpnet",
+        }
+    }
+
+    /// The attribute a task checkpoint keeps the encoder under (`bert.`,
+    /// `roberta.`, …): the variant's name, XLM-R's included.
+    pub fn base_prefix(self) -> &'static str {
+        self.name()
+    }
+
+    /// Where each layer's tensors live, as the checkpoint names them.
+    pub fn layer_names(self) -> &'static LayerNames {
+        match self {
+            Variant::DistilBert => &DISTILBERT_NAMES,
+            Variant::MPNet => &MPNET_NAMES,
+            Variant::Bert | Variant::Roberta | Variant::Electra => &BERT_NAMES,
+        }
+    }
+}
+
+/// Checkpoint names of one transformer layer's tensors, relative to the layer.
+#[derive(Debug)]
+pub struct LayerNames {
+    /// The layers' parent, e.g. `encoder.layer` (layer `i` is `encoder.layer.i`).
+    pub layers: &'static str,
+    pub query: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub attention_output: &'static str,
+    pub attention_norm: &'static str,
+    pub ffn_in: &'static str,
+    pub ffn_out: &'static str,
+    pub output_norm: &'static str,
+}
+
+/// [BertLayer](https://github.com/huggingface/transformers/blob/main/src/transformers/models/bert/modeling_bert.py),
+/// also RoBERTa's and ELECTRA's.
+const BERT_NAMES: LayerNames = LayerNames {
+    layers: "encoder.layer",
+    query: "attention.self.query",
+    key: "attention.self.key",
+    value: "attention.self.value",
+    attention_output: "attention.output.dense",
+    attention_norm: "attention.output.LayerNorm",
+    ffn_in: "intermediate.dense",
+    ffn_out: "output.dense",
+    output_norm: "output.LayerNorm",
+};
+
+/// [TransformerBlock](https://github.com/huggingface/transformers/blob/main/src/transformers/models/distilbert/modeling_distilbert.py).
+const DISTILBERT_NAMES: LayerNames = LayerNames {
+    layers: "transformer.layer",
+    query: "attention.q_lin",
+    key: "attention.k_lin",
+    value: "attention.v_lin",
+    attention_output: "attention.out_lin",
+    attention_norm: "sa_layer_norm",
+    ffn_in: "ffn.lin1",
+    ffn_out: "ffn.lin2",
+    output_norm: "output_layer_norm",
+};
+
+/// [MPNetLayer](https://github.com/huggingface/transformers/blob/main/src/transformers/models/mpnet/modeling_mpnet.py).
+const MPNET_NAMES: LayerNames = LayerNames {
+    layers: "encoder.layer",
+    query: "attention.attn.q",
+    key: "attention.attn.k",
+    value: "attention.attn.v",
+    attention_output: "attention.attn.o",
+    attention_norm: "attention.LayerNorm",
+    ffn_in: "intermediate.dense",
+    ffn_out: "output.dense",
+    output_norm: "output.LayerNorm",
+};
+
+/// MPNet's relative position bias: buckets as T5's bidirectional ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelativeBias {
+    pub num_buckets: usize,
+    pub max_distance: usize,
+}
+
+/// How a classification checkpoint turns scores into probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    /// One label per text: softmax over the labels.
+    SingleLabel,
+    /// Any number of labels per text: a sigmoid per label.
+    MultiLabel,
+}
+
+/// One encoder's shape and variant, from any supported `config.json`.
+#[derive(Debug, Clone)]
+pub struct EncoderConfig {
+    pub variant: Variant,
+    /// The checkpoint's own `model_type` (`xlm-roberta`, `bert`, …).
+    pub model_type: String,
+    pub vocab_size: usize,
+    pub hidden_size: usize,
+    /// Width of the token embeddings (ELECTRA's may be narrower than `hidden_size`).
+    pub embedding_size: usize,
+    pub num_hidden_layers: usize,
+    pub num_attention_heads: usize,
+    pub intermediate_size: usize,
+    pub max_position_embeddings: usize,
+    /// 0 when the variant has no token type embeddings (DistilBERT, MPNet).
+    pub type_vocab_size: usize,
+    pub layer_norm_eps: f64,
+    pub hidden_act: String,
+    /// Position id of a sequence's first token: `pad_token_id + 1` for RoBERTa and MPNet.
+    pub position_offset: usize,
+    pub relative_bias: Option<RelativeBias>,
+    /// Label names in id order (`id2label`); empty for an encoder without a head.
+    pub labels: Vec<String>,
+    pub problem_type: ProblemType,
+}
+
+fn default_type_vocab_size() -> usize {
+    2
+}
+fn default_layer_norm_eps() -> f64 {
+    1e-12
+}
+fn default_hidden_act() -> String {
+    "gelu".into()
+}
+fn default_position_embedding_type() -> String {
+    "absolute".into()
+}
+fn default_pad_token_id() -> usize {
+    1
+}
+fn default_relative_buckets() -> usize {
+    32
+}
+
+/// The field names BERT, RoBERTa, ELECTRA and MPNet configs share.
+#[derive(Deserialize)]
+struct BertLike {
+    vocab_size: usize,
+    hidden_size: usize,
+    embedding_size: Option<usize>,
+    num_hidden_layers: usize,
+    num_attention_heads: usize,
+    intermediate_size: usize,
+    max_position_embeddings: usize,
+    #[serde(default = "default_type_vocab_size")]
+    type_vocab_size: usize,
+    #[serde(default = "default_layer_norm_eps")]
+    layer_norm_eps: f64,
+    #[serde(default = "default_hidden_act")]
+    hidden_act: String,
+    #[serde(default = "default_position_embedding_type")]
+    position_embedding_type: String,
+    #[serde(default = "default_pad_token_id")]
+    pad_token_id: usize,
+    #[serde(default = "default_relative_buckets")]
+    relative_attention_num_buckets: usize,
+}
+
+/// DistilBERT's own field names.
+#[derive(Deserialize)]
+struct DistilBertLike {
+    vocab_size: usize,
+    dim: usize,
+    n_layers: usize,
+    n_heads: usize,
+    hidden_dim: usize,
+    max_position_embeddings: usize,
+    #[serde(default = "default_hidden_act")]
+    activation: String,
+}
+
+/// What every variant's config may carry about a classification head.
+#[derive(Deserialize, Default)]
+struct HeadFields {
+    #[serde(default)]
+    id2label: std::collections::BTreeMap<String, String>,
+    problem_type: Option<String>,
+}
+
+impl EncoderConfig {
+    pub fn from_json(json: &str) -> Result<Self> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| Error::format(format!("config.json is not valid JSON: {e}")))?;
+        let model_type = value.get("model_type").and_then(|m| m.as_str()).unwrap_or("bert").to_string();
+        let variant = Variant::from_model_type(&model_type).ok_or_else(|| {
+            Error::format(format!(
+                "config.json: model_type '{model_type}' is not a supported encoder (nunchi runs {})",
+                supported_model_types()
+            ))
+        })?;
+        let parse_error = |e: serde_json::Error| Error::format(format!("{model_type} config.json: {e}"));
+        let mut cfg = match variant {
+            Variant::DistilBert => {
+                let d: DistilBertLike = serde_json::from_value(value.clone()).map_err(parse_error)?;
+                Self::base(
+                    variant,
+                    &model_type,
+                    d.vocab_size,
+                    d.dim,
+                    d.n_layers,
+                    d.n_heads,
+                    d.hidden_dim,
+                    d.max_position_embeddings,
+                )
+                .with_act(d.activation)
+            }
+            _ => {
+                let b: BertLike = serde_json::from_value(value.clone()).map_err(parse_error)?;
+                if b.position_embedding_type != "absolute" {
+                    return Err(Error::format(format!(
+                        "{model_type} config: position_embedding_type '{}' is not supported (only 'absolute')",
+                        b.position_embedding_type
+                    )));
+                }
+                let mut cfg = Self::base(
+                    variant,
+                    &model_type,
+                    b.vocab_size,
+                    b.hidden_size,
+                    b.num_hidden_layers,
+                    b.num_attention_heads,
+                    b.intermediate_size,
+                    b.max_position_embeddings,
+                )
+                .with_act(b.hidden_act);
+                cfg.layer_norm_eps = b.layer_norm_eps;
+                cfg.type_vocab_size = if variant == Variant::MPNet { 0 } else { b.type_vocab_size };
+                cfg.embedding_size =
+                    if variant == Variant::Electra { b.embedding_size.unwrap_or(b.hidden_size) } else { b.hidden_size };
+                if matches!(variant, Variant::Roberta | Variant::MPNet) {
+                    cfg.position_offset = b.pad_token_id + 1;
+                }
+                if variant == Variant::MPNet {
+                    cfg.relative_bias = Some(RelativeBias { num_buckets: b.relative_attention_num_buckets, max_distance: 128 });
+                }
+                cfg
+            }
+        };
+        let head: HeadFields = serde_json::from_value(value).map_err(parse_error)?;
+        cfg.labels = labels_in_id_order(&head.id2label)?;
+        cfg.problem_type = match head.problem_type.as_deref() {
+            Some("multi_label_classification") => ProblemType::MultiLabel,
+            _ => ProblemType::SingleLabel,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn base(
+        variant: Variant,
+        model_type: &str,
+        vocab_size: usize,
+        hidden_size: usize,
+        num_hidden_layers: usize,
+        num_attention_heads: usize,
+        intermediate_size: usize,
+        max_position_embeddings: usize,
+    ) -> Self {
+        Self {
+            variant,
+            model_type: model_type.to_string(),
+            vocab_size,
+            hidden_size,
+            embedding_size: hidden_size,
+            num_hidden_layers,
+            num_attention_heads,
+            intermediate_size,
+            max_position_embeddings,
+            type_vocab_size: 0,
+            layer_norm_eps: 1e-12,
+            hidden_act: default_hidden_act(),
+            position_offset: 0,
+            relative_bias: None,
+            labels: Vec::new(),
+            problem_type: ProblemType::SingleLabel,
+        }
+    }
+
+    fn with_act(mut self, act: String) -> Self {
+        self.hidden_act = act;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.num_attention_heads == 0 || !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+            return Err(Error::format(format!(
+                "{} config: hidden_size {} is not divisible by num_attention_heads {}",
+                self.model_type, self.hidden_size, self.num_attention_heads
+            )));
+        }
+        if self.max_position_embeddings <= self.position_offset {
+            return Err(Error::format(format!(
+                "{} config: max_position_embeddings {} leaves no positions past pad_token_id",
+                self.model_type, self.max_position_embeddings
+            )));
+        }
+        self.activation()?;
+        Ok(())
+    }
+
+    pub fn activation(&self) -> Result<Activation> {
+        activation_named(&self.hidden_act).ok_or_else(|| {
+            Error::format(format!("{} config: hidden_act '{}' is not supported", self.model_type, self.hidden_act))
+        })
+    }
+
+    pub fn head_dim(&self) -> usize {
+        self.hidden_size / self.num_attention_heads
+    }
+
+    /// Tokens one sequence may hold: the position table past the offset.
+    pub fn max_tokens(&self) -> usize {
+        self.max_position_embeddings - self.position_offset
+    }
+}
+
+/// The activation a config names, as transformers' `ACT2FN` reads it.
+pub fn activation_named(name: &str) -> Option<Activation> {
+    match name {
+        "gelu" => Some(Activation::GeluErf),
+        "gelu_new" | "gelu_pytorch_tanh" => Some(Activation::GeluTanh),
+        "relu" => Some(Activation::Relu),
+        _ => None,
+    }
+}
+
+/// `id2label` (`{"0": "NEGATIVE", "1": "POSITIVE"}`) as names in id order;
+/// ids must be 0…n-1.
+fn labels_in_id_order(id2label: &std::collections::BTreeMap<String, String>) -> Result<Vec<String>> {
+    let mut pairs = Vec::with_capacity(id2label.len());
+    for (id, label) in id2label {
+        let id: usize =
+            id.parse().map_err(|_| Error::format(format!("config.json: id2label key '{id}' is not a label index")))?;
+        pairs.push((id, label.clone()));
+    }
+    pairs.sort();
+    for (expected, (id, _)) in pairs.iter().enumerate() {
+        if *id != expected {
+            return Err(Error::format(format!("config.json: id2label has no label {expected} (ids must run 0…n-1)")));
+        }
+    }
+    Ok(pairs.into_iter().map(|(_, l)| l).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(json: serde_json::Value) -> Result<EncoderConfig> {
+        EncoderConfig::from_json(&json.to_string())
+    }
+
+    fn bert_like(model_type: &str) -> serde_json::Value {
+        serde_json::json!({
+            "model_type": model_type, "vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "intermediate_size": 64, "max_position_embeddings": 66, "pad_token_id": 1,
+        })
+    }
+
+    #[test]
+    fn roberta_and_mpnet_positions_start_past_the_padding_id() {
+        let roberta = config(bert_like("xlm-roberta")).unwrap();
+        assert_eq!((roberta.variant, roberta.position_offset, roberta.max_tokens()), (Variant::Roberta, 2, 64));
+        let mpnet = config(bert_like("mpnet")).unwrap();
+        assert_eq!((mpnet.position_offset, mpnet.type_vocab_size), (2, 0));
+        assert_eq!(mpnet.relative_bias, Some(RelativeBias { num_buckets: 32, max_distance: 128 }));
+        let bert = config(bert_like("bert")).unwrap();
+        assert_eq!((bert.position_offset, bert.max_tokens(), bert.type_vocab_size), (0, 66, 2));
+    }
+
+    #[test]
+    fn distilbert_reads_its_own_field_names() {
+        let cfg = config(serde_json::json!({
+            "model_type": "distilbert", "vocab_size": 100, "dim": 32, "n_layers": 2, "n_heads": 4,
+            "hidden_dim": 64, "max_position_embeddings": 64, "activation": "gelu",
+            "id2label": {"0": "NEGATIVE", "1": "POSITIVE"},
+        }))
+        .unwrap();
+        assert_eq!((cfg.hidden_size, cfg.intermediate_size, cfg.type_vocab_size), (32, 64, 0));
+        assert_eq!(cfg.labels, ["NEGATIVE", "POSITIVE"]);
+    }
+
+    #[test]
+    fn labels_come_in_id_order_and_must_be_complete() {
+        let mut json = bert_like("bert");
+        json["id2label"] = serde_json::json!({"10": "k", "2": "c", "0": "a", "1": "b", "3": "d", "4": "e", "5": "f", "6": "g", "7": "h", "8": "i", "9": "j"});
+        json["problem_type"] = "multi_label_classification".into();
+        let cfg = config(json.clone()).unwrap();
+        assert_eq!(cfg.labels.join(""), "abcdefghijk");
+        assert_eq!(cfg.problem_type, ProblemType::MultiLabel);
+        json["id2label"] = serde_json::json!({"0": "a", "2": "c"});
+        assert!(config(json).unwrap_err().to_string().contains("no label 1"));
+    }
+
+    #[test]
+    fn an_unknown_model_type_names_what_is_supported() {
+        let err = config(bert_like("gpt2")).unwrap_err().to_string();
+        assert!(err.contains("'gpt2'") && err.contains("mpnet") && err.contains("distilbert"), "{err}");
+    }
+}

@@ -1,0 +1,137 @@
+//! Every encoder variant and its classification head against PyTorch
+//! `transformers`: small seeded models (tests/fixtures/encoders/, written by
+//! scripts/reference/make_classifier_fixtures.py) and their goldens
+//! (tests/goldens/encoders/, make_classifier_goldens.py). Tolerances: f32
+//! within 1e-4 absolute on hidden states, logits and scores (summation order
+//! differs); q8_0 logits cosine ≥ 0.999 to the f32 reference.
+
+mod common;
+
+use common::*;
+use nunchi_engine::{CpuBackend, ErrorKind, Quant};
+use nunchi_models::{EmbedOptions, ModelFile, Pooling, TextClassifier};
+
+const VARIANTS: &[&str] = &["bert-cls", "distilbert-cls", "roberta-cls", "xlm-roberta-cls", "electra-cls", "mpnet-cls"];
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/encoders").join(name)
+}
+
+fn classifier(name: &str, quant: Quant) -> TextClassifier<CpuBackend> {
+    let file = ModelFile::open(&fixture(name), quant).unwrap_or_else(|e| panic!("opening {name}: {e}"));
+    TextClassifier::load(CpuBackend::new(), file).unwrap_or_else(|e| panic!("loading {name}: {e}"))
+}
+
+fn cases(g: &serde_json::Value) -> &Vec<serde_json::Value> {
+    g["cases"].as_array().expect("cases")
+}
+
+#[test]
+fn token_ids_and_hidden_states_match_transformers() {
+    for name in VARIANTS {
+        let g = golden(&format!("encoders/{name}.json"));
+        let model = classifier(name, Quant::F32);
+        let tokens = EmbedOptions { pooling: Pooling::None, normalize: false };
+        let mut worst = 0f32;
+        for case in cases(&g) {
+            let text = case["text"].as_str().unwrap();
+            let enc = model.encoder().tokenizer().encode(text).unwrap();
+            assert_eq!(enc.ids, u32s(&case["token_ids"]), "{name}: token ids of {text:?}");
+            let hidden = model.encoder().embed(&[text], &tokens).unwrap();
+            let d = max_abs_diff(&hidden.data, &b64_f32s(&case["hidden_b64"]));
+            worst = worst.max(d);
+            assert!(d < 1e-4, "{name}: hidden states of {text:?} differ by {d}");
+        }
+        eprintln!("{name}: hidden states within {worst:.2e} of transformers");
+    }
+}
+
+#[test]
+fn f32_logits_and_scores_match_transformers_alone_and_in_a_batch() {
+    for name in VARIANTS {
+        let g = golden(&format!("encoders/{name}.json"));
+        let model = classifier(name, Quant::F32);
+        let labels: Vec<String> =
+            (0..model.labels().len()).map(|i| g["id2label"][i.to_string()].as_str().unwrap().into()).collect();
+        assert_eq!(model.labels(), labels, "{name}: labels in id order");
+        let texts: Vec<&str> = cases(&g).iter().map(|c| c["text"].as_str().unwrap()).collect();
+        let batch = model.classify(&texts).unwrap();
+        let mut worst = 0f32;
+        for (i, case) in cases(&g).iter().enumerate() {
+            let alone = model.classify(&[texts[i]]).unwrap().remove(0);
+            for (got, what) in [(&alone, "alone"), (&batch[i], "in a batch")] {
+                for key in ["logits", "scores"] {
+                    let value = if key == "logits" { &got.logits } else { &got.scores };
+                    let d = max_abs_diff(value, &f32s(&case[key]));
+                    worst = worst.max(d);
+                    assert!(d < 1e-4, "{name}: {key} of {:?} {what} differ by {d}", texts[i]);
+                }
+            }
+        }
+        eprintln!("{name}: logits and scores within {worst:.2e} of transformers");
+    }
+}
+
+#[test]
+fn q8_0_logits_keep_their_direction() {
+    for name in VARIANTS {
+        let g = golden(&format!("encoders/{name}.json"));
+        let model = classifier(name, Quant::Q8_0);
+        let mut min = 1f32;
+        for case in cases(&g) {
+            let got = model.classify(&[case["text"].as_str().unwrap()]).unwrap().remove(0);
+            min = min.min(cosine(&got.logits, &f32s(&case["logits"])));
+        }
+        eprintln!("{name}: q8_0 logits min cosine {min:.5}");
+        assert!(min >= 0.999, "{name}: q8_0 logits cosine {min}");
+    }
+}
+
+#[test]
+fn a_model_without_a_head_or_of_another_architecture_is_refused_with_what_was_found() {
+    let encoder = open("all-MiniLM-L6-v2", Quant::F32);
+    let err = TextClassifier::load(CpuBackend::new(), encoder).err().expect("refused");
+    assert_eq!(err.kind(), ErrorKind::ModelFormat);
+    assert!(
+        err.to_string().contains("no sequence-classification head") && err.to_string().contains("BertForSequenceClassification"),
+        "{err}"
+    );
+
+    let err = ModelFile::open(&fixture("deberta-v2-cls"), Quant::F32).err().expect("refused");
+    assert_eq!(err.kind(), ErrorKind::ModelFormat);
+    assert!(err.to_string().contains("deberta-v2") && err.to_string().contains("mpnet"), "{err}");
+}
+
+#[test]
+fn a_head_whose_label_count_disagrees_with_id2label_is_refused() {
+    let mut file = ModelFile::open(&fixture("bert-cls"), Quant::F32).unwrap();
+    file.config_json = file.config_json.replace("\"2\": \"positive\"", "\"2\": \"positive\", \"3\": \"mixed\"");
+    let err = TextClassifier::load(CpuBackend::new(), file).err().expect("refused");
+    assert_eq!(err.kind(), ErrorKind::ModelFormat);
+    assert!(err.to_string().contains("3 scores") && err.to_string().contains("4 labels"), "{err}");
+}
+
+/// The padded path (what WebGPU runs: one batch, a key mask, MPNet's position
+/// bias added to it) gives each text's hidden states as it has alone.
+#[test]
+fn a_padded_batch_gives_each_texts_hidden_states() {
+    use nunchi_models::bert::{Batch, BertModel};
+    use nunchi_models::EncoderConfig;
+    for name in VARIANTS {
+        let g = golden(&format!("encoders/{name}.json"));
+        let file = ModelFile::open(&fixture(name), Quant::F32).unwrap();
+        let config = EncoderConfig::from_json(&file.config_json).unwrap();
+        let model = BertModel::load(CpuBackend::new(), &std::cell::RefCell::new(file.weights), config).unwrap();
+        let seqs: Vec<(Vec<u32>, Vec<u32>)> = cases(&g).iter().map(|c| (u32s(&c["token_ids"]), vec![])).collect();
+        let pad = g["pad_token_id"].as_u64().unwrap() as u32;
+        let batch = Batch::pad(&seqs, pad).unwrap();
+        let hidden = nunchi_engine::Backend::to_vec(model.backend(), &model.forward(&batch).unwrap()).unwrap();
+        let dim = model.config().hidden_size;
+        for (row, case) in cases(&g).iter().enumerate() {
+            let want = b64_f32s(&case["hidden_b64"]);
+            let start = row * batch.seq_len * dim;
+            let d = max_abs_diff(&hidden[start..start + want.len()], &want);
+            assert!(d < 1e-4, "{name}: padded hidden states of row {row} differ by {d}");
+        }
+    }
+}
