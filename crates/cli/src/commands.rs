@@ -103,8 +103,12 @@ pub fn info(model: &str, quant: &str) -> Result<()> {
     let file = source::open(model, quant)?;
     let summary: serde_json::Map<String, serde_json::Value> =
         storage_summary(&file.weights).iter().map(|(d, n)| (d.to_string(), serde_json::json!(n))).collect();
+    // Encoders name their checkpoint's model_type (xlm-roberta runs as roberta) and a task model's labels.
+    let encoder = file.arch.is_encoder().then(|| nunchi_models::EncoderConfig::from_json(&file.config_json)).transpose()?;
     let info = serde_json::json!({
         "architecture": file.arch.name(),
+        "model_type": encoder.as_ref().map_or(file.arch.name(), |c| c.model_type.as_str()),
+        "labels": encoder.as_ref().map(|c| c.labels.clone()).unwrap_or_default(),
         "name": file.meta.name,
         "quant": file.meta.quant,
         "pooling": file.meta.pooling,

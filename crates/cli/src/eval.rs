@@ -11,7 +11,9 @@ use nunchi_tasks::datasets::{self, Labelled, Split};
 use nunchi_tasks::folds::per_class_sample;
 use nunchi_tasks::head::gather_rows;
 use nunchi_tasks::metrics::{evaluate, Report};
-use nunchi_tasks::{default_prefix, embed_all, Classifier, HeadKind, PromptClassifier, Rows, TrainingSet, ZeroShot};
+use nunchi_tasks::{
+    classify_with_model, default_prefix, embed_all, Classifier, HeadKind, LabelMap, PromptClassifier, Rows, TrainingSet, ZeroShot,
+};
 use serde::Serialize;
 
 use crate::source;
@@ -87,6 +89,8 @@ pub struct EvalArgs<'a> {
     pub dataset: &'a str,
     pub data: &'a Path,
     pub methods: Option<&'a str>,
+    /// The model method's `MODEL=DATASET` label pairs.
+    pub label_map: Option<&'a str>,
     /// Test texts per label (a seeded sample), to keep a run short.
     pub test_per_label: Option<usize>,
     /// Cap on training texts per label for `head-full`.
@@ -136,50 +140,36 @@ pub fn eval(a: EvalArgs) -> Result<()> {
     };
     eprintln!("{name}: {} train, {} test texts, {classes} labels", train.texts.len(), test.texts.len());
 
-    let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
-    let dim = encoder.dim();
-    let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
-    if !prefix.is_empty() {
-        eprintln!("prefix before every text: {prefix:?}");
-    }
-    let embed = |texts: &[String], what: &'static str| -> Result<Vec<f32>> {
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        embed_all(&encoder, &refs, prefix, &mut progress_line(what))
+    // Zero-shot and the heads embed with --model; the model method runs it whole.
+    let shared = match methods.iter().any(|m| m == "zero-shot" || m.starts_with("head-")) {
+        true => Some(Embedded::new(&a, &methods, &train, &test, classes)?),
+        false => None,
     };
-    let test_x = embed(&test.texts, "embedded test")?;
-    let test_rows = Rows::new(&test_x, dim)?;
-    // Embed only the training texts some head needs (head-8 needs 16, not 9,594).
-    let mut head_indices = std::collections::BTreeMap::new();
-    for m in methods.iter().filter_map(|m| m.strip_prefix("head-")) {
-        let indices: Vec<usize> = if m == "full" {
-            (0..train.texts.len()).collect()
-        } else {
-            let n: usize = m
-                .parse()
-                .map_err(|_| Error::input(format!("unknown method 'head-{m}' (head-N or head-full, N texts per label)")))?;
-            per_class_sample(&train.labels, classes, n, SEED)?
-        };
-        head_indices.insert(m.to_string(), indices);
-    }
-    let mut needed: Vec<usize> = head_indices.values().flatten().copied().collect();
-    needed.sort_unstable();
-    needed.dedup();
-    let row_of: std::collections::HashMap<usize, usize> = needed.iter().enumerate().map(|(row, &i)| (i, row)).collect();
-    let needed_texts: Vec<String> = needed.iter().map(|&i| train.texts[i].clone()).collect();
-    let train_x = if needed.is_empty() { Vec::new() } else { embed(&needed_texts, "embedded train")? };
+    let embedded = || shared.as_ref().ok_or_else(|| Error::backend("no embeddings for this method"));
 
     let mut results = Vec::new();
+    let mut report_labels: Option<Vec<String>> = None;
     for method in &methods {
         let started = Instant::now();
         let (predicted, train_texts) = match method.as_str() {
             "zero-shot" => {
+                let Embedded { encoder, prefix, test_x, .. } = embedded()?;
                 let labels = test.label_names.clone();
                 let descriptions: Vec<String> = match a.descriptions {
                     Some(d) => crate::table::split_list(d, '|'),
                     None => labels.iter().map(|l| spec.description.replace("{label}", &readable(l))).collect(),
                 };
-                let zs = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
-                (zs.predict(test_rows)?.best, 0)
+                let zs = ZeroShot::from_encoder(encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
+                (zs.predict(Rows::new(test_x, encoder.dim())?)?.best, 0)
+            }
+            "model" => {
+                let model = crate::tasks::load_task_model(a.model, a.quant)?;
+                let map = LabelMap::new(a.label_map, model.labels(), &test.label_names)?;
+                let refs: Vec<&str> = test.texts.iter().map(String::as_str).collect();
+                let predictions = classify_with_model(&model, &refs, &mut progress_line("classified"))?;
+                let (labels, predicted) = map.apply(&predictions, &test.label_names);
+                report_labels = Some(labels);
+                (predicted, 0)
             }
             "prompt" => {
                 let (Some(t5), Some(template)) = (a.t5, spec.prompt) else {
@@ -193,19 +183,25 @@ pub fn eval(a: EvalArgs) -> Result<()> {
                 (p.best, 0)
             }
             m if m.starts_with("head-") => {
+                let Embedded { encoder, test_x, train_x, row_of, head_indices, .. } = embedded()?;
+                let dim = encoder.dim();
                 let indices = &head_indices[&m["head-".len()..]];
                 let rows: Vec<usize> = indices.iter().map(|i| row_of[i]).collect();
-                let x = gather_rows(Rows::new(&train_x, dim)?, &rows);
+                let x = gather_rows(Rows::new(train_x, dim)?, &rows);
                 let y: Vec<usize> = indices.iter().map(|&i| train.labels[i]).collect();
                 let set = TrainingSet { x: Rows::new(&x, dim)?, y: &y, labels: &train.label_names };
                 let head = Classifier::train(&encoder.meta().name, set, HeadKind::Logistic)?;
-                (head.predict(test_rows)?.best, indices.len())
+                (head.predict(Rows::new(test_x, dim)?)?.best, indices.len())
             }
             other => {
-                return Err(Error::input(format!("unknown method '{other}' (expected zero-shot, prompt, head-N or head-full)")))
+                return Err(Error::input(format!(
+                    "unknown method '{other}' (expected zero-shot, prompt, head-N, head-full or model)"
+                )))
             }
         };
-        let report = evaluate(&test.label_names, &test.labels, &predicted)?;
+        // The model method may add labels only its predictions have (misses).
+        let labels = report_labels.take().unwrap_or_else(|| test.label_names.clone());
+        let report = evaluate(&labels, &test.labels, &predicted)?;
         let ms = started.elapsed().as_secs_f64() * 1e3;
         println!("## {name} · {method} ({train_texts} training texts)\n{}", report.to_text());
         results.push(MethodResult { method: method.clone(), train_texts, report, ms });
@@ -223,4 +219,51 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         std::fs::write(path, serde_json::to_string_pretty(&value).map_err(|e| Error::backend(e.to_string()))?)?;
     }
     Ok(())
+}
+
+/// The embeddings zero-shot and the heads share: the test texts, and the
+/// training texts some head needs (head-8 needs 16, not 9,594), each once.
+struct Embedded {
+    encoder: SentenceEncoder<CpuBackend>,
+    prefix: String,
+    test_x: Vec<f32>,
+    train_x: Vec<f32>,
+    /// Training text index → its row in `train_x`.
+    row_of: std::collections::HashMap<usize, usize>,
+    /// `head-N`'s `N` (or `full`) → the training texts it trains on.
+    head_indices: std::collections::BTreeMap<String, Vec<usize>>,
+}
+
+impl Embedded {
+    fn new(a: &EvalArgs, methods: &[String], train: &Labelled, test: &Labelled, classes: usize) -> Result<Self> {
+        let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
+        let prefix = a.prefix.unwrap_or(default_prefix(&encoder)).to_string();
+        if !prefix.is_empty() {
+            eprintln!("prefix before every text: {prefix:?}");
+        }
+        let embed = |texts: &[String], what: &'static str| -> Result<Vec<f32>> {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            embed_all(&encoder, &refs, &prefix, &mut progress_line(what))
+        };
+        let test_x = embed(&test.texts, "embedded test")?;
+        let mut head_indices = std::collections::BTreeMap::new();
+        for m in methods.iter().filter_map(|m| m.strip_prefix("head-")) {
+            let indices: Vec<usize> = if m == "full" {
+                (0..train.texts.len()).collect()
+            } else {
+                let n: usize = m
+                    .parse()
+                    .map_err(|_| Error::input(format!("unknown method 'head-{m}' (head-N or head-full, N texts per label)")))?;
+                per_class_sample(&train.labels, classes, n, SEED)?
+            };
+            head_indices.insert(m.to_string(), indices);
+        }
+        let mut needed: Vec<usize> = head_indices.values().flatten().copied().collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let row_of = needed.iter().enumerate().map(|(row, &i)| (i, row)).collect();
+        let needed_texts: Vec<String> = needed.iter().map(|&i| train.texts[i].clone()).collect();
+        let train_x = if needed.is_empty() { Vec::new() } else { embed(&needed_texts, "embedded train")? };
+        Ok(Self { encoder, prefix, test_x, train_x, row_of, head_indices })
+    }
 }

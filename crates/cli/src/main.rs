@@ -103,10 +103,11 @@ enum Command {
     },
     /// Classify texts (one per line, or a CSV column) into labels; writes CSV.
     Classify {
-        /// The encoder (zero-shot, head) or text-to-text model (prompt).
+        /// The encoder (zero-shot, head), text-to-text model (prompt) or
+        /// fine-tuned classification model (model).
         #[arg(long)]
         model: String,
-        /// zero-shot | prompt | head
+        /// zero-shot | prompt | head | model (a fine-tuned model's own labels)
         #[arg(long, default_value = "zero-shot")]
         method: String,
         /// Comma-separated labels, e.g. "positive,negative" (zero-shot, prompt).
@@ -201,9 +202,15 @@ enum Command {
         /// The folder holding mr_polarity/, banking77/, nsmc/.
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
-        /// Comma-separated: zero-shot, prompt, head-N (N per label), head-full.
+        /// Comma-separated: zero-shot, prompt, head-N (N per label), head-full,
+        /// model (--model is a fine-tuned classification model).
         #[arg(long)]
         methods: Option<String>,
+        /// The model method: which dataset label each model label stands for,
+        /// e.g. "POSITIVE=positive,NEGATIVE=negative" (default: the same
+        /// names, ignoring case); a model label left out counts as a miss.
+        #[arg(long)]
+        label_map: Option<String>,
         /// Evaluate on a seeded sample of this many test texts per label.
         #[arg(long)]
         test_per_label: Option<usize>,
@@ -289,6 +296,7 @@ fn main() -> ExitCode {
             dataset,
             data,
             methods,
+            label_map,
             test_per_label,
             train_per_label,
             descriptions,
@@ -302,6 +310,7 @@ fn main() -> ExitCode {
             dataset: &dataset,
             data: &data,
             methods: methods.as_deref(),
+            label_map: label_map.as_deref(),
             test_per_label,
             train_per_label,
             json: json.as_deref(),

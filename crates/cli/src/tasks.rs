@@ -5,11 +5,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use nunchi_engine::{CpuBackend, Error, Result};
-use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text};
+use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text, TextClassifier};
 use nunchi_tasks::classify::{DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
 use nunchi_tasks::{
-    cluster, default_prefix, embed_all, Classifier, ClusterOptions, HeadKind, Predictions, PromptClassifier, Rows, TrainingSet,
-    ZeroShot,
+    classify_with_model, cluster, default_prefix, embed_all, Classifier, ClusterOptions, HeadKind, Predictions, PromptClassifier,
+    Rows, TrainingSet, ZeroShot,
 };
 
 use crate::source;
@@ -28,6 +28,14 @@ pub fn progress_line(label: &'static str) -> impl FnMut(usize, usize) -> Result<
 
 fn load_encoder(model: &str, quant: &str) -> Result<SentenceEncoder<CpuBackend>> {
     SentenceEncoder::load(CpuBackend::new(), source::open(model, quant)?)
+}
+
+pub fn load_task_model(model: &str, quant: &str) -> Result<TextClassifier<CpuBackend>> {
+    let classifier = TextClassifier::load(CpuBackend::new(), source::open(model, quant)?)?;
+    if classifier.encoder().meta().test_weights {
+        eprintln!("nunchi: note: {model} holds generated test weights; its labels are not meaningful");
+    }
+    Ok(classifier)
 }
 
 fn load_text2text(model: &str, quant: &str) -> Result<Text2Text<CpuBackend>> {
@@ -54,7 +62,7 @@ pub struct ClassifyArgs<'a> {
 }
 
 /// The methods `classify` takes, validated against this table.
-pub const METHODS: &[&str] = &["zero-shot", "prompt", "head"];
+pub const METHODS: &[&str] = &["zero-shot", "prompt", "head", "model"];
 
 pub fn classify(a: ClassifyArgs) -> Result<()> {
     if !METHODS.contains(&a.method) {
@@ -67,6 +75,12 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
         "prompt" => {
             let classifier = PromptClassifier::new(a.template.unwrap_or(DEFAULT_TEMPLATE), labels)?;
             classifier.classify(&load_text2text(a.model, a.quant)?, &refs, &mut progress_line("classified"))?
+        }
+        "model" => {
+            if !labels.is_empty() {
+                return Err(Error::input("--method model classifies into the model's own labels: leave out --labels"));
+            }
+            classify_with_model(&load_task_model(a.model, a.quant)?, &refs, &mut progress_line("classified"))?
         }
         "zero-shot" => {
             let encoder = load_encoder(a.model, a.quant)?;

@@ -223,3 +223,110 @@ fn classify_korean_with_the_multilingual_model_and_its_prefix() {
     assert!(rows[1].contains(",긍정,") && rows[2].contains(",부정,"), "{with_prefix}");
     assert_ne!(run(&["--prefix", ""]), with_prefix, "--prefix overrides the model's prefix");
 }
+
+fn fixture(name: &str) -> String {
+    repo().join("tests/fixtures/encoders").join(name).to_string_lossy().into_owned()
+}
+
+fn golden(name: &str) -> serde_json::Value {
+    let path = repo().join("tests/goldens/encoders").join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("golden")).expect("JSON")
+}
+
+/// A fine-tuned model's own labels and probabilities, as PyTorch gives them
+/// (the CSV's four decimals).
+#[test]
+fn classify_with_a_task_model_writes_its_labels_and_probabilities() {
+    let g = golden("roberta-cls");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("texts.csv");
+    let mut w = csv::Writer::from_path(&input).expect("csv");
+    w.write_record(["text"]).expect("header");
+    let cases = g["cases"].as_array().expect("cases");
+    for case in cases {
+        w.write_record([case["text"].as_str().expect("text")]).expect("row");
+    }
+    w.flush().expect("flush");
+    let out = stdout(&nunchi(&[
+        "classify",
+        "--method",
+        "model",
+        "--model",
+        &fixture("roberta-cls"),
+        "--quant",
+        "f32",
+        "--input",
+        input.to_str().expect("path"),
+    ]));
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        ["text", "label", "p(negative)", "p(neutral)", "p(positive)"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), cases.len());
+    for (row, case) in rows.iter().zip(cases) {
+        for (i, want) in case["scores"].as_array().expect("scores").iter().enumerate() {
+            let got: f64 = row[2 + i].parse().expect("probability");
+            assert!((got - want.as_f64().expect("score")).abs() <= 6e-5, "{:?}: p{i} {got} vs {want}", &row[0]);
+        }
+    }
+}
+
+/// `eval --methods model` maps the model's labels onto the dataset's; a
+/// model label the map leaves out is reported as its own class, a miss.
+#[test]
+fn eval_a_task_model_through_a_label_map() {
+    let g = golden("roberta-cls");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("own.csv");
+    let mut w = csv::Writer::from_path(&data).expect("csv");
+    w.write_record(["text", "label", "split"]).expect("header");
+    let cases = g["cases"].as_array().expect("cases");
+    let predicted: Vec<&str> = cases
+        .iter()
+        .map(|c| {
+            let scores: Vec<f64> = c["scores"].as_array().expect("scores").iter().map(|s| s.as_f64().expect("score")).collect();
+            let best = (0..scores.len()).fold(0, |b, i| if scores[i] > scores[b] { i } else { b });
+            g["id2label"][best.to_string()].as_str().expect("label")
+        })
+        .collect();
+    // Truth is the model's own answer mapped (negative → bad, positive → good), except the first row.
+    for (i, (case, label)) in cases.iter().zip(&predicted).enumerate() {
+        let truth = match (*label, i) {
+            ("positive", 0) | ("negative", 1..) => "bad",
+            _ => "good",
+        };
+        // The CSV needs train rows too; the model method reads only the test rows.
+        for split in ["train", "test"] {
+            w.write_record([case["text"].as_str().expect("text"), truth, split]).expect("row");
+        }
+    }
+    w.flush().expect("flush");
+    let json = dir.path().join("eval.json");
+    let run = |map: &str| {
+        nunchi(&[
+            "eval",
+            "--dataset",
+            data.to_str().expect("path"),
+            "--methods",
+            "model",
+            "--model",
+            &fixture("roberta-cls"),
+            "--quant",
+            "f32",
+            "--label-map",
+            map,
+            "--json",
+            json.to_str().expect("path"),
+        ])
+    };
+    stdout(&run("negative=bad,positive=good"));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    let accuracy = report["results"][0]["report"]["accuracy"].as_f64().expect("accuracy");
+    let want = (cases.len() - 1) as f64 / cases.len() as f64;
+    assert!((accuracy - want).abs() < 1e-9, "accuracy {accuracy}, expected {want}");
+
+    assert_error(&run("negative=bad,postive=good"), "the model has no label 'postive'");
+    assert_error(&run("negative=awful"), "the dataset has no label 'awful'");
+}

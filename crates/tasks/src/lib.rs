@@ -1,8 +1,9 @@
 //! nunchi's analysis tasks: what users come for, on top of the models.
 //!
-//! - Classification four ways with one result shape: prompting a text-to-text
+//! - Classification five ways with one result shape: prompting a text-to-text
 //!   model, zero-shot by label embeddings, a few-shot head trained on the
-//!   user's labels, each over batches with progress.
+//!   user's labels, a fine-tuned task model's own head, each over batches
+//!   with progress.
 //! - Metrics defined as scikit-learn's `classification_report`.
 //! - Clustering of feedback: k-means++, keywords by class-based TF-IDF,
 //!   representative texts, titles, and a 2-D map.
@@ -13,6 +14,7 @@ pub mod rows;
 pub mod classify;
 pub mod cluster;
 pub mod head;
+pub mod task_model;
 
 // Plain numeric building blocks (no model involved).
 pub mod centroid;
@@ -35,3 +37,4 @@ pub use classify::{default_prefix, embed_all, Predictions, PromptClassifier, Zer
 pub use cluster::{cluster, ClusterOptions, ClusterReport};
 pub use head::{cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;
+pub use task_model::{classify_with_model, LabelMap};
