@@ -102,10 +102,11 @@ fn classify<B: Backend>(backend: B, name: &str, quant: Quant) -> Vec<Vec<f32>> {
 }
 
 /// Every encoder variant with its head runs padded on WebGPU (MPNet's
-/// relative position bias added to the mask) and packed on the CPU.
+/// relative position bias added to the mask, DeBERTa's disentangled scores)
+/// and packed on the CPU.
 #[test]
 fn every_encoder_variant_classifies_as_on_the_cpu() {
-    for name in ["bert-cls", "distilbert-cls", "roberta-cls", "xlm-roberta-cls", "electra-cls", "mpnet-cls"] {
+    for name in ["bert-cls", "distilbert-cls", "roberta-cls", "xlm-roberta-cls", "electra-cls", "mpnet-cls", "deberta-v2-cls"] {
         for quant in [Quant::F32, Quant::Q8_0] {
             let (cpu, gpu) = (classify(CpuBackend::new(), name, Quant::F32), classify(gpu(), name, quant));
             let worst = cpu.iter().zip(&gpu).map(|(a, b)| max_abs_diff(a, b)).fold(0.0, f32::max);

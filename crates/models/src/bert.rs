@@ -7,7 +7,7 @@
 use nunchi_engine::{Activation, Backend, Error, Result};
 
 use crate::encoder_config::{EncoderConfig, LayerNames};
-use crate::position_bias::PositionBias;
+use crate::position_bias::{deberta_relative_index, one_hot_gather, PositionBias};
 
 /// Weights of one layer norm.
 struct LayerNorm<B: Backend> {
@@ -42,7 +42,8 @@ impl<B: Backend> Linear<B> {
 
 struct Embeddings<B: Backend> {
     word: B::Table,
-    position: B::Table,
+    /// Absent where positions are only relative (DeBERTa-v3).
+    position: Option<B::Table>,
     /// Absent for variants without token types (DistilBERT, MPNet).
     token_type: Option<B::Table>,
     norm: LayerNorm<B>,
@@ -64,7 +65,10 @@ impl<B: Backend> Embeddings<B> {
         };
         Ok(Self {
             word: w.pp("word_embeddings").table("weight", cfg.vocab_size, e)?,
-            position: w.pp("position_embeddings").table("weight", cfg.max_position_embeddings, e)?,
+            position: match cfg.absolute_positions {
+                true => Some(w.pp("position_embeddings").table("weight", cfg.max_position_embeddings, e)?),
+                false => None,
+            },
             token_type,
             norm: LayerNorm::load(w.pp("LayerNorm"), e, cfg.layer_norm_eps)?,
             project,
@@ -74,7 +78,10 @@ impl<B: Backend> Embeddings<B> {
     /// Token, position and type embeddings of `ids` (shaped `dims`), normalized.
     fn forward(&self, b: &B, ids: &[u32], type_ids: &[u32], positions: &[u32], dims: &[usize]) -> Result<B::Tensor> {
         let x = b.gather(&self.word, ids, dims)?;
-        let mut x = b.add(&x, &b.gather(&self.position, positions, dims)?)?;
+        let mut x = match &self.position {
+            Some(position) => b.add(&x, &b.gather(position, positions, dims)?)?,
+            None => x,
+        };
         if let Some(token_type) = &self.token_type {
             x = b.add(&x, &b.gather(token_type, type_ids, dims)?)?;
         }
@@ -86,14 +93,37 @@ impl<B: Backend> Embeddings<B> {
     }
 }
 
-/// Which tokens attend to which, and the bias added to their scores.
+/// Which tokens attend to which, and what is added to their scores.
 enum Attend<'a, B: Backend> {
-    /// A padded `[size, seq_len]` batch; `bias` hides the padding keys (and
-    /// adds MPNet's relative position bias).
-    Padded { bias: &'a B::Tensor, size: usize, seq_len: usize },
-    /// A [`PackedBatch`]: each span attends only to itself, with `biases[i]`
-    /// (MPNet's relative position bias for span `i`'s length) where present.
-    Packed { spans: &'a [(usize, usize)], biases: &'a [Option<B::Tensor>] },
+    /// A padded `[size, seq_len]` batch; its `extra.bias` hides the padding
+    /// keys (and adds MPNet's relative position bias).
+    Padded { extra: &'a Extra<B>, size: usize, seq_len: usize },
+    /// A [`PackedBatch`]: each span attends only to itself, with `extras[i]`
+    /// for span `i`'s length.
+    Packed { spans: &'a [(usize, usize)], extras: &'a [Extra<B>] },
+}
+
+/// What one attention run (a padded batch, or one packed span) adds to its scores.
+struct Extra<B: Backend> {
+    /// Added as it is: the padding mask and MPNet's position bias.
+    bias: Option<B::Tensor>,
+    /// DeBERTa's one-hot tables, which turn per-bucket scores into per-key ones.
+    gathers: Option<Gathers<B>>,
+}
+
+/// DeBERTa's `[1, len, 2·span, len]` one-hot tables for one length, holding
+/// the score scale instead of 1 (see [`crate::position_bias::one_hot_gather`]).
+struct Gathers<B: Backend> {
+    c2p: Option<B::Tensor>,
+    p2c: Option<B::Tensor>,
+}
+
+/// DeBERTa's relative embeddings (normalized), shared by every layer, and each layer's projections of them.
+struct RelativeKeys<B: Backend> {
+    /// `[1, heads, 2·span, head_dim]` through the layer's key projection (for `c2p`).
+    key: Option<B::Tensor>,
+    /// The same through its query projection (for `p2c`).
+    query: Option<B::Tensor>,
 }
 
 struct SelfAttention<B: Backend> {
@@ -104,6 +134,8 @@ struct SelfAttention<B: Backend> {
     output_norm: LayerNorm<B>,
     heads: usize,
     head_dim: usize,
+    /// `1/sqrt(head_dim)`; DeBERTa's also counts its relative terms.
+    scale: f32,
 }
 
 impl<B: Backend> SelfAttention<B> {
@@ -117,6 +149,7 @@ impl<B: Backend> SelfAttention<B> {
             output_norm: LayerNorm::load(w.pp(names.attention_norm), h, cfg.layer_norm_eps)?,
             heads: cfg.num_attention_heads,
             head_dim: cfg.head_dim(),
+            scale: cfg.score_scale(),
         })
     }
 
@@ -127,27 +160,86 @@ impl<B: Backend> SelfAttention<B> {
     }
 
     /// Attention of projected `q, k, v` `[size, t, h]` → context `[size, t, h]`.
-    fn attend(&self, b: &B, qkv: [&B::Tensor; 3], mask: Option<&B::Tensor>, size: usize, seq_len: usize) -> Result<B::Tensor> {
+    fn attend(
+        &self,
+        b: &B,
+        qkv: [&B::Tensor; 3],
+        extra: &Extra<B>,
+        relative: Option<&RelativeKeys<B>>,
+        size: usize,
+        seq_len: usize,
+    ) -> Result<B::Tensor> {
         let [q, k, v] = qkv.map(|t| self.split_heads(b, t, size, seq_len));
-        let scale = 1.0 / (self.head_dim as f32).sqrt();
-        let ctx = b.attention(&q?, &k?, &v?, mask, scale)?;
+        let (q, k, v) = (q?, k?, v?);
+        let disentangled = match (&extra.gathers, relative) {
+            (Some(gathers), Some(relative)) => Some(self.disentangled_scores(b, &q, &k, gathers, relative)?),
+            _ => None,
+        };
+        let bias = match (disentangled, &extra.bias) {
+            (Some(d), Some(bias)) => Some(b.add(&d, bias)?),
+            (Some(d), None) => Some(d),
+            (None, bias) => bias.clone(),
+        };
+        let ctx = b.attention(&q, &k, &v, bias.as_ref(), self.scale)?;
         let ctx = b.transpose(&ctx, 1, 2)?;
         b.reshape(&ctx, &[size, seq_len, self.heads * self.head_dim])
     }
 
-    fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
+    /// DeBERTa's content-to-position and position-to-content scores `[size, heads, t, t]`,
+    /// scaled, for heads-split `q, k` `[size, heads, t, head_dim]`.
+    fn disentangled_scores(
+        &self,
+        b: &B,
+        q: &B::Tensor,
+        k: &B::Tensor,
+        gathers: &Gathers<B>,
+        relative: &RelativeKeys<B>,
+    ) -> Result<B::Tensor> {
+        // Scores against every bucket, `[size, heads, t, 2·span]`, then each
+        // key's bucket picked: `[size, t, heads, 2·span] · [1, t, 2·span, t]`.
+        let per_key = |x: &B::Tensor, rel: &B::Tensor, table: &B::Tensor| -> Result<B::Tensor> {
+            let buckets = b.matmul(x, &b.transpose(rel, 2, 3)?)?;
+            let picked = b.matmul(&b.transpose(&buckets, 1, 2)?, table)?;
+            b.transpose(&picked, 1, 2)
+        };
+        let mut total: Option<B::Tensor> = None;
+        if let (Some(table), Some(rel)) = (&gathers.c2p, &relative.key) {
+            total = Some(per_key(q, rel, table)?);
+        }
+        if let (Some(table), Some(rel)) = (&gathers.p2c, &relative.query) {
+            // Rows are keys here: `[.., key, query]`, transposed to `[.., query, key]`.
+            let p2c = b.transpose(&per_key(k, rel, table)?, 2, 3)?;
+            total = Some(match total {
+                Some(c2p) => b.add(&c2p, &p2c)?,
+                None => p2c,
+            });
+        }
+        total.ok_or_else(|| Error::format("disentangled attention without c2p or p2c terms"))
+    }
+
+    /// This layer's projections of the shared relative embeddings `[1, 2·span, hidden]`.
+    fn relative_keys(&self, b: &B, rel: &B::Tensor, d: &crate::encoder_config::Disentangled) -> Result<RelativeKeys<B>> {
+        let rows = 2 * d.span;
+        let project = |linear: &Linear<B>| self.split_heads(b, &linear.forward(b, rel)?, 1, rows);
+        Ok(RelativeKeys {
+            key: if d.c2p { Some(project(&self.key)?) } else { None },
+            query: if d.p2c { Some(project(&self.query)?) } else { None },
+        })
+    }
+
+    fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>, relative: Option<&RelativeKeys<B>>) -> Result<B::Tensor> {
         let (q, k, v) = (self.query.forward(b, x)?, self.key.forward(b, x)?, self.value.forward(b, x)?);
         let ctx = match *attend {
-            Attend::Padded { bias, size, seq_len } => self.attend(b, [&q, &k, &v], Some(bias), size, seq_len)?,
+            Attend::Padded { extra, size, seq_len } => self.attend(b, [&q, &k, &v], extra, relative, size, seq_len)?,
             // One sequence (a single text): its rows are the whole tensor.
-            Attend::Packed { spans: &[(0, len)], biases } => self.attend(b, [&q, &k, &v], biases[0].as_ref(), 1, len)?,
-            Attend::Packed { spans, biases } => {
+            Attend::Packed { spans: &[(0, len)], extras } => self.attend(b, [&q, &k, &v], &extras[0], relative, 1, len)?,
+            Attend::Packed { spans, extras } => {
                 let parts = spans
                     .iter()
-                    .zip(biases)
-                    .map(|(&(start, len), bias)| {
+                    .zip(extras)
+                    .map(|(&(start, len), extra)| {
                         let [q, k, v] = [&q, &k, &v].map(|t| b.narrow(t, 1, start, len));
-                        self.attend(b, [&q?, &k?, &v?], bias.as_ref(), 1, len)
+                        self.attend(b, [&q?, &k?, &v?], extra, relative, 1, len)
                     })
                     .collect::<Result<Vec<_>>>()?;
                 b.concat(&parts.iter().collect::<Vec<_>>(), 1)?
@@ -178,8 +270,8 @@ impl<B: Backend> Layer<B> {
         })
     }
 
-    fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
-        let x = self.attention.forward(b, x, attend)?;
+    fn forward(&self, b: &B, x: &B::Tensor, attend: &Attend<B>, relative: Option<&RelativeKeys<B>>) -> Result<B::Tensor> {
+        let x = self.attention.forward(b, x, attend, relative)?;
         let hidden = b.activation(&self.intermediate.forward(b, &x)?, self.act)?;
         let out = self.output.forward(b, &hidden)?;
         self.output_norm.forward(b, &b.add(&out, &x)?)
@@ -273,6 +365,8 @@ pub struct BertModel<B: Backend> {
     layers: Vec<Layer<B>>,
     /// MPNet's relative position bias, computed once per length and added in every layer.
     relative_bias: Option<PositionBias>,
+    /// DeBERTa's relative embeddings `[1, 2·span, hidden]`, normalized once at load.
+    relative_embeddings: Option<B::Tensor>,
     config: EncoderConfig,
 }
 
@@ -310,8 +404,20 @@ impl<B: Backend> BertModel<B> {
             }),
             None => None,
         };
+        let relative_embeddings = match config.disentangled {
+            Some(d) => {
+                let (rows, h) = (2 * d.span, config.hidden_size);
+                let values = root.pp("encoder.rel_embeddings").host("weight", &[rows, h])?;
+                let table = backend.tensor(&values, &[1, rows, h])?;
+                Some(match d.norm_rel_embeddings {
+                    true => LayerNorm::load(root.pp("encoder.LayerNorm"), h, config.layer_norm_eps)?.forward(&backend, &table)?,
+                    false => table,
+                })
+            }
+            None => None,
+        };
         drop(root);
-        Ok(Self { backend, embeddings, layers, relative_bias, config })
+        Ok(Self { backend, embeddings, layers, relative_bias, relative_embeddings, config })
     }
 
     pub fn config(&self) -> &EncoderConfig {
@@ -333,19 +439,45 @@ impl<B: Backend> BertModel<B> {
         self.relative_bias.as_ref().map(|bias| bias.compute(&self.backend, 0, len, len)).transpose()
     }
 
+    /// DeBERTa's one-hot tables for sequences of `len` tokens; `None` for other variants.
+    fn gathers(&self, len: usize) -> Result<Option<Gathers<B>>> {
+        let Some(d) = self.config.disentangled else { return Ok(None) };
+        let index = |a, b| deberta_relative_index(a, b, d.span, d.buckets, d.max_relative_positions);
+        let scale = self.config.score_scale();
+        let dims = [1, len, 2 * d.span, len];
+        // The score scale rides in the tables: each picks one bucket, so the sum is scaled.
+        let table = |index: &dyn Fn(usize, usize) -> usize| -> Result<B::Tensor> {
+            let mut t = one_hot_gather(len, d.span, index);
+            t.iter_mut().for_each(|v| *v *= scale);
+            self.backend.tensor(&t, &dims)
+        };
+        Ok(Some(Gathers {
+            // c2p: query a, key b, the bucket of a - b.
+            c2p: if d.c2p { Some(table(&index)?) } else { None },
+            // p2c: key a, query b: PyTorch's `-r_pos`, the bucket of b - a (buckets are odd in the offset).
+            p2c: if d.p2c { Some(table(&|a, b| index(b, a))?) } else { None },
+        }))
+    }
+
+    /// What a run of `len` tokens adds to its scores, besides `mask` (a padded batch's).
+    fn extra(&self, len: usize, mask: Option<B::Tensor>) -> Result<Extra<B>> {
+        let bias = match (self.position_bias(len)?, mask) {
+            (Some(position), Some(mask)) => Some(self.backend.add(&position, &mask)?),
+            (position, mask) => position.or(mask),
+        };
+        Ok(Extra { bias, gathers: self.gathers(len)? })
+    }
+
     /// Hidden states `[size, seq_len, hidden]` for a padded batch.
     pub fn forward(&self, batch: &Batch) -> Result<B::Tensor> {
         let b = &self.backend;
         self.check_length(batch.seq_len)?;
         let mask: Vec<f32> = batch.mask.iter().map(|&m| if m > 0.0 { 0.0 } else { MASKED }).collect();
-        let mut bias = b.tensor(&mask, &[batch.size, 1, 1, batch.seq_len])?;
-        if let Some(position_bias) = self.position_bias(batch.seq_len)? {
-            bias = b.add(&position_bias, &bias)?;
-        }
+        let extra = self.extra(batch.seq_len, Some(b.tensor(&mask, &[batch.size, 1, 1, batch.seq_len])?))?;
         // Padding rows get positions too; their keys are masked, so they change nothing.
         let positions: Vec<u32> = (0..batch.size).flat_map(|_| self.positions(batch.seq_len)).collect();
         let x = self.embeddings.forward(b, &batch.ids, &batch.type_ids, &positions, &[batch.size, batch.seq_len])?;
-        self.layers_forward(x, &Attend::Padded { bias: &bias, size: batch.size, seq_len: batch.seq_len })
+        self.layers_forward(x, &Attend::Padded { extra: &extra, size: batch.size, seq_len: batch.seq_len })
     }
 
     /// Hidden states `[1, tokens, hidden]` for a packed batch: the rows of
@@ -356,8 +488,8 @@ impl<B: Backend> BertModel<B> {
         let b = &self.backend;
         let positions: Vec<u32> = packed.spans.iter().flat_map(|&(_, len)| self.positions(len)).collect();
         let x = self.embeddings.forward(b, &packed.ids, &packed.type_ids, &positions, &[1, packed.tokens()])?;
-        let biases = packed.spans.iter().map(|&(_, len)| self.position_bias(len)).collect::<Result<Vec<_>>>()?;
-        self.layers_forward(x, &Attend::Packed { spans: &packed.spans, biases: &biases })
+        let extras = packed.spans.iter().map(|&(_, len)| self.extra(len, None)).collect::<Result<Vec<_>>>()?;
+        self.layers_forward(x, &Attend::Packed { spans: &packed.spans, extras: &extras })
     }
 
     fn check_length(&self, seq_len: usize) -> Result<()> {
@@ -373,7 +505,11 @@ impl<B: Backend> BertModel<B> {
 
     fn layers_forward(&self, mut x: B::Tensor, attend: &Attend<B>) -> Result<B::Tensor> {
         for layer in &self.layers {
-            x = layer.forward(&self.backend, &x, attend)?;
+            let relative = match (&self.relative_embeddings, self.config.disentangled) {
+                (Some(rel), Some(d)) => Some(layer.attention.relative_keys(&self.backend, rel, &d)?),
+                _ => None,
+            };
+            x = layer.forward(&self.backend, &x, attend, relative.as_ref())?;
         }
         Ok(x)
     }

@@ -24,24 +24,34 @@ enum HeadActivation {
 /// Each variant's head, as transformers defines it: the layers after the
 /// first token's hidden state, by checkpoint name (under the encoder's
 /// prefix where it says so), with their activations.
-fn head_layers(variant: Variant) -> &'static [(&'static str, HeadActivation)] {
+fn head_layers(config: &EncoderConfig) -> Result<Vec<(&'static str, HeadActivation)>> {
     use HeadActivation::*;
-    match variant {
+    Ok(match config.variant {
         // BertForSequenceClassification: BertPooler (dense + tanh), then the classifier.
-        Variant::Bert => &[("{base}.pooler.dense", Tanh), ("classifier", None)],
+        Variant::Bert => vec![("{base}.pooler.dense", Tanh), ("classifier", None)],
         // DistilBertForSequenceClassification: pre_classifier + ReLU.
-        Variant::DistilBert => &[("pre_classifier", Relu), ("classifier", None)],
+        Variant::DistilBert => vec![("pre_classifier", Relu), ("classifier", None)],
         // RobertaClassificationHead (also XLM-R's and MPNet's): dense + tanh + out_proj.
-        Variant::Roberta | Variant::MPNet => &[("classifier.dense", Tanh), ("classifier.out_proj", None)],
+        Variant::Roberta | Variant::MPNet => vec![("classifier.dense", Tanh), ("classifier.out_proj", None)],
         // ElectraClassificationHead: dense + GELU + out_proj.
-        Variant::Electra => &[("classifier.dense", Gelu), ("classifier.out_proj", None)],
-    }
+        Variant::Electra => vec![("classifier.dense", Gelu), ("classifier.out_proj", None)],
+        // DebertaV2ForSequenceClassification: ContextPooler (dense + pooler_hidden_act), then the classifier.
+        Variant::DebertaV2 => {
+            let act = match config.pooler_act.as_str() {
+                "gelu" => Gelu,
+                "tanh" => Tanh,
+                "relu" => Relu,
+                other => return Err(Error::format(format!("deberta-v2 config: pooler_hidden_act '{other}' is not supported"))),
+            };
+            vec![("pooler.dense", act), ("classifier", None)]
+        }
+    })
 }
 
 /// The `architectures` nunchi reads a head for, for error messages.
 pub const SUPPORTED_HEADS: &str = "BertForSequenceClassification, DistilBertForSequenceClassification, \
 RobertaForSequenceClassification, XLMRobertaForSequenceClassification, ElectraForSequenceClassification, \
-MPNetForSequenceClassification";
+MPNetForSequenceClassification, DebertaV2ForSequenceClassification";
 
 /// One dense layer `[out, in]` with bias, in f32 on the host.
 #[derive(Debug, Clone)]
@@ -94,7 +104,7 @@ impl ClassifierHead {
     /// checkpoint has none (a sentence encoder, or an unsupported head).
     pub fn take(weights: &mut WeightMap, config: &EncoderConfig, architectures: &[String]) -> Result<Self> {
         let base = config.variant.base_prefix();
-        let spec = head_layers(config.variant);
+        let spec = head_layers(config)?;
         let last = spec.last().map_or("classifier", |(name, _)| *name);
         if !weights.contains(&format!("{last}.weight")) {
             return Err(Error::format(format!(
@@ -105,7 +115,7 @@ impl ClassifierHead {
         }
         let mut layers = Vec::with_capacity(spec.len());
         let mut in_dim = config.hidden_size;
-        for &(name, activation) in spec {
+        for &(name, activation) in &spec {
             let name = name.replace("{base}", base);
             let weight = take_f32(weights, &format!("{name}.weight"))?;
             let (out_dim, weight_in) = (weight.1.first().copied().unwrap_or(0), weight.1.get(1).copied().unwrap_or(0));

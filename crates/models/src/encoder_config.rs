@@ -20,6 +20,8 @@ pub enum Variant {
     Electra,
     /// MPNet: a relative position bias shared by every layer, positions past `pad_token_id`.
     MPNet,
+    /// DeBERTa-v2/v3: disentangled attention over log-bucketed relative positions.
+    DebertaV2,
 }
 
 /// `model_type` values nunchi reads as each variant.
@@ -31,6 +33,7 @@ pub const MODEL_TYPES: &[(&str, Variant)] = &[
     ("camembert", Variant::Roberta),
     ("electra", Variant::Electra),
     ("mpnet", Variant::MPNet),
+    ("deberta-v2", Variant::DebertaV2),
 ];
 
 /// The supported `model_type`s, for error messages.
@@ -51,13 +54,17 @@ impl Variant {
             Variant::Roberta => "roberta",
             Variant::Electra => "electra",
             Variant::MPNet => "mpnet",
+            Variant::DebertaV2 => "deberta-v2",
         }
     }
 
     /// The attribute a task checkpoint keeps the encoder under (`bert.`,
     /// `roberta.`, …): the variant's name, XLM-R's included.
     pub fn base_prefix(self) -> &'static str {
-        self.name()
+        match self {
+            Variant::DebertaV2 => "deberta",
+            other => other.name(),
+        }
     }
 
     /// Where each layer's tensors live, as the checkpoint names them.
@@ -65,6 +72,7 @@ impl Variant {
         match self {
             Variant::DistilBert => &DISTILBERT_NAMES,
             Variant::MPNet => &MPNET_NAMES,
+            Variant::DebertaV2 => &DEBERTA_NAMES,
             Variant::Bert | Variant::Roberta | Variant::Electra => &BERT_NAMES,
         }
     }
@@ -125,6 +133,35 @@ const MPNET_NAMES: LayerNames = LayerNames {
     output_norm: "output.LayerNorm",
 };
 
+/// [DebertaV2Layer](https://github.com/huggingface/transformers/blob/main/src/transformers/models/deberta_v2/modeling_deberta_v2.py).
+const DEBERTA_NAMES: LayerNames = LayerNames {
+    layers: "encoder.layer",
+    query: "attention.self.query_proj",
+    key: "attention.self.key_proj",
+    value: "attention.self.value_proj",
+    attention_output: "attention.output.dense",
+    attention_norm: "attention.output.LayerNorm",
+    ffn_in: "intermediate.dense",
+    ffn_out: "output.dense",
+    output_norm: "output.LayerNorm",
+};
+
+/// DeBERTa's disentangled attention: each layer adds content-to-position
+/// (`c2p`) and position-to-content (`p2c`) scores, read from `2 · span`
+/// shared relative embeddings through log-bucketed relative positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disentangled {
+    /// Buckets on each side (`position_buckets`, or `max_relative_positions` without buckets).
+    pub span: usize,
+    /// `position_buckets`; 0 for plain (clamped) relative positions.
+    pub buckets: usize,
+    pub max_relative_positions: usize,
+    pub c2p: bool,
+    pub p2c: bool,
+    /// The relative embeddings go through the encoder's LayerNorm (`norm_rel_ebd: layer_norm`).
+    pub norm_rel_embeddings: bool,
+}
+
 /// MPNet's relative position bias: buckets as T5's bidirectional ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RelativeBias {
@@ -162,6 +199,12 @@ pub struct EncoderConfig {
     /// Position id of a sequence's first token: `pad_token_id + 1` for RoBERTa and MPNet.
     pub position_offset: usize,
     pub relative_bias: Option<RelativeBias>,
+    /// DeBERTa's disentangled attention.
+    pub disentangled: Option<Disentangled>,
+    /// Whether absolute position embeddings exist (not in DeBERTa-v3).
+    pub absolute_positions: bool,
+    /// The activation of DeBERTa's pooler (`pooler_hidden_act`), which its head reads.
+    pub pooler_act: String,
     /// Label names in id order (`id2label`); empty for an encoder without a head.
     pub labels: Vec<String>,
     pub problem_type: ProblemType,
@@ -221,6 +264,87 @@ struct DistilBertLike {
     max_position_embeddings: usize,
     #[serde(default = "default_hidden_act")]
     activation: String,
+}
+
+/// DeBERTa-v2's own fields, beside the BERT ones.
+#[derive(Deserialize)]
+struct DebertaFields {
+    #[serde(default)]
+    relative_attention: bool,
+    #[serde(default = "default_true")]
+    position_biased_input: bool,
+    #[serde(default)]
+    position_buckets: i64,
+    #[serde(default = "default_minus_one")]
+    max_relative_positions: i64,
+    #[serde(default)]
+    pos_att_type: PosAttType,
+    #[serde(default)]
+    share_att_key: bool,
+    #[serde(default)]
+    norm_rel_ebd: String,
+    #[serde(default = "default_hidden_act")]
+    pooler_hidden_act: String,
+    #[serde(default)]
+    conv_kernel_size: usize,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_minus_one() -> i64 {
+    -1
+}
+
+/// `pos_att_type`: a list (`["p2c", "c2p"]`) or a `|`-separated string (`"p2c|c2p"`).
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum PosAttType {
+    List(Vec<String>),
+    Joined(String),
+    #[default]
+    None,
+}
+
+impl PosAttType {
+    fn names(&self) -> Vec<String> {
+        match self {
+            PosAttType::List(v) => v.iter().map(|s| s.trim().to_lowercase()).collect(),
+            PosAttType::Joined(s) => s.split('|').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect(),
+            PosAttType::None => Vec::new(),
+        }
+    }
+}
+
+impl DebertaFields {
+    /// The disentangled attention these fields describe; `E_FORMAT` for the forms nunchi does not run.
+    fn disentangled(&self, max_position_embeddings: usize) -> Result<Option<Disentangled>> {
+        let unsupported = |what: String| Err(Error::format(format!("deberta-v2 config: {what} is not supported")));
+        if self.conv_kernel_size > 0 {
+            return unsupported(format!("conv_kernel_size {}", self.conv_kernel_size));
+        }
+        if !self.relative_attention {
+            return Ok(None);
+        }
+        if !self.share_att_key {
+            return unsupported("share_att_key false (separate position projections)".into());
+        }
+        let types = self.pos_att_type.names();
+        if let Some(other) = types.iter().find(|t| *t != "c2p" && *t != "p2c") {
+            return unsupported(format!("pos_att_type '{other}'"));
+        }
+        let max_relative_positions =
+            if self.max_relative_positions < 1 { max_position_embeddings } else { self.max_relative_positions as usize };
+        let buckets = self.position_buckets.max(0) as usize;
+        Ok(Some(Disentangled {
+            span: if buckets > 0 { buckets } else { max_relative_positions },
+            buckets,
+            max_relative_positions,
+            c2p: types.iter().any(|t| t == "c2p"),
+            p2c: types.iter().any(|t| t == "p2c"),
+            norm_rel_embeddings: self.norm_rel_ebd.contains("layer_norm"),
+        }))
+    }
 }
 
 /// What every variant's config may carry about a classification head.
@@ -287,6 +411,17 @@ impl EncoderConfig {
                 if variant == Variant::MPNet {
                     cfg.relative_bias = Some(RelativeBias { num_buckets: b.relative_attention_num_buckets, max_distance: 128 });
                 }
+                if variant == Variant::DebertaV2 {
+                    let d: DebertaFields = serde_json::from_value(value.clone()).map_err(parse_error)?;
+                    // DebertaV2Config's default is no token types.
+                    cfg.type_vocab_size = value.get("type_vocab_size").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+                    if b.embedding_size.is_some_and(|e| e != b.hidden_size) {
+                        return Err(Error::format("deberta-v2 config: embedding_size other than hidden_size is not supported"));
+                    }
+                    cfg.absolute_positions = d.position_biased_input;
+                    cfg.disentangled = d.disentangled(b.max_position_embeddings)?;
+                    cfg.pooler_act = d.pooler_hidden_act.clone();
+                }
                 cfg
             }
         };
@@ -326,6 +461,9 @@ impl EncoderConfig {
             hidden_act: default_hidden_act(),
             position_offset: 0,
             relative_bias: None,
+            disentangled: None,
+            absolute_positions: true,
+            pooler_act: default_hidden_act(),
             labels: Vec::new(),
             problem_type: ProblemType::SingleLabel,
         }
@@ -366,6 +504,12 @@ impl EncoderConfig {
     /// Tokens one sequence may hold: the position table past the offset.
     pub fn max_tokens(&self) -> usize {
         self.max_position_embeddings - self.position_offset
+    }
+
+    /// The extra factor DeBERTa divides attention scores by: `sqrt(head_dim · (1 + terms))`.
+    pub fn score_scale(&self) -> f32 {
+        let terms = self.disentangled.map_or(0, |d| d.c2p as usize + d.p2c as usize);
+        1.0 / ((self.head_dim() * (1 + terms)) as f32).sqrt()
     }
 }
 

@@ -1,5 +1,7 @@
-//! Relative position bias as T5 and MPNet compute it: each query-key offset
-//! falls in a log-spaced bucket, and each bucket holds a learned bias per head.
+//! Relative positions as T5, MPNet and DeBERTa read them: each query-key
+//! offset falls in a log-spaced bucket. T5 and MPNet keep a learned bias per
+//! bucket and head; DeBERTa keeps an embedding per bucket, which its
+//! disentangled attention reads through the one-hot tables built here.
 
 use nunchi_engine::{Backend, Result};
 
@@ -31,6 +33,44 @@ pub fn relative_position_bucket(relative: i64, bidirectional: bool, num_buckets:
 
 /// Relative position bias table `[buckets, heads]`, kept on the host: only the
 /// `[heads, q, k]` bias for the current shape is uploaded.
+/// DeBERTa's `make_log_bucket_position` for one query-minus-key offset:
+/// offsets within `bucket_size / 2` stay as they are, farther ones are
+/// log-spaced up to `max_position`, computed in f32 as PyTorch does.
+pub fn deberta_log_bucket(relative: i64, bucket_size: usize, max_position: usize) -> i64 {
+    let mid = (bucket_size / 2) as i64;
+    let abs = if relative < mid && relative > -mid { mid - 1 } else { relative.abs() };
+    if abs <= mid {
+        return relative;
+    }
+    let ratio = ((abs as f32) / (mid as f32)).ln() / (((max_position - 1) as f64 / mid as f64) as f32).ln();
+    let log_pos = (ratio * (mid - 1) as f32).ceil() + mid as f32;
+    log_pos as i64 * relative.signum()
+}
+
+/// DeBERTa's relative position of query `i` to key `j`, as an index into its
+/// `2 · span` relative embeddings (`c2p_pos`: the bucket of `i - j`, shifted by
+/// `span` and clamped).
+pub fn deberta_relative_index(i: usize, j: usize, span: usize, buckets: usize, max_position: usize) -> usize {
+    let relative = i as i64 - j as i64;
+    let bucket = if buckets > 0 { deberta_log_bucket(relative, buckets, max_position) } else { relative };
+    (bucket + span as i64).clamp(0, 2 * span as i64 - 1) as usize
+}
+
+/// A one-hot table `[len, 2·span, len]` with a 1 at `[a, index(a, b), b]`:
+/// multiplying a `[.., len, heads, 2·span]` score table by it picks, for each
+/// `a` and `b`, the score of the bucket between them (PyTorch's `gather`,
+/// written as a batched matmul so every backend runs it with its own kernels).
+pub fn one_hot_gather(len: usize, span: usize, index: impl Fn(usize, usize) -> usize) -> Vec<f32> {
+    let width = 2 * span;
+    let mut table = vec![0f32; len * width * len];
+    for a in 0..len {
+        for b in 0..len {
+            table[(a * width + index(a, b)) * len + b] = 1.0;
+        }
+    }
+    table
+}
+
 pub(crate) struct PositionBias {
     pub table: Vec<f32>,
     pub heads: usize,
@@ -58,7 +98,25 @@ impl PositionBias {
 
 #[cfg(test)]
 mod tests {
-    use super::relative_position_bucket;
+    use super::{deberta_log_bucket, relative_position_bucket};
+
+    /// Values from transformers' `make_log_bucket_position` (bucket size 256, max position 512, DeBERTa-v3-base).
+    #[test]
+    fn deberta_buckets_match_transformers() {
+        let got: Vec<i64> = [-511, -300, -200, -129, -128, -127, -1, 0, 1, 127, 128, 129, 200, 300, 511]
+            .iter()
+            .map(|&r| deberta_log_bucket(r, 256, 512))
+            .collect();
+        assert_eq!(got, vec![-255, -207, -169, -129, -128, -127, -1, 0, 1, 127, 128, 129, 169, 207, 255]);
+        // Bucket size 16, max position 64 (the test fixture's), offsets 0..=63.
+        let small: Vec<i64> = (0..64).map(|r| deberta_log_bucket(r, 16, 64)).collect();
+        let want = [
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13,
+            13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+            15, 15, 15,
+        ];
+        assert_eq!(small, want);
+    }
 
     /// Values from transformers' `T5Attention._relative_position_bucket` (32 buckets, max distance 128).
     #[test]

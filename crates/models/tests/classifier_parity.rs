@@ -11,7 +11,8 @@ use common::*;
 use nunchi_engine::{CpuBackend, ErrorKind, Quant};
 use nunchi_models::{EmbedOptions, ModelFile, Pooling, TextClassifier};
 
-const VARIANTS: &[&str] = &["bert-cls", "distilbert-cls", "roberta-cls", "xlm-roberta-cls", "electra-cls", "mpnet-cls"];
+const VARIANTS: &[&str] =
+    &["bert-cls", "distilbert-cls", "roberta-cls", "xlm-roberta-cls", "electra-cls", "mpnet-cls", "deberta-v2-cls"];
 
 fn fixture(name: &str) -> std::path::PathBuf {
     repo_root().join("tests/fixtures/encoders").join(name)
@@ -97,9 +98,16 @@ fn a_model_without_a_head_or_of_another_architecture_is_refused_with_what_was_fo
         "{err}"
     );
 
-    let err = ModelFile::open(&fixture("deberta-v2-cls"), Quant::F32).err().expect("refused");
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["config.json", "tokenizer.json", "model.safetensors"] {
+        std::fs::copy(fixture("bert-cls").join(file), dir.path().join(file)).unwrap();
+    }
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    std::fs::write(dir.path().join("config.json"), config.replace("\"model_type\": \"bert\"", "\"model_type\": \"gpt2\""))
+        .unwrap();
+    let err = ModelFile::open(dir.path(), Quant::F32).err().expect("refused");
     assert_eq!(err.kind(), ErrorKind::ModelFormat);
-    assert!(err.to_string().contains("deberta-v2") && err.to_string().contains("mpnet"), "{err}");
+    assert!(err.to_string().contains("gpt2") && err.to_string().contains("deberta-v2"), "{err}");
 }
 
 #[test]
