@@ -330,3 +330,40 @@ fn eval_a_task_model_through_a_label_map() {
     assert_error(&run("negative=bad,postive=good"), "the model has no label 'postive'");
     assert_error(&run("negative=awful"), "the dataset has no label 'awful'");
 }
+
+/// A real task model: all-MiniLM-L6-v2 fine-tuned on MR's train split by
+/// scripts/reference/finetune_mr_classifier.py (by hand, in PyTorch), which
+/// also records PyTorch's own evaluation of the folder. `nunchi eval` on the
+/// same folder must agree within 0.005 weighted F1.
+#[test]
+#[ignore = "needs models/minilm-mr-classifier from scripts/reference/finetune_mr_classifier.py"]
+fn a_model_fine_tuned_in_pytorch_scores_as_pytorch_does() {
+    let folder = model("minilm-mr-classifier");
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{folder}/reference_eval.json")).expect("reference"))
+            .expect("JSON");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("eval.json");
+    for quant in ["f32", "q8_0"] {
+        stdout(&nunchi(&[
+            "eval",
+            "--dataset",
+            "mr",
+            "--data",
+            &data_dir(),
+            "--methods",
+            "model",
+            "--model",
+            &folder,
+            "--quant",
+            quant,
+            "--json",
+            json.to_str().expect("path"),
+        ]));
+        let ours: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+        let f1 = ours["results"][0]["report"]["weightedAvg"]["f1"].as_f64().expect("f1");
+        let want = reference["weighted_f1"].as_f64().expect("reference f1");
+        eprintln!("{quant}: nunchi weighted F1 {f1:.4}, PyTorch {want:.4}");
+        assert!((f1 - want).abs() <= 0.005, "{quant}: weighted F1 {f1} vs PyTorch {want}");
+    }
+}
