@@ -1,4 +1,6 @@
-import type { Embeddings, EmbedOptions, GenerateOptions, LoadOptions, ModelInfo, ModelSource, CandidateScore } from './index.js';
+import type {
+  Embeddings, EmbedOptions, GenerateOptions, LoadOptions, ModelInfo, ModelSource, CandidateScore, TextClassifierScores,
+} from './index.js';
 
 /** A model living in the worker. `info` is a snapshot from load time; `refreshInfo()` updates it. */
 interface RemoteModel {
@@ -12,6 +14,13 @@ export interface WorkerEncoder extends RemoteModel {
   embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
 }
 
+export interface WorkerTextClassifier extends RemoteModel {
+  /** The labels, in the order of the scores (from `info`). */
+  readonly labels: string[];
+  /** `scores` and `logits` are transferred from the worker, not copied. */
+  classify(texts: string | string[]): Promise<TextClassifierScores>;
+}
+
 export interface WorkerText2Text extends RemoteModel {
   generate(prompt: string, options?: GenerateOptions): Promise<string>;
   score(prompt: string, candidates: string[]): Promise<CandidateScore[]>;
@@ -19,6 +28,7 @@ export interface WorkerText2Text extends RemoteModel {
 
 export interface WorkerClient {
   Encoder: { load(source: ModelSource, options?: LoadOptions): Promise<WorkerEncoder> };
+  TextClassifier: { load(source: ModelSource, options?: LoadOptions): Promise<WorkerTextClassifier> };
   Text2Text: { load(source: ModelSource, options?: LoadOptions): Promise<WorkerText2Text> };
   terminate(): void;
 }
@@ -86,6 +96,27 @@ export interface PooledEncoder {
   dispose(): void;
 }
 
+export interface PooledClassifyOptions {
+  /** As for {@link PooledEmbedOptions}: rejects with `E_ABORTED` at once; the pool stays usable. */
+  signal?: AbortSignal;
+}
+
+/** One fine-tuned classifier, loaded in every worker of a pool. */
+export interface PooledTextClassifier {
+  /** The labels, in the order of the scores. */
+  readonly labels: string[];
+  /**
+   * The same result as one worker's `classify`, rows in the order of `texts`; split
+   * across the workers as {@link PooledEncoder.embed} splits a batch.
+   */
+  classify(texts: string | string[], options?: PooledClassifyOptions): Promise<TextClassifierScores>;
+  /** A snapshot from load time; `refreshInfo()` asks every worker again. */
+  readonly info: PooledModelInfo;
+  refreshInfo(): Promise<PooledModelInfo>;
+  /** Frees the model in every worker; later calls reject with `E_INPUT`. */
+  dispose(): void;
+}
+
 export interface WorkerPool {
   Encoder: {
     /**
@@ -95,14 +126,18 @@ export interface WorkerPool {
      */
     load(source: ModelSource, options?: LoadOptions): Promise<PooledEncoder>;
   };
+  TextClassifier: {
+    /** Loads the model in every worker at once, as `Encoder.load` does. */
+    load(source: ModelSource, options?: LoadOptions): Promise<PooledTextClassifier>;
+  };
   readonly size: number;
   /** Stops every worker. */
   terminate(): void;
 }
 
 /**
- * A pool of Web Workers for big embedding batches on the wasm CPU path, where one
- * worker uses one core: `size` workers each hold the model, and `embed` splits a
- * batch across them.
+ * A pool of Web Workers for big embedding (or classification) batches on the wasm
+ * CPU path, where one worker uses one core: `size` workers each hold the model, and
+ * `embed` (or `classify`) splits a batch across them.
  */
 export declare function createWorkerPool(options?: PoolOptions): WorkerPool;

@@ -12,7 +12,7 @@ export function startWorker() {
 const MAX_THREADS = 16;
 
 /**
- * Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, Text2Text }`.
+ * Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, TextClassifier, Text2Text }`.
  * `threads`: 'auto' (default) uses the wasm threads build on every core when the
  * page is cross-origin isolated, else one thread; a number asks for that many.
  */
@@ -74,8 +74,9 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
 
   // Options are checked here too, so mistakes fail before a message is sent
   // (and a function or signal never reaches postMessage).
+  const LOAD_CALLS = { encoder: 'Encoder.load', text2text: 'Text2Text.load', textClassifier: 'TextClassifier.load' };
   async function load(kind, source, opts) {
-    const { onProgress, signal, ...rest } = checkCallOptions(kind === 'encoder' ? 'Encoder.load' : 'Text2Text.load', opts);
+    const { onProgress, signal, ...rest } = checkCallOptions(LOAD_CALLS[kind], opts);
     const { handle, info } = await call('load', [kind, source, rest], { onProgress, signal });
     return [handle, info];
   }
@@ -83,6 +84,13 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
   class Encoder extends RemoteModel {
     static async load(source, opts) { return new Encoder(...(await load('encoder', source, opts))); }
     async embed(texts, opts) { return call('embed', [this.handle, texts, checkCallOptions('embed', opts)]); }
+  }
+
+  class TextClassifier extends RemoteModel {
+    static async load(source, opts) { return new TextClassifier(...(await load('textClassifier', source, opts))); }
+    /** The model's labels, in the order of its scores. */
+    get labels() { return this.info.labels; }
+    async classify(texts) { return call('classify', [this.handle, texts]); }
   }
 
   class Text2Text extends RemoteModel {
@@ -94,5 +102,5 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
     async score(prompt, candidates) { return call('score', [this.handle, prompt, candidates]); }
   }
 
-  return { Encoder, Text2Text, terminate: () => worker.terminate() };
+  return { Encoder, TextClassifier, Text2Text, terminate: () => worker.terminate() };
 }

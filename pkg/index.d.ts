@@ -1,6 +1,7 @@
 /**
  * nunchi: private text understanding in WebAssembly. MiniLM-style sentence
- * embeddings and Flan-T5 prompted generation, quantized, on the user's device.
+ * embeddings, fine-tuned classification models and Flan-T5 prompted generation,
+ * quantized, on the user's device.
  */
 
 /** Progress of a model load, in order: `download`… (or `cached`), `parse`, `ready`. */
@@ -26,8 +27,9 @@ export interface LoadOptions {
    * (`info.deviceTiming`): WebGPU is kept only where it is faster. Otherwise the
    * model runs on the wasm SIMD path and `info.fallbackReason` says why.
    * `'webgpu'` uses WebGPU without timing it, and fails with `E_DEVICE` instead
-   * of falling back; `'cpu'` never tries WebGPU. Both `Encoder` and `Text2Text`
-   * run on WebGPU ('auto' times an embedding or a label scoring). If the GPU fails
+   * of falling back; `'cpu'` never tries WebGPU. `Encoder`, `TextClassifier` and
+   * `Text2Text` run on WebGPU ('auto' times an embedding, a classification or a
+   * label scoring). If the GPU fails
    * during use (device lost), that call is retried on the CPU and later calls stay
    * there; a generation that already streamed pieces fails with `E_BACKEND` instead.
    */
@@ -82,6 +84,13 @@ export interface ModelInfo {
   pooling?: 'mean' | 'cls' | 'none';
   /** Whether `embed` L2-normalizes by default (encoders only). */
   normalize?: boolean;
+  /** The labels, in the order of the scores (`TextClassifier` only; config.json's `id2label`). */
+  labels?: string[];
+  /**
+   * How scores are made (`TextClassifier` only): a softmax over the labels, or for
+   * `'multi_label_classification'` (config.json's `problem_type`) a sigmoid per label.
+   */
+  problemType?: 'single_label_classification' | 'multi_label_classification';
 }
 
 /** Every error nunchi throws is an `Error` with one of these codes. */
@@ -111,6 +120,36 @@ export declare class Encoder {
   /** Loads a BERT-family sentence encoder. */
   static load(source: ModelSource, options?: LoadOptions): Promise<Encoder>;
   embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
+  readonly info: ModelInfo;
+  /** Frees the model's memory; later calls reject with `E_INPUT`. */
+  dispose(): void;
+}
+
+/** A fine-tuned classifier's output for a batch: row-major `[n, labels]`. */
+export interface TextClassifierScores {
+  /** Probabilities: a softmax over the labels, or a sigmoid per label for a multi-label model. */
+  scores: Float32Array;
+  /** The head's raw outputs. */
+  logits: Float32Array;
+  /** `[texts, labels]`. */
+  dims: number[];
+}
+
+/**
+ * A fine-tuned sequence-classification model (`*ForSequenceClassification`:
+ * BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA, MPNet, DeBERTa-v2/v3) with its own head and
+ * labels, e.g. `https://huggingface.co/distilbert/distilbert-base-uncased-finetuned-sst-2-english`.
+ * A checkpoint without a classification head (a sentence encoder) fails to load
+ * with `E_MODEL_FORMAT`.
+ */
+export declare class TextClassifier {
+  /** Made by `TextClassifier.load`. */
+  private constructor();
+  static load(source: ModelSource, options?: LoadOptions): Promise<TextClassifier>;
+  /** The labels, in the order of the scores. */
+  readonly labels: string[];
+  /** The model's scores for each text; {@link textClassification} turns them into labels. */
+  classify(texts: string | string[]): Promise<TextClassifierScores>;
   readonly info: ModelInfo;
   /** Frees the model's memory; later calls reject with `E_INPUT`. */
   dispose(): void;
@@ -160,6 +199,11 @@ export interface EmbeddingModel {
   embed(texts: string[], options?: EmbedOptions): Promise<Embeddings>;
   readonly info?: { model?: string; dim?: number; pooling?: 'mean' | 'cls' | 'none'; prefixes?: { query: string } };
 }
+/** Anything with TextClassifier's `labels` and `classify` (this package's, the Worker client's or a pool's). */
+export interface SequenceClassificationModel {
+  readonly labels: string[];
+  classify(texts: string[]): Promise<TextClassifierScores>;
+}
 /** Anything with Text2Text's `score` and `generate`. */
 export interface TextToTextModel {
   score(prompt: string, candidates: string[]): Promise<CandidateScore[]>;
@@ -189,7 +233,11 @@ export interface PrefixOption {
   prefix?: string;
 }
 
-/** One classified text: the best label, its probability, and every label's. */
+/**
+ * One classified text: the best label, its probability, and every label's, in
+ * label order (with `textClassification`'s `topK`: the `topK` most probable
+ * labels, most probable first).
+ */
 export interface Classification {
   label: string;
   score: number;
@@ -225,6 +273,23 @@ export interface ClassifyOptions extends TaskOptions {
 /** Classification by prompting a text-to-text model (Flan-T5): labels ranked by mean token log-probability. */
 export declare function classify(model: TextToTextModel, texts: string[], options: ClassifyOptions): Promise<Classification[]>;
 export declare const DEFAULT_TEMPLATE: string;
+
+export interface TextClassificationOptions extends TaskOptions {
+  /**
+   * Keep only the `topK` most probable labels in each result's `scores`, most
+   * probable first (as transformers.js's `top_k`); a positive integer. Default:
+   * every label, in the model's order.
+   */
+  topK?: number;
+}
+/**
+ * Classification by a fine-tuned model's own head and labels (a {@link TextClassifier}):
+ * its probabilities, softmax or (multi-label models) a sigmoid per label, which then
+ * need not sum to 1. Progress reports `{ status: 'classify', done, total }`.
+ */
+export declare function textClassification(
+  model: SequenceClassificationModel, texts: string[], options?: TextClassificationOptions,
+): Promise<Classification[]>;
 
 /** scikit-learn's `classification_report` and `confusion_matrix`. */
 export interface ClassificationReport {

@@ -1,10 +1,10 @@
-// nunchi: MiniLM embeddings and Flan-T5 in WebAssembly, for pages, Workers and Node.
+// nunchi: MiniLM embeddings, fine-tuned classifiers and Flan-T5 in WebAssembly, for pages, Workers and Node.
 import { ensureWasm, yieldToEventLoop, threadInfo, loadedBindings } from './runtime.js';
 import { nunchiError, abortError } from './errors.js';
 import { checkCallOptions } from './options.js';
 import { resolveSource } from './source.js';
 
-/** Shared by both model kinds: options, source resolution, device choice, progress, timing. */
+/** Shared by every model kind: options, source resolution, device choice, progress, timing. */
 async function loadModel(className, source, opts, where, workload) {
   const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkCallOptions(where, opts);
   const t0 = performance.now();
@@ -98,6 +98,10 @@ const EMBED_WORKLOAD = {
   what: 'embedding',
   run: (inner) => inner.embedAsync(['The delivery came two days late and the box was damaged.', 'Great support, they answered within minutes!']),
 };
+const CLASSIFY_WORKLOAD = {
+  what: 'classification',
+  run: (inner) => inner.classifyAsync(['The delivery came two days late and the box was damaged.', 'Great support, they answered within minutes!']),
+};
 const SCORE_WORKLOAD = {
   what: 'label scoring',
   run: (inner) => inner.scoreAsync('Is the following review positive or negative? Great support, they answered within minutes!',
@@ -172,6 +176,57 @@ export class Encoder {
   }
 
   get info() { return infoOf(this.#placed, 'this Encoder'); }
+
+  /** Test hook: loses the WebGPU device, as a browser may at any time. */
+  _loseDeviceForTests() { this.#placed?.inner?.loseDeviceForTests(); }
+
+  /** Frees the model's memory; the object cannot be used afterwards. */
+  dispose() { this.#placed?.inner?.free(); this.#placed = undefined; }
+}
+
+export class TextClassifier {
+  #placed;
+  #reload;
+  constructor(placed, reload) { this.#placed = placed; this.#reload = reload; }
+
+  /**
+   * Loads a fine-tuned sequence-classification model (`*ForSequenceClassification`:
+   * BERT, DistilBERT, RoBERTa, XLM-R, ELECTRA, MPNet, DeBERTa-v2/v3) with its own head and labels.
+   */
+  static async load(source, opts) {
+    const placed = await loadModel('TextClassifier', source, opts, 'TextClassifier.load', CLASSIFY_WORKLOAD);
+    const reload = () => loadModel('TextClassifier', source, { ...opts, device: 'cpu', onProgress: undefined },
+      'TextClassifier.load', CLASSIFY_WORKLOAD);
+    return new TextClassifier(placed, reload);
+  }
+
+  /** The model's labels, in the order of its scores. */
+  get labels() { return alive(this.#placed?.inner, 'this TextClassifier').labels; }
+
+  /**
+   * The model's scores: `{ scores: Float32Array, logits: Float32Array, dims: [n, labels] }`,
+   * row-major; scores are a softmax over the labels, or a sigmoid per label for a multi-label model.
+   */
+  async classify(texts) {
+    const list = typeof texts === 'string' ? [texts] : texts;
+    if (!Array.isArray(list) || list.some((t) => typeof t !== 'string')) {
+      throw nunchiError('E_INPUT', 'classify: texts must be a string or an array of strings');
+    }
+    const inner = alive(this.#placed?.inner, 'this TextClassifier');
+    if (this.#placed.device !== 'webgpu') return inner.classify(list);
+    try {
+      return await inner.classifyAsync(list);
+    } catch (e) {
+      if (e.code !== 'E_BACKEND') throw e;
+      // The GPU failed (device lost, out of memory): this call and later ones run on the CPU.
+      const placed = await this.#reload();
+      this.#placed?.inner?.free();
+      this.#placed = { ...placed, fallbackReason: `the WebGPU device failed: ${e.message}` };
+      return this.#placed.inner.classify(list);
+    }
+  }
+
+  get info() { return infoOf(this.#placed, 'this TextClassifier'); }
 
   /** Test hook: loses the WebGPU device, as a browser may at any time. */
   _loseDeviceForTests() { this.#placed?.inner?.loseDeviceForTests(); }
@@ -267,6 +322,6 @@ export function wasmMemoryBytes() {
 }
 
 export {
-  zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
+  zeroShot, classify, textClassification, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
 } from './tasks.js';
 export { readTable, splitRows } from './data.js';

@@ -11,17 +11,21 @@ const EMBED = ['pooling', 'normalize'];
 export const OPTIONS = {
   'Encoder.load': LOAD,
   'Text2Text.load': LOAD,
+  'TextClassifier.load': LOAD,
   embed: EMBED,
   generate: ['maxNewTokens', 'temperature', 'topK', 'topP', 'seed', 'onToken', 'signal'],
   createWorkerClient: ['threads'],
   createWorkerPool: ['size', 'worker'],
   /** A pool's `embed`: a worker's, plus `signal`. */
   'PooledEncoder.embed': [...EMBED, 'signal'],
+  /** A pool's `classify` (a worker's takes no options). */
+  'PooledTextClassifier.classify': ['signal'],
   // The tasks.
   embedAll: ['onProgress', 'signal', 'batchSize', 'prefix'],
   splitRows: ['rows', 'split'],
   zeroShot: ['labels', 'descriptions', 'temperature', 'prefix', 'onProgress', 'signal'],
   classify: ['labels', 'template', 'onProgress', 'signal'],
+  textClassification: ['topK', 'onProgress', 'signal'],
   predict: ['onProgress', 'signal'],
   trainClassifier: ['head', 'folds', 'prefix', 'onProgress', 'signal'],
   cluster: ['k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'prefix', 'onProgress', 'signal'],

@@ -1,7 +1,7 @@
-// The analysis tasks: classification four ways, few-shot heads, metrics and
-// clustering. Models may be this package's or the Worker client's: tasks only
-// call their public `embed`, `score` and `generate`, and run the numeric parts
-// (in Rust) on this thread.
+// The analysis tasks: classification five ways (one of them a fine-tuned model's own
+// head), few-shot heads, metrics and clustering. Models may be this package's or
+// the Worker client's: tasks only call their public `embed`, `score`, `generate`
+// and `classify`, and run the numeric parts (in Rust) on this thread.
 import { ensureWasm, yieldToEventLoop } from './runtime.js';
 import { nunchiError, abortError } from './errors.js';
 import { checkCallOptions } from './options.js';
@@ -66,15 +66,22 @@ export async function embedAll(encoder, texts, opts) {
   return { data, dim };
 }
 
-/** `[{ label, score, scores: { [label]: probability } }]`, one per text. */
-function toResults(p) {
+/**
+ * `[{ label, score, scores: { [label]: probability } }]`, one per text, `scores`
+ * in label order; with `topK`, only the `topK` most probable labels, most
+ * probable first (ties in label order), as transformers.js's `top_k` lists them.
+ */
+function toResults(p, topK) {
   const n = p.best.length;
   const width = p.labels.length;
   const out = new Array(n);
+  const all = [...Array(width).keys()];
   for (let i = 0; i < n; i++) {
+    const row = p.probabilities.subarray(i * width, (i + 1) * width);
+    const order = topK === undefined ? all : [...all].sort((a, b) => row[b] - row[a]).slice(0, topK);
     const scores = {};
-    for (let j = 0; j < width; j++) scores[p.labels[j]] = p.probabilities[i * width + j];
-    out[i] = { label: p.labels[p.best[i]], score: p.probabilities[i * width + p.best[i]], scores };
+    for (const j of order) scores[p.labels[j]] = row[j];
+    out[i] = { label: p.labels[p.best[i]], score: row[p.best[i]], scores };
   }
   return out;
 }
@@ -123,6 +130,43 @@ export async function classify(t5, texts, opts) {
     await yieldToEventLoop();
   }
   return toResults(wasm.predictFromScores(labels, scores, 1));
+}
+
+/**
+ * Classification by a fine-tuned model's own head (a `TextClassifier`, from
+ * this package, the Worker client or a pool): its labels and its probabilities
+ * (softmax, or a sigmoid per label for a multi-label model). Texts run in the
+ * batches the native tasks use, shortest first.
+ */
+export async function textClassification(model, texts, opts) {
+  const { topK, onProgress, signal } = checkCallOptions('textClassification', opts);
+  checkTexts(texts, 'textClassification');
+  if (topK !== undefined && !(Number.isInteger(topK) && topK > 0)) {
+    throw nunchiError('E_INPUT', `textClassification: topK must be a positive integer, got ${JSON.stringify(topK) ?? String(topK)}`);
+  }
+  if (typeof model?.classify !== 'function') {
+    throw nunchiError('E_INPUT', 'textClassification: model must be a TextClassifier (with labels and classify)');
+  }
+  const labels = model.labels;
+  checkLabels(labels, 'textClassification (the model\'s labels)');
+  const wasm = await ensureWasm();
+  // The batches of `classify_with_model` (Rust's embed_batches); the pooling named here is unused.
+  const { batches } = wasm.taskEmbedPlan(texts, 'cls', 0);
+  const width = labels.length;
+  const probabilities = new Float32Array(texts.length * width);
+  let done = 0;
+  for (const batch of batches) {
+    if (signal?.aborted) throw abortError();
+    const r = await model.classify(Array.from(batch, (i) => texts[i]));
+    if (r.dims[0] !== batch.length || r.dims[1] !== width) {
+      throw nunchiError('E_BACKEND', `textClassification: the model gave [${r.dims}] scores for ${batch.length} texts and ${width} labels`);
+    }
+    batch.forEach((i, row) => probabilities.set(r.scores.subarray(row * width, (row + 1) * width), i * width));
+    done += batch.length;
+    onProgress?.({ status: 'classify', done, total: texts.length });
+    await yieldToEventLoop();
+  }
+  return toResults(wasm.predictFromProbabilities(labels, probabilities), topK);
 }
 
 /** Label names in first-seen order, and each text's index among them. */

@@ -1,10 +1,10 @@
 // A ready-made Worker entry: runs nunchi off the main thread. Talk to it with
 // `createWorkerClient` from 'nunchi/client', which mirrors the main API.
-import { Encoder, Text2Text } from './index.js';
+import { Encoder, Text2Text, TextClassifier } from './index.js';
 import { nunchiError, abortError } from './errors.js';
 import { requestThreads } from './runtime.js';
 
-const KINDS = { encoder: Encoder, text2text: Text2Text };
+const KINDS = { encoder: Encoder, text2text: Text2Text, textClassifier: TextClassifier };
 const models = new Map();
 const running = new Map(); // request id → AbortController
 let nextHandle = 1;
@@ -36,6 +36,11 @@ async function handle(id, op, args) {
       const [h, texts, opts] = args;
       const result = await model(h).embed(texts, opts);
       return [result, [result.data.buffer]]; // transferred, not copied
+    }
+    case 'classify': {
+      const [h, texts] = args;
+      const result = await model(h).classify(texts);
+      return [result, [result.scores.buffer, result.logits.buffer]];
     }
     case 'generate': {
       const [h, prompt, opts = {}] = args;

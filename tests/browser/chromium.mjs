@@ -21,11 +21,12 @@ export function launchChromium({ webgpu = false, args = [] } = {}) {
 }
 
 /**
- * Serves the repository (`isolated`: with COOP/COEP headers), opens the test
- * page in a new Chromium and returns `{ server, browser, page, close }`.
+ * Serves the repository (`isolated`: with COOP/COEP headers; `mounts`: more
+ * folders, as for startServer), opens the test page in a new Chromium and
+ * returns `{ server, browser, page, close }`.
  */
-export async function openTestPage({ isolated = false, webgpu = false, args = [] } = {}) {
-  const server = await startServer({ root, models, isolated });
+export async function openTestPage({ isolated = false, webgpu = false, args = [], mounts = {} } = {}) {
+  const server = await startServer({ root, models, isolated, mounts });
   const browser = await launchChromium({ webgpu, args });
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));

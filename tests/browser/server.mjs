@@ -14,6 +14,14 @@ const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 't
 export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /**
+ * Mounts for {@link startServer} that serve the seeded classifier fixtures
+ * (tests/fixtures/encoders/<name>/) as Hugging Face repositories at /hf/<name>.
+ */
+export function fixtureMounts(root, names) {
+  return Object.fromEntries(names.map((n) => [`/hf/${n}/resolve/main/`, path.join(root, 'tests/fixtures/encoders', n)]));
+}
+
+/**
  * Starts the server on a free loopback port; returns `{ base, log, hits(pathname), close() }`.
  *
  * - `isolated`: send {@link ISOLATION_HEADERS} with every file (a COOP/COEP site).

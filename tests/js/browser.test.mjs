@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { launchChromium } from '../browser/chromium.mjs';
-import { startServer } from '../browser/server.mjs';
+import { startServer, fixtureMounts } from '../browser/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
@@ -17,7 +17,7 @@ const golden = (name) => JSON.parse(readFileSync(path.join(root, 'tests/goldens'
 let server, browser, page;
 
 before(async () => {
-  server = await startServer({ root, models });
+  server = await startServer({ root, models, mounts: fixtureMounts(root, ['roberta-cls', 'xlm-roberta-cls']) });
   browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
@@ -178,4 +178,46 @@ test('tasks in the page over Worker-client models: zero-shot, a trained head, cl
   assert.deepEqual(r.zs, ['positive', 'negative']);
   assert.deepEqual(r.predicted, ['card', 'rate']);
   assert.deepEqual(r.sizes, [3, 3]);
+});
+
+test('a fine-tuned TextClassifier in the page and through the Worker client: the goldens, the same results, transferred scores', async () => {
+  const g = golden('encoders/roberta-cls.json');
+  const texts = g.cases.map((c) => c.text);
+  const r = await page.evaluate(async (texts) => {
+    const { TextClassifier, textClassification } = await import('/pkg/index.js');
+    const { createWorkerClient } = await import('/pkg/client.js');
+    const client = createWorkerClient();
+    const local = await TextClassifier.load('/hf/roberta-cls', { quant: 'f32', cache: false });
+    const remote = await client.TextClassifier.load('/hf/roberta-cls', { quant: 'f32', cache: false });
+    const scores = await remote.classify(texts);
+    const events = [];
+    const inPage = await textClassification(local, texts, { topK: 2 });
+    const viaWorker = await textClassification(remote, texts, { topK: 2, onProgress: (e) => events.push(e) });
+    const codes = {};
+    try { await client.TextClassifier.load('/hf/roberta-cls', { devcie: 'cpu' }); } catch (e) { codes.badOption = e.code; }
+    try { await client.TextClassifier.load('/models/all-MiniLM-L6-v2-q8_0.gguf'); } catch (e) { codes.noHead = e.code; }
+    try { await remote.classify([]); } catch (e) { codes.noTexts = e.code; }
+    const out = {
+      isF32: scores.scores instanceof Float32Array && scores.logits instanceof Float32Array,
+      dims: scores.dims, scores: Array.from(scores.scores), labels: remote.labels, localLabels: local.labels,
+      problemType: remote.info.problemType, inPage, viaWorker, events, codes,
+    };
+    local.dispose();
+    remote.dispose();
+    client.terminate();
+    return out;
+  }, texts);
+  assert.ok(r.isF32);
+  assert.deepEqual(r.dims, [texts.length, 3]);
+  assert.deepEqual(r.labels, ['negative', 'neutral', 'positive']);
+  assert.deepEqual(r.localLabels, r.labels);
+  assert.equal(r.problemType, 'single_label_classification');
+  g.cases.forEach((c, i) => {
+    const d = Math.max(...c.scores.map((x, j) => Math.abs(x - r.scores[i * 3 + j])));
+    assert.ok(d < 1e-4, `${JSON.stringify(c.text)}: max abs diff ${d}`);
+  });
+  assert.deepEqual(r.viaWorker, r.inPage, 'the worker\'s model gives the page\'s results');
+  assert.ok(r.inPage.every((x) => Object.keys(x.scores).length === 2 && Object.keys(x.scores)[0] === x.label));
+  assert.deepEqual(r.events.at(-1), { status: 'classify', done: texts.length, total: texts.length });
+  assert.deepEqual(r.codes, { badOption: 'E_INPUT', noHead: 'E_MODEL_FORMAT', noTexts: 'E_INPUT' });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openTestPage, root } from '../browser/chromium.mjs';
+import { fixtureMounts } from '../browser/server.mjs';
 
 const MODEL = '/models/all-MiniLM-L6-v2-q8_0.gguf';
 
@@ -25,7 +26,7 @@ const TEXTS = [...g.texts, ...reviews].slice(0, 40);
 let opened, page;
 
 before(async () => {
-  opened = await openTestPage();
+  opened = await openTestPage({ mounts: fixtureMounts(root, ['mpnet-cls']) });
   page = opened.page;
 });
 
@@ -153,6 +154,69 @@ test('an aborted pooled embed rejects with E_ABORTED, and errors leave the pool 
   assert.deepEqual(r.afterDims, [40, 384], 'the next call after an abort works');
   assert.ok(r.badLoad, 'a failed load rejects');
   assert.deepEqual(r.againDims, [8, 384], 'the pool still works after a failed load');
+});
+
+test('a pooled TextClassifier splits a batch: the bits of one worker, textClassification over it, abort and errors', async () => {
+  const r = await page.evaluate(async ({ texts, model }) => {
+    const { createWorkerClient, createWorkerPool, startWorker } = await import('/pkg/client.js');
+    const { textClassification } = await import('/pkg/index.js');
+    const sent = [];
+    const pool = createWorkerPool({
+      size: 2,
+      worker: (i) => {
+        const w = startWorker();
+        const post = w.postMessage.bind(w);
+        w.postMessage = (msg, transfer) => {
+          if (msg.op === 'classify') sent.push({ worker: i, n: msg.args[1].length });
+          return post(msg, transfer);
+        };
+        return w;
+      },
+    });
+    const clf = await pool.TextClassifier.load(model, { device: 'cpu', quant: 'f32', cache: false });
+    const got = await clf.classify(texts);
+    const chunks = sent.splice(0);
+    const small = await clf.classify(texts.slice(0, 3));
+    const results = await textClassification(clf, texts, { topK: 1 });
+
+    const single = createWorkerClient();
+    const one = await single.TextClassifier.load(model, { device: 'cpu', quant: 'f32', cache: false });
+    const whole = await one.classify(texts);
+    const wantSmall = await one.classify(texts.slice(0, 3));
+    const oneResults = await textClassification(one, texts, { topK: 1 });
+    one.dispose();
+    single.terminate();
+
+    const bits = (a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const codes = {};
+    const controller = new AbortController();
+    const running = clf.classify(texts, { signal: controller.signal });
+    controller.abort();
+    try { await running; codes.abort = 'resolved'; } catch (e) { codes.abort = e.code; }
+    try { await clf.classify(texts, { signl: 1 }); codes.badOption = 'resolved'; } catch (e) { codes.badOption = e.code; }
+    const after = await clf.classify(texts.slice(0, 5));
+    const out = {
+      dims: got.dims, chunks, sameScores: same(bits(got.scores), bits(whole.scores)), sameLogits: same(bits(got.logits), bits(whole.logits)),
+      smallBits: same(bits(small.scores), bits(wantSmall.scores)), sameResults: JSON.stringify(results) === JSON.stringify(oneResults),
+      labels: clf.labels, workers: clf.info.workers, codes, afterDims: after.dims,
+    };
+    clf.dispose();
+    try { await clf.classify(texts); } catch (e) { out.disposedCode = e.code; }
+    pool.terminate();
+    return out;
+  }, { texts: TEXTS, model: '/hf/mpnet-cls' });
+  assert.deepEqual(r.dims, [40, 2]);
+  assert.deepEqual(r.chunks.map((c) => c.worker), [0, 1], 'one chunk per worker');
+  assert.equal(r.chunks.reduce((n, c) => n + c.n, 0), 40);
+  assert.ok(r.sameScores && r.sameLogits, 'the pooled rows equal one worker\'s whole-batch call, bit for bit');
+  assert.ok(r.smallBits, 'a small batch goes to one worker: the same bits');
+  assert.ok(r.sameResults, 'textClassification over the pool equals it over one worker');
+  assert.deepEqual(r.labels, ['NEGATIVE', 'POSITIVE']);
+  assert.equal(r.workers, 2);
+  assert.deepEqual(r.codes, { abort: 'E_ABORTED', badOption: 'E_INPUT' });
+  assert.deepEqual(r.afterDims, [5, 2]);
+  assert.equal(r.disposedCode, 'E_INPUT');
 });
 
 test('a bad pool size is E_INPUT', async () => {

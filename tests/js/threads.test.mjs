@@ -2,14 +2,15 @@
 // (COOP/COEP) a Worker client loads pkg/wasm-threads and its q8_0 kernels split
 // their columns over a pool of 2 threads (for T5, with the other thread spinning
 // as a helper, so one-row decode layers split too). Each output is computed exactly as
-// with one thread, so embeddings and generated tokens must match the
-// single-thread build bit for bit. Pages that cannot share memory fall back to
-// one thread and say why.
+// with one thread, so embeddings, a fine-tuned classifier's scores and generated
+// tokens must match the single-thread build bit for bit. Pages that cannot share
+// memory fall back to one thread and say why.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openTestPage, root } from '../browser/chromium.mjs';
+import { fixtureMounts } from '../browser/server.mjs';
 
 const MINILM = '/models/all-MiniLM-L6-v2-q8_0.gguf';
 const T5 = '/models/flan-t5-small-generated-q8_0.gguf';
@@ -19,7 +20,7 @@ const TEXTS = [...g.texts, ...g.texts.map((t) => `${t} ${t}`)];
 let isolated;
 
 before(async () => {
-  isolated = await openTestPage({ isolated: true });
+  isolated = await openTestPage({ isolated: true, mounts: fixtureMounts(root, ['roberta-cls']) });
 });
 
 after(async () => {
@@ -38,9 +39,11 @@ test('on an isolated page, 2 threads give the single-thread bits for embeddings 
       const tokens = [];
       const text = await gen.generate('Is this review positive or negative? I loved it.', { maxNewTokens: 8, onToken: (t) => tokens.push(t) });
       const scores = await gen.score('Is this review positive or negative? I loved it.', ['positive', 'negative']);
-      const info = { encoder: enc.info, t5: gen.info };
+      const clf = await client.TextClassifier.load('/hf/roberta-cls', { device: 'cpu', cache: false });
+      const classified = await clf.classify(texts);
+      const info = { encoder: enc.info, t5: gen.info, classifier: clf.info };
       client.terminate();
-      return { batch, one, text, tokens, scores, info };
+      return { batch, one, text, tokens, scores, classified, info };
     };
     const threaded = await run(2);
     const single = await run(1);
@@ -52,6 +55,7 @@ test('on an isolated page, 2 threads give the single-thread bits for embeddings 
       dims: threaded.batch.dims,
       batchBits: same(threaded.batch.data, single.batch.data),
       oneBits: same(threaded.one.data, single.one.data),
+      classifierBits: same(threaded.classified.scores, single.classified.scores) && same(threaded.classified.logits, single.classified.logits),
       text: [threaded.text, single.text], tokens: [threaded.tokens.join(''), single.tokens.join('')],
       scores: [threaded.scores, single.scores],
     };
@@ -66,6 +70,7 @@ test('on an isolated page, 2 threads give the single-thread bits for embeddings 
   assert.deepEqual(r.dims, [TEXTS.length, 384]);
   assert.ok(r.batchBits, 'a batch embedded with 2 threads equals 1 thread bit for bit');
   assert.ok(r.oneBits, 'a single text too');
+  assert.ok(r.classifierBits, 'a fine-tuned classifier\'s scores with 2 threads equal 1 thread bit for bit');
   assert.equal(r.text[0], r.text[1], 'greedy generation: the same text');
   assert.equal(r.tokens[0], r.text[0], 'streamed tokens make the final text');
   assert.deepEqual(r.scores[0], r.scores[1], 'score: the same log-probabilities');

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { launchChromium } from '../browser/chromium.mjs';
-import { startServer } from '../browser/server.mjs';
+import { startServer, fixtureMounts } from '../browser/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
@@ -28,8 +28,11 @@ async function openPage(options) {
 
 let gpuPage, plainPage;
 
+// The seeded fine-tuned classifier fixtures, served as Hugging Face repositories.
+const CLASSIFIERS = ['roberta-cls', 'xlm-roberta-cls'];
+
 before(async () => {
-  server = await startServer({ root, models });
+  server = await startServer({ root, models, mounts: fixtureMounts(root, CLASSIFIERS) });
   gpuPage = await openPage({ webgpu: true });
   plainPage = await openPage();
 });
@@ -147,6 +150,60 @@ test('a lost device: the call is answered on the CPU, later calls stay there, th
   assert.deepEqual(r.during, r.reference, 'the failed call was answered by the CPU path');
   assert.deepEqual(r.after, r.reference, 'later calls run on the CPU');
   assert.ok(minCosine(r.before, r.reference) > 0.998, 'before the loss, WebGPU agreed with the CPU');
+});
+
+test('TextClassifier on WebGPU equals the wasm CPU path and PyTorch (f32, 1e-4); textClassification and a lost device too', async () => {
+  const out = {};
+  for (const name of CLASSIFIERS) {
+    const g = golden(`encoders/${name}.json`);
+    const texts = g.cases.map((c) => c.text);
+    out[name] = await gpuPage.evaluate(async ({ source, texts }) => {
+      const { TextClassifier, textClassification } = await import('/pkg/index.js');
+      const run = async (model) => {
+        const r = await model.classify(texts);
+        return { scores: Array.from(r.scores), logits: Array.from(r.logits), dims: r.dims, info: model.info };
+      };
+      const gpu = await TextClassifier.load(source, { device: 'webgpu', quant: 'f32', cache: false });
+      const cpu = await TextClassifier.load(source, { device: 'cpu', quant: 'f32', cache: false });
+      const [onGpu, onCpu] = [await run(gpu), await run(cpu)];
+      const results = await textClassification(gpu, texts, { topK: 2 });
+      const auto = await TextClassifier.load(source, { quant: 'f32', cache: false });
+      const autoInfo = auto.info;
+      auto.dispose();
+      gpu._loseDeviceForTests();
+      const afterLoss = await run(gpu);
+      gpu.dispose();
+      cpu.dispose();
+      return { onGpu, onCpu, results, afterLoss, autoInfo };
+    }, { source: `/hf/${name}`, texts });
+    const r = out[name];
+    assert.equal(r.onGpu.info.device, 'webgpu');
+    assert.equal(r.onCpu.info.device, 'wasm-simd');
+    assert.deepEqual(r.onGpu.dims, r.onCpu.dims);
+    const width = r.onGpu.dims[1];
+    let vsCpu = 0, vsTorch = 0;
+    for (const key of ['scores', 'logits']) {
+      vsCpu = Math.max(vsCpu, ...r.onGpu[key].map((x, i) => Math.abs(x - r.onCpu[key][i])));
+      g.cases.forEach((c, i) => {
+        vsTorch = Math.max(vsTorch, ...c[key].map((x, j) => Math.abs(x - r.onGpu[key][i * width + j])));
+      });
+    }
+    console.log(`${name} f32 on WebGPU: within ${vsCpu.toExponential(2)} of the wasm CPU path, ${vsTorch.toExponential(2)} of PyTorch`);
+    assert.ok(vsCpu < 1e-4 && vsTorch < 1e-4, `${name}: ${vsCpu} from the CPU, ${vsTorch} from PyTorch`);
+    for (const [i, res] of r.results.entries()) {
+      const row = r.onCpu.scores.slice(i * width, (i + 1) * width);
+      assert.equal(res.label, r.onGpu.info.labels[row.indexOf(Math.max(...row))]);
+      assert.equal(Object.keys(res.scores).length, 2);
+    }
+    assert.equal(r.afterLoss.info.device, 'wasm-simd');
+    assert.match(r.afterLoss.info.fallbackReason, /WebGPU device failed/);
+    assert.deepEqual(r.afterLoss.scores, r.onCpu.scores, 'after the loss the CPU answers');
+    // 'auto' times a classification on each device and keeps the faster.
+    const { webgpuMs, cpuMs } = r.autoInfo.deviceTiming ?? {};
+    assert.ok(webgpuMs > 0 && cpuMs > 0, JSON.stringify(r.autoInfo));
+    if (webgpuMs > cpuMs) assert.match(r.autoInfo.fallbackReason, /slower than the wasm CPU path on a timed classification/);
+    else assert.equal(r.autoInfo.device, 'webgpu');
+  }
 });
 
 test('Text2Text on WebGPU: greedy text and label scores match the CPU path; a lost device hands over to the CPU', async () => {

@@ -3,20 +3,23 @@
 // a mistake the JS rejects at run time with E_INPUT: if the types stopped
 // rejecting it, tsc would fail on the unused directive.
 import {
-  Encoder, Text2Text, wasmMemoryBytes, embedAll, zeroShot, classify, evaluate, trainClassifier, Classifier, cluster,
-  DEFAULT_TEMPLATE, readTable, splitRows,
+  Encoder, Text2Text, TextClassifier, wasmMemoryBytes, embedAll, zeroShot, classify, textClassification, evaluate,
+  trainClassifier, Classifier, cluster, DEFAULT_TEMPLATE, readTable, splitRows,
 } from 'nunchi';
 import type {
   LoadOptions, EmbedOptions, GenerateOptions, ModelInfo, Embeddings, NunchiError, ErrorCode, ProgressEvent,
   TaskProgress, ClassificationReport, ClusterReport, Classification, CandidateScore, EmbeddingModel, TextToTextModel,
+  TextClassifierScores, SequenceClassificationModel, TextClassificationOptions,
 } from 'nunchi';
 import { createWorkerClient, createWorkerPool, startWorker } from 'nunchi/client';
 import type {
-  WorkerClient, WorkerEncoder, WorkerText2Text, WorkerPool, PooledEncoder, PooledModelInfo, WorkerClientOptions, PoolOptions,
+  WorkerClient, WorkerEncoder, WorkerText2Text, WorkerTextClassifier, WorkerPool, PooledEncoder, PooledTextClassifier,
+  PooledModelInfo, WorkerClientOptions, PoolOptions, PooledClassifyOptions,
 } from 'nunchi/client';
 
 const MINILM = 'https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2';
 const T5 = '/models/flan-t5-small-q8_0.gguf';
+const SST2 = 'https://huggingface.co/distilbert/distilbert-base-uncased-finetuned-sst-2-english';
 
 export async function mainThread(file: File, bytes: Uint8Array, buffer: ArrayBuffer): Promise<void> {
   const controller = new AbortController();
@@ -46,6 +49,8 @@ export async function mainThread(file: File, bytes: Uint8Array, buffer: ArrayBuf
   new Encoder();
   // @ts-expect-error models are made by load, not new
   new Text2Text();
+  // @ts-expect-error models are made by load, not new
+  new TextClassifier();
 
   const one: Embeddings = await encoder.embed('one text');
   const many = await encoder.embed(['a', 'b'], { pooling: 'cls', normalize: false });
@@ -82,6 +87,26 @@ export async function mainThread(file: File, bytes: Uint8Array, buffer: ArrayBuf
   await t5.generate('x', { temperature: 'hot' });
   // @ts-expect-error generate takes no pooling
   await t5.generate('x', { pooling: 'mean' });
+
+  const sst2: TextClassifier = await TextClassifier.load(SST2, { device: 'auto', quant: 'f32', onProgress: (e) => console.log(e.status) });
+  await TextClassifier.load(bytes, { device: 'cpu' });
+  // @ts-expect-error an unknown quant
+  await TextClassifier.load(SST2, { quant: 'int8' });
+  // @ts-expect-error a misspelt option name
+  await TextClassifier.load(SST2, { devcie: 'cpu' });
+  const labels: string[] = sst2.labels;
+  const out: TextClassifierScores = await sst2.classify(['a triumph', 'a mess']);
+  await sst2.classify('one text');
+  const probs: Float32Array = out.scores;
+  const raw: Float32Array = out.logits;
+  const [texts, width] = out.dims;
+  const problem: 'single_label_classification' | 'multi_label_classification' | undefined = sst2.info.problemType;
+  console.log(labels, probs, raw, texts, width, problem, sst2.info.labels);
+  // @ts-expect-error classify takes texts, not numbers
+  await sst2.classify([1, 2]);
+  // @ts-expect-error a classifier does not embed
+  sst2.embed(['a']);
+  sst2.dispose();
 
   try {
     await encoder.embed([]);
@@ -121,6 +146,22 @@ export async function tasks(encoder: Encoder, t5: Text2Text, texts: string[], la
   await zeroShot(encoder, texts, { labels, template: '{text}' });
 
   await classify(t5, texts, { labels: ['positive', 'negative'], template: DEFAULT_TEMPLATE, onProgress: progress });
+
+  const sst2 = await TextClassifier.load(SST2);
+  const options: TextClassificationOptions = { topK: 2, onProgress: progress, signal: AbortSignal.timeout(1000) };
+  const fine: Classification[] = await textClassification(sst2, texts, options);
+  console.log(fine[0].label, fine[0].score, fine[0].scores.POSITIVE);
+  await textClassification(sst2, texts);
+  // @ts-expect-error transformers.js spells it top_k; here it is topK
+  await textClassification(sst2, texts, { top_k: 2 });
+  // @ts-expect-error topK is a number
+  await textClassification(sst2, texts, { topK: 'all' });
+  // @ts-expect-error an encoder has no classification head
+  await textClassification(encoder, texts);
+  // @ts-expect-error textClassification takes no labels: they are the model's
+  await textClassification(sst2, texts, { labels });
+  // @ts-expect-error a fine-tuned classifier is not an embedding model
+  await zeroShot(sst2, texts, { labels });
   // @ts-expect-error classify scores with a text-to-text model, not an encoder
   await classify(encoder, texts, { labels });
   // @ts-expect-error classify takes no prefix
@@ -187,6 +228,16 @@ export async function workers(worker: Worker, texts: string[]): Promise<void> {
   await zeroShot(model, texts, { labels: ['a', 'b'] });
   await cluster(encoder, texts, { t5: generator });
   await classify(t5, texts, { labels: ['a', 'b'] });
+  const remote: WorkerTextClassifier = await client.TextClassifier.load('/models/sst2', { device: 'webgpu' });
+  const remoteScores: TextClassifierScores = await remote.classify(texts);
+  const asModel: SequenceClassificationModel = remote;
+  await textClassification(asModel, texts, { topK: 1 });
+  console.log(remoteScores.dims, remote.labels, (await remote.refreshInfo()).problemType);
+  // @ts-expect-error an unknown device
+  await client.TextClassifier.load('/models/sst2', { device: 'npu' });
+  // @ts-expect-error a worker's classify takes no options
+  await remote.classify(texts, { signal: AbortSignal.abort() });
+  remote.dispose();
   encoder.dispose();
   t5.dispose();
   client.terminate();
@@ -209,6 +260,15 @@ export async function workers(worker: Worker, texts: string[]): Promise<void> {
   console.log(size, rows.dims, info.workers, info.wasmMemoryBytesPerWorker, pooled.info.dim);
   await trainClassifier(pooled, texts, texts);
   pooled.dispose();
+
+  const pooledClassifier: PooledTextClassifier = await pool.TextClassifier.load('/models/sst2', { device: 'cpu' });
+  const classifyOptions: PooledClassifyOptions = { signal: AbortSignal.timeout(1000) };
+  const split: TextClassifierScores = await pooledClassifier.classify(texts, classifyOptions);
+  const results: Classification[] = await textClassification(pooledClassifier, texts, { topK: 3 });
+  console.log(split.dims, results.length, pooledClassifier.labels, pooledClassifier.info.workers);
+  // @ts-expect-error a misspelt option name
+  await pooledClassifier.classify(texts, { signl: AbortSignal.abort() });
+  pooledClassifier.dispose();
   pool.terminate();
 }
 

@@ -141,7 +141,9 @@ impl ClassifierHead {
                 )))
             }
         };
-        Ok(Self { layers, labels, problem_type: config.problem_type })
+        // One score is a sigmoid, as transformers' pipeline applies it (`function_to_apply`).
+        let problem_type = if in_dim == 1 { ProblemType::MultiLabel } else { config.problem_type };
+        Ok(Self { layers, labels, problem_type })
     }
 
     pub fn labels(&self) -> &[String] {

@@ -2,6 +2,7 @@
 //! results out. Fetching, caching and progress live in the package's
 //! JavaScript; every failure here becomes a JS `Error` with a stable `code`.
 
+mod classifier;
 mod data;
 mod encoder;
 mod errors;
@@ -12,6 +13,7 @@ mod threads;
 
 use wasm_bindgen::prelude::*;
 
+pub use classifier::TextClassifier;
 pub use encoder::Encoder;
 pub use tasks::Classifier;
 pub use text2text::Text2Text;

@@ -1,6 +1,6 @@
 //! Loading a model onto the wasm CPU path or WebGPU: the one path every model
-//! class takes (`Encoder`, `Text2Text`). A class names its model family once
-//! ([`Family`]) and gets its four exported constructors from
+//! class takes (`Encoder`, `TextClassifier`, `Text2Text`). A class names its
+//! model family once ([`Family`]) and gets its four exported constructors from
 //! [`model_constructors!`].
 
 use std::sync::Arc;

@@ -81,6 +81,18 @@ pub fn predict_from_scores(labels: Vec<String>, scores: Vec<f32>, temperature: f
     predictions_object(&Predictions::from_scores(labels, scores, temperature))
 }
 
+/// A fine-tuned model's own probabilities (n × labels, from its
+/// `classify`) as predictions: each text's best label, the first on ties, as
+/// `nunchi_tasks::classify_with_model` picks it.
+#[wasm_bindgen(js_name = predictFromProbabilities)]
+pub fn predict_from_probabilities(labels: Vec<String>, probabilities: Vec<f32>) -> Result<JsValue, JsValue> {
+    if labels.is_empty() || !probabilities.len().is_multiple_of(labels.len()) {
+        return Err(input(format!("{} probabilities do not fit {} labels", probabilities.len(), labels.len())));
+    }
+    let best = probabilities.chunks_exact(labels.len()).map(nunchi_engine::vector::argmax).collect();
+    predictions_object(&Predictions { labels, best, probabilities })
+}
+
 /// scikit-learn's classification report and confusion matrix.
 #[wasm_bindgen(js_name = classificationReport)]
 pub fn classification_report(labels: Vec<String>, truth: &[u32], predicted: &[u32]) -> Result<JsValue, JsValue> {
