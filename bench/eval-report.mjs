@@ -1,5 +1,5 @@
 // `nunchi eval --json` files → the results schema (report.mjs' `table`): the quality tables
-// bench/results/eval.json#minilm and bench/results/eval-multilingual.json#e5-vs-minilm. Pure
+// bench/results/eval.json#minilm, eval-multilingual.json#e5-vs-minilm and eval-mpnet.json#mpnet-vs-minilm. Pure
 // (no I/O), so tests/js/bench-report.test.mjs holds it to the committed files' layout.
 //
 // What `nunchi eval --json FILE` writes (crates/cli/src/eval.rs; the report's keys are camelCase,
@@ -24,6 +24,10 @@ import { table } from './report.mjs';
 
 const MINILM = 'all-MiniLM-L6-v2';
 const E5 = 'multilingual-e5-small';
+const MPNET = 'all-mpnet-base-v2';
+// MiniLM with a classification head fine-tuned on MR's train split in PyTorch
+// (scripts/reference/finetune_mr_classifier.py), run by the `model` method.
+const MINILM_MR = 'minilm-mr-classifier';
 const MINILM_COLUMNS = {
   f32: { model: MINILM, quant: 'f32' }, // the Hugging Face folder, `--quant f32`
   q8_0: { model: `${MINILM}-q8_0.gguf`, quant: 'q8_0' },
@@ -42,6 +46,8 @@ const REFERENCE = {
   // The real Flan-T5-small prompted on MR, as quoted then; its weights cannot be downloaded on the
   // build machines, so the prompt row runs the generated test weights (docs/models.md).
   mrPrompt: '0.84 (real Flan-T5-small)',
+  // The same fine-tuned folder evaluated by PyTorch (its reference_eval.json).
+  mrFineTuned: '0.832 (PyTorch f32, same folder)',
   // The project's goal for BANKING77 with a full head; the cell is bold when it is met.
   banking77Target: 'target ≥ 0.85 accuracy',
 };
@@ -114,6 +120,27 @@ export const EVAL_TABLES = [
     ],
   },
 ];
+
+EVAL_TABLES.push({
+  name: 'eval-mpnet',
+  id: 'mpnet-vs-minilm',
+  caption: 'Weighted F1 on the whole MR test split, q8_0: the sentence-transformers encoders with zero-shot label embeddings and a ' +
+    'logistic-regression head on the whole train split, and a fine-tuned classification model run with its own head',
+  columns: {
+    [MPNET]: { model: `${MPNET}-q8_0.gguf`, quant: 'q8_0' },
+    [MINILM]: { model: `${MINILM}-q8_0.gguf`, quant: 'q8_0' },
+    'MiniLM fine-tuned on MR': { model: MINILM_MR, quant: 'q8_0' },
+  },
+  reference: true,
+  absent: '',
+  datasets: {},
+  runs: { mr: { dataset: 'mr' } },
+  rows: [
+    { run: 'mr', method: 'zero-shot', label: 'zero-shot label embeddings', columns: [MPNET, MINILM], reference: REFERENCE.mrZeroShot },
+    { run: 'mr', method: 'head-full', label: 'head-full (logistic)', columns: [MPNET, MINILM], reference: REFERENCE.mrHeadFull },
+    { run: 'mr', method: 'model', label: 'the model\'s own head', columns: ['MiniLM fine-tuned on MR'], reference: REFERENCE.mrFineTuned },
+  ],
+});
 
 /** The datasets the committed tables run (`--dataset` names of `nunchi eval`). */
 export const EVAL_DATASETS = [...new Set(EVAL_TABLES.flatMap((t) => Object.values(t.runs).map((r) => r.dataset)))];

@@ -1,15 +1,17 @@
 // `npm run bench:eval`: the quality tables of the docs (weighted F1 per dataset, method and model
 // file) from the native CLI: `target/release/nunchi eval --json` once per dataset run and model
-// file, then eval-report.mjs turns those files into bench/results/eval.json#minilm (docs/tasks.md)
-// and eval-multilingual.json#e5-vs-minilm (docs/multilingual.md). The specs there say what each
+// file, then eval-report.mjs turns those files into bench/results/eval.json#minilm (docs/tasks.md),
+// eval-multilingual.json#e5-vs-minilm (docs/multilingual.md) and eval-mpnet.json#mpnet-vs-minilm
+// (README.md, docs/tasks.md; it needs scripts/prepare-mpnet.sh and the fine-tuned folder of
+// scripts/reference/finetune_mr_classifier.py). The specs there say what each
 // table runs. All of it takes hours on 2 cores (e5 on NSMC's whole train split alone took about
 // 75 minutes), so it is run by hand, never in CI.
 //
-//   npm run bench:eval [-- --tables minilm,e5-vs-minilm] [--datasets mr,banking77,nsmc|FILE.csv]
+//   npm run bench:eval [-- --tables minilm,e5-vs-minilm,mpnet-vs-minilm] [--datasets mr,banking77,nsmc|FILE.csv]
 //                      [--quants f32,q8_0,q4_0] [--methods zero-shot,head-8,…] [--runs DIR]
 //                      [--write | --json [PATH]]
 //
-// --tables    the tables to fill (default: both)
+// --tables    the tables to fill (default: all)
 // --datasets  the datasets to run (default: all the tables name); a labelled .csv file adds a
 //             table of its own (csv-<name>, MiniLM at each quant; not one of the docs' tables)
 // --quants    the model files to run, by format (the e5-vs-minilm table is q8_0 only)
@@ -17,8 +19,8 @@
 // --runs DIR  keep `nunchi eval`'s JSON (and its printed reports, .txt) in DIR, not a temporary
 //             folder; a run whose JSON is already there with every method is not run again, so
 //             an interrupted run resumes and the tables can be rebuilt without running anything
-// --write     write bench/results/eval.json and eval-multilingual.json (--json PATH: PATH, or
-//             PATH/<name>.json when both are written); a plain run writes nothing.
+// --write     write each table's file: bench/results/eval.json, eval-multilingual.json, eval-mpnet.json (--json PATH: PATH, or
+//             PATH/<name>.json when several are written); a plain run writes nothing.
 // Needs the release CLI and the model files of scripts/prepare-models.sh; a missing model is
 // skipped with a note. Partial runs leave out the rows they did not measure.
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync } from 'node:fs';
@@ -29,7 +31,7 @@ import { RESULTS_USAGE, benchCommand, cli, dataDir, emitResults, isMain, machine
 import { evalPlan, evalTables } from './eval-report.mjs';
 
 const nunchi = path.join(root, 'target/release/nunchi');
-const USAGE = 'usage: npm run bench:eval -- [--tables minilm,e5-vs-minilm] [--datasets mr,banking77,nsmc|FILE.csv] ' +
+const USAGE = 'usage: npm run bench:eval -- [--tables minilm,e5-vs-minilm,mpnet-vs-minilm] [--datasets mr,banking77,nsmc|FILE.csv] ' +
   `[--quants f32,q8_0,q4_0] [--methods M,…] [--runs DIR] [${RESULTS_USAGE}]`;
 
 const list = (s) => s?.split(',').map((x) => x.trim()).filter(Boolean);
