@@ -264,7 +264,13 @@ test('eval: the plan runs each dataset once per model file, narrowed by the opti
   assert.ok(!keys.includes('e5-vs-minilm.nsmc-whole.all-MiniLM-L6-v2'));
 
   const narrow = evalPlan({ datasets: ['mr'], quants: ['q8_0'], methods: ['zero-shot'] }).jobs;
-  assert.deepEqual(narrow.map((j) => [j.key, j.methods]), [['minilm.mr.q8_0', ['zero-shot']], ['e5-vs-minilm.mr.multilingual-e5-small', ['zero-shot']], ['e5-vs-minilm.mr.all-MiniLM-L6-v2', ['zero-shot']]]);
+  assert.deepEqual(narrow.map((j) => [j.key, j.methods]), [
+    ['minilm.mr.q8_0', ['zero-shot']], ['e5-vs-minilm.mr.multilingual-e5-small', ['zero-shot']], ['e5-vs-minilm.mr.all-MiniLM-L6-v2', ['zero-shot']],
+    ['mpnet-vs-minilm.mr.all-mpnet-base-v2', ['zero-shot']], ['mpnet-vs-minilm.mr.all-MiniLM-L6-v2', ['zero-shot']],
+  ]);
+  // The fine-tuned model's column runs only the `model` method, on its Hugging Face folder.
+  const tuned = evalPlan({ tables: ['mpnet-vs-minilm'] }).jobs.find((j) => j.column === 'MiniLM fine-tuned on MR');
+  assert.deepEqual([tuned.model, tuned.quant, tuned.methods], ['minilm-mr-classifier', 'q8_0', ['model']]);
   assert.deepEqual(evalPlan({ tables: ['e5-vs-minilm'], quants: ['f32'] }).jobs, []);
 
   const csv = evalPlan({ datasets: ['/tmp/My Reviews.csv'], quants: ['q8_0'] });
