@@ -1,6 +1,7 @@
 // Turns a model source (URL, Hugging Face repo URL, File/Blob, bytes, or a Node
 // path) into bytes for the wasm core, reporting progress as it goes.
 import { nunchiError, abortError } from './errors.js';
+import { ensureWasm } from './runtime.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -9,6 +10,14 @@ const HF_EXTRAS = [
   'sentence_bert_config.json', '1_Pooling/config.json', 'modules.json', 'config_sentence_transformers.json',
   'nunchi_test_weights.json',
 ];
+
+/** The optional files to read: the pooling and prompt files, and, for a checkpoint without
+ * `tokenizer.json`, the older tokenizer files Rust builds one from (its list). */
+async function extraFiles(tokenizer) {
+  if (tokenizer !== undefined) return HF_EXTRAS;
+  const wasm = await ensureWasm();
+  return [...HF_EXTRAS, ...wasm.legacyTokenizerFiles()];
+}
 
 async function fetchBytes(url, onProgress, signal) {
   let res;
@@ -126,11 +135,15 @@ export async function resolveSource(source, { onProgress, signal, cache = true }
   const file = (name) => `${base}/resolve/main/${name}`;
   const [config, tokenizer] = await Promise.all([
     fetchText(file('config.json'), onProgress, signal, cache),
-    fetchText(file('tokenizer.json'), onProgress, signal, cache),
+    // Many fine-tuned checkpoints have no tokenizer.json: Rust builds one from the older files.
+    fetchText(file('tokenizer.json'), onProgress, signal, cache).catch((e) => {
+      if (signal?.aborted) throw e;
+      return undefined;
+    }),
   ]);
   const safetensors = await fetchModelBytes(file('model.safetensors'), onProgress, signal, cache);
   const extras = {};
-  for (const name of HF_EXTRAS) {
+  for (const name of await extraFiles(tokenizer)) {
     const t = await tryFetchText(file(name), signal);
     if (t !== undefined) extras[name] = t;
   }
@@ -154,9 +167,12 @@ async function resolvePath(path, onProgress) {
   const read = (name) => fs.readFile(nodePath.join(path, name), 'utf8');
   const safetensors = new Uint8Array(await fs.readFile(nodePath.join(path, 'model.safetensors')));
   onProgress?.({ status: 'download', url: path, loaded: safetensors.length, total: safetensors.length });
+  const optional = (name) => read(name).catch(() => undefined);
+  const tokenizer = await optional('tokenizer.json');
   const extras = {};
-  for (const name of HF_EXTRAS) {
-    try { extras[name] = await read(name); } catch { /* optional */ }
+  for (const name of await extraFiles(tokenizer)) {
+    const t = await optional(name);
+    if (t !== undefined) extras[name] = t;
   }
-  return { kind: 'hf', name: nodePath.basename(path), config: await read('config.json'), tokenizer: await read('tokenizer.json'), safetensors, extras };
+  return { kind: 'hf', name: nodePath.basename(path), config: await read('config.json'), tokenizer, safetensors, extras };
 }

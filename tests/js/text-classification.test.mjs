@@ -4,7 +4,8 @@
 // at the Rust tests' tolerance, label order, topK, progress, and bad inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { TextClassifier, Encoder, textClassification, zeroShot } from '../../pkg/index.js';
@@ -51,6 +52,24 @@ for (const name of NAMES) {
     model.dispose();
   });
 }
+
+test('a checkpoint with only vocab.txt (no tokenizer.json): the package reads the older files, Rust builds the tokenizer', async () => {
+  const g = golden('bert-cls');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nunchi-vocab-'));
+  try {
+    for (const file of ['config.json', 'model.safetensors']) copyFileSync(path.join(fixture('bert-cls'), file), path.join(dir, file));
+    const vocab = JSON.parse(readFileSync(path.join(fixture('bert-cls'), 'tokenizer.json'), 'utf8')).model.vocab;
+    const tokens = Object.entries(vocab).sort((a, b) => a[1] - b[1]).map(([t]) => t);
+    writeFileSync(path.join(dir, 'vocab.txt'), tokens.join('\n'));
+    const model = await TextClassifier.load(dir, { quant: 'f32' });
+    const c = g.cases[0];
+    const r = await model.classify(c.text);
+    assert.ok(maxAbsDiff(rowOf(r.logits, model.labels.length, 0), c.logits) < TOLERANCE);
+    model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('textClassification: the shape the other classifiers give, label order, topK as transformers.js top_k', async () => {
   const g = golden('roberta-cls');

@@ -44,7 +44,7 @@ fn open_url(url: &str, quant: Quant) -> Result<ModelFile> {
     ModelFile::from_hf_parts(HfParts {
         name: base.rsplit('/').next().unwrap_or("model").to_string(),
         config_json: text("config.json")?,
-        tokenizer_json: text("tokenizer.json")?,
+        tokenizer_json: nunchi_models::legacy_tokenizer::tokenizer_json_or_legacy(optional("tokenizer.json"), optional)?,
         safetensors: &safetensors,
         sentence_bert_config: optional("sentence_bert_config.json"),
         pooling_config: optional("1_Pooling/config.json"),

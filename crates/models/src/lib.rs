@@ -7,6 +7,7 @@ pub mod buckets;
 pub mod classifier;
 pub mod encoder;
 pub mod encoder_config;
+pub mod legacy_tokenizer;
 pub mod model_file;
 pub mod position_bias;
 pub mod sampling;

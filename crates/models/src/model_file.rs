@@ -208,11 +208,11 @@ impl ModelFile {
                 .map_err(|e| Error::format(format!("{} is missing or unreadable: {e}", dir.join(name).display())))
         };
         let config_json = read("config.json")?;
-        let tokenizer_json = read("tokenizer.json")?;
+        let optional = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+        let tokenizer_json = crate::legacy_tokenizer::tokenizer_json_or_legacy(optional("tokenizer.json"), optional)?;
         let safetensors = std::fs::read(dir.join("model.safetensors")).map_err(|e| {
             Error::format(format!("{}: {e} (nunchi reads model.safetensors)", dir.join("model.safetensors").display()))
         })?;
-        let optional = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Self::from_hf_parts(HfParts {
             name,

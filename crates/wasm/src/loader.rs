@@ -55,8 +55,9 @@ pub(crate) fn gguf_file(bytes: &[u8]) -> Result<ModelFile, JsValue> {
 }
 
 /// A Hugging Face repository's files: `files` is `{ name, config, tokenizer,
-/// extras }` (the texts of `config.json` and `tokenizer.json`; `extras` maps
-/// optional file names to text), quantized to `quant` on load.
+/// extras }` (the texts of `config.json` and, where the checkpoint has one,
+/// `tokenizer.json`; `extras` maps optional file names to text, the older
+/// tokenizer files among them), quantized to `quant` on load.
 pub(crate) fn hf_file(files: &js_sys::Object, safetensors: &[u8], quant: &str) -> Result<ModelFile, JsValue> {
     let text = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().and_then(|v| v.as_string());
     let required = |k: &str| text(files, k).ok_or_else(|| input(format!("the model files lack '{k}' (a string)")));
@@ -65,7 +66,9 @@ pub(crate) fn hf_file(files: &js_sys::Object, safetensors: &[u8], quant: &str) -
     ModelFile::from_hf_parts(HfParts {
         name: required("name")?,
         config_json: required("config")?,
-        tokenizer_json: required("tokenizer")?,
+        // Without a tokenizer.json, one is built from the older files in `extras`.
+        tokenizer_json: nunchi_models::legacy_tokenizer::tokenizer_json_or_legacy(text(files, "tokenizer"), extra)
+            .map_err(to_js)?,
         safetensors,
         sentence_bert_config: extra("sentence_bert_config.json"),
         pooling_config: extra("1_Pooling/config.json"),
@@ -75,6 +78,14 @@ pub(crate) fn hf_file(files: &js_sys::Object, safetensors: &[u8], quant: &str) -
         quant: Quant::parse(quant).map_err(to_js)?,
     })
     .map_err(to_js)
+}
+
+/// The older tokenizer files a checkpoint without `tokenizer.json` is read
+/// from (`vocab.txt`, or `vocab.json` + `merges.txt`): what the package's
+/// loaders fetch into `extras` then.
+#[wasm_bindgen(js_name = legacyTokenizerFiles)]
+pub fn legacy_tokenizer_files() -> Vec<String> {
+    nunchi_models::legacy_tokenizer::LEGACY_TOKENIZER_FILES.iter().map(|s| s.to_string()).collect()
 }
 
 /// Opens the WebGPU adapter and runs the known-answer self-test on it.
