@@ -18,7 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../browser/chromium.mjs';
 import { serveSite } from '../browser/site-server.mjs';
-import { readTable } from '../../pkg/index.js'; // the exports read back by the package's own parser
+import { fixtureMounts } from '../browser/server.mjs';
+import { readTable, TextClassifier, textClassification } from '../../pkg/index.js'; // the exports read back by the package's own parser, and the Node side of the fine-tuned model check
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,7 +65,7 @@ before(async () => {
   assert.ok(existsSync(path.join(www, 'node_modules/vite')), 'run `npm ci --prefix www` first');
   await run('npm', ['run', 'build', '--prefix', www], { env: { ...process.env, NUNCHI_DATA: data } });
   mkdirSync(shots, { recursive: true });
-  server = await serveSite({ dist, models });
+  server = await serveSite({ dist, models, mounts: fixtureMounts(root, ['roberta-cls']) });
   browser = await launchChromium();
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
   page = await context.newPage();
@@ -228,6 +229,25 @@ test('a CSV upload: train on its labelled rows, label the rest, export a CSV', a
     assert.equal(r[2], Math.max(Number(r[3]), Number(r[4])).toFixed(4));
   }
   await shot('4-upload');
+});
+
+test('a fine-tuned model by its address: its own labels, the scores the package gives in Node', async () => {
+  await page.check('input[name="cls-method"][value="model"]');
+  await page.fill('#cls-model-url', `${server.base}/hf/roberta-cls`);
+  await runAndWait('cls');
+  const shown = await tableLabelsAndScores(page);
+  const texts = await page.locator('#cls-table tbody tr td.text').evaluateAll((tds) => tds.map((td) => td.textContent));
+  assert.ok(shown.length > 0 && shown.length === texts.length, `${shown.length} rows`);
+  assert.match(await page.textContent('#cls-results'), /negative, neutral, positive/);
+  // The same model in Node, through the package: the same label and confidence (to the page's 0.1 %).
+  const model = await TextClassifier.load(path.join(root, 'tests/fixtures/encoders/roberta-cls'));
+  const node = await textClassification(model, texts);
+  model.dispose();
+  shown.forEach(([label, score], i) => {
+    assert.equal(label, node[i].label, texts[i]);
+    assert.ok(Math.abs(score - node[i].score * 100) < 0.06, `${texts[i]}: ${score}% vs ${node[i].score}`);
+  });
+  await page.check('input[name="cls-method"][value="zero-shot"]');
 });
 
 test('Flan-T5 prompting with test weights says its answers are meaningless', async () => {
@@ -466,7 +486,8 @@ test('privacy: every request stays on the origin and none carries user text', ()
     }
   }
   const paths = [...new Set(requests.map((r) => new URL(r.url).pathname))];
-  const known = /^\/(|index\.html|favicon\.ico|sw\.js|workbox-\w+\.js|assets\/[\w.-]+|models\/[\w.-]+\.gguf|samples\/(movie-reviews|feedback|nsmc-reviews)\.csv)$/;
+  // The fine-tuned model's repository files (config, tokenizer, weights, the optional files) are model files too.
+  const known = /^\/(|index\.html|favicon\.ico|sw\.js|workbox-\w+\.js|assets\/[\w.-]+|models\/[\w.-]+\.gguf|hf\/[\w.-]+\/resolve\/main\/[\w./-]+|samples\/(movie-reviews|feedback|nsmc-reviews)\.csv)$/;
   for (const p of requests.filter((r) => !r.url.startsWith('blob:')).map((r) => new URL(r.url).pathname)) {
     assert.match(p, known, 'only the page, its assets, the samples and the models are requested');
   }

@@ -1,7 +1,7 @@
 // View 1: the review classifier (zero-shot labels, a head trained on the
 // user's labels, or Flan-T5 prompting), with metrics when true labels are known.
-import { zeroShot, trainClassifier, classify, evaluate, splitRows } from 'nunchi';
-import { loadModel, currentT5 } from './models.js';
+import { zeroShot, trainClassifier, classify, evaluate, splitRows, textClassification } from 'nunchi';
+import { loadModel, loadClassifier, currentT5 } from './models.js';
 import { inputBlock } from './input.js';
 import { SAMPLES } from './config.js';
 import { t, lang, onLangChange, stringIn } from './i18n.js';
@@ -161,6 +161,16 @@ export function initClassifier() {
         if (t5.info.testWeights) extra = () => t('cls.testModel');
       }
       if (truth && truth.some((l) => !labels.includes(l))) truth = null; // labels of another kind
+    } else if (m === 'model') {
+      const address = document.getElementById('cls-model-url').value.trim();
+      if (!address) throw new Error(t('cls.needModel'));
+      progress(null, t('job.loadingClassifier'));
+      const clf = await loadClassifier(address, signal);
+      results = await textClassification(clf, texts, { onProgress: taskProgress(progress), signal });
+      // A report needs the input's labels to be the model's own.
+      if (truth && truth.some((l) => !clf.labels.includes(l))) truth = null;
+      const name = address.replace(/\/+$/, '').split('/').slice(-2).join('/');
+      extra = () => t('cls.modelLabels', { model: name, labels: clf.labels.join(', ') });
     } else {
       // Rows labelled by hand fill in where the input has no label.
       const byHand = hand.labelsFor(data.texts);

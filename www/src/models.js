@@ -96,6 +96,20 @@ export function loadModel(kind, signal) {
   return entry.promise;
 }
 
+/** url → the promise of a fine-tuned classifier (the Classify tab's "Use a fine-tuned model"). */
+const classifiers = new Map();
+
+/** Loads (once) the fine-tuned classification model at `url`; a failed load is forgotten. */
+export function loadClassifier(url, signal, onProgress) {
+  const key = absolute(url);
+  if (!classifiers.has(key)) {
+    const promise = getClient().TextClassifier.load(key, { onProgress, signal, device: DEVICE });
+    classifiers.set(key, promise);
+    promise.catch(() => classifiers.delete(key));
+  }
+  return classifiers.get(key);
+}
+
 export function initModels() {
   for (const kind of ['encoder', 't5']) {
     paint(kind);
