@@ -143,3 +143,24 @@ fn a_padded_batch_gives_each_texts_hidden_states() {
         }
     }
 }
+
+/// `nunchi convert`'s GGUF keeps a task model whole: the variant (its
+/// `general.architecture`), the head, the labels and the tokenizer, so the
+/// converted file classifies bit for bit as the folder quantized on load.
+#[test]
+fn a_converted_gguf_classifies_as_the_folder_does() {
+    for name in VARIANTS {
+        let texts: Vec<String> =
+            cases(&golden(&format!("encoders/{name}.json"))).iter().map(|c| c["text"].as_str().unwrap().to_string()).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let folder = ModelFile::open(&fixture(name), Quant::Q8_0).unwrap();
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        folder.write_gguf(&mut bytes).unwrap();
+        let gguf = ModelFile::from_gguf_bytes(bytes.get_ref()).unwrap();
+        assert_eq!(gguf.arch, folder.arch, "{name}");
+        let from_gguf = TextClassifier::load(CpuBackend::new(), gguf).unwrap();
+        let from_folder = classifier(name, Quant::Q8_0);
+        assert_eq!(from_gguf.labels(), from_folder.labels(), "{name}");
+        assert_eq!(from_gguf.classify(&refs).unwrap(), from_folder.classify(&refs).unwrap(), "{name}");
+    }
+}
