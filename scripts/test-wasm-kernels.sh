@@ -8,7 +8,7 @@
 # chromedriver: Node 20's experimental relaxed SIMD computes its dot product
 # wrongly. That kernel is not shipped, so CI does not build it; its own target
 # dir (target/wasm-relaxed/) keeps the two builds' caches apart.
-# Other arguments replace the test selection (e.g. `--test q8_bench -- --include-ignored`).
+# Other arguments replace the test selection (e.g. `--test kernel_bench -- --include-ignored`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 relaxed=0
@@ -20,7 +20,7 @@ command -v wasm-bindgen-test-runner >/dev/null || {
 }
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 if [ "$relaxed" = 0 ]; then
-  tests=(--test q8 --test elementwise)
+  tests=(--test q8 --test dense --test elementwise)
   [ $# -gt 0 ] && tests=("$@")
   # Target-only flags, so native builds keep their cache.
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \

@@ -53,4 +53,23 @@ fn every_task_runs_once_in_order_and_helpers_take_part() {
     let order = Mutex::new(Vec::new());
     team::fork(5, &|t| order.lock().unwrap().push(t));
     assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+
+    // Chunks of a slice: each a whole number of `align` values, every value
+    // visited once, the same result as one call (here, rows of 3 values).
+    let rows_plus_index = |chunk: &mut [f32]| {
+        for row in chunk.chunks_mut(3) {
+            let sum: f32 = row.iter().sum();
+            row.iter_mut().for_each(|v| *v += sum);
+        }
+    };
+    let values: Vec<f32> = (0..3 * 1001).map(|i| i as f32).collect();
+    let mut want = values.clone();
+    rows_plus_index(&mut want);
+    let mut got = values.clone();
+    team::with_team(|| team::for_each_chunk_mut(&mut got, 3, 8, rows_plus_index));
+    assert_eq!(got, want, "chunked rows equal one call");
+    // Outside a team: one call, whatever the sizes.
+    let mut got = values;
+    team::for_each_chunk_mut(&mut got, 3, 1, rows_plus_index);
+    assert_eq!(got, want);
 }

@@ -1,9 +1,11 @@
 //! The CPU backend on candle-core. On wasm32 with `+simd128`, q8_0 linear
-//! layers run our packed int8 kernel ([`q8`]); the other formats, and every
-//! format natively (where candle's repacked AVX/NEON paths are faster), use
-//! candle's quantized matmul. GELU and softmax run our [`elementwise`]
+//! layers run our packed int8 kernel ([`q8`]) and f32/f16 ones our packed
+//! f32 kernel ([`dense`]); the other formats, and every format natively
+//! (where candle's repacked AVX/NEON paths are faster), use candle's
+//! quantized matmul. GELU and softmax run our [`elementwise`]
 //! kernels on every target (candle calls libm per element).
 
+pub mod dense;
 pub mod elementwise;
 pub mod q8;
 pub mod team;
@@ -29,6 +31,8 @@ enum MatrixKernel {
     Candle(QMatMul),
     /// q8_0 repacked for our int8 kernel.
     PackedQ8(q8::PackedQ8Matrix),
+    /// f32 and f16 weights as f32 panels for our f32 kernel.
+    PackedF32(dense::PackedF32Matrix),
 }
 
 impl CpuMatrix {
@@ -40,12 +44,27 @@ impl CpuMatrix {
     pub fn uses_packed_q8(&self) -> bool {
         matches!(self.kernel, MatrixKernel::PackedQ8(_))
     }
+
+    /// Whether `linear` runs our f32 kernel for this matrix (else candle's).
+    pub fn uses_packed_f32(&self) -> bool {
+        matches!(self.kernel, MatrixKernel::PackedF32(_))
+    }
 }
 
 /// Our kernel wins only where it is SIMD: on wasm32 it is 2-3x candle's
 /// q8_0 vec_dot; natively candle's repacked AVX path with threads is faster
 /// than our scalar twin.
 const PACK_Q8_0: bool = q8::HAS_SIMD_KERNEL;
+/// Likewise for f32 and f16 weights: on wasm32 our prepacked kernel saves
+/// the packing candle's matmul does on every call.
+const PACK_F32: bool = dense::HAS_SIMD_KERNEL;
+
+/// Packs an f32 or f16 `[n, k]` weight for [`dense`].
+fn pack_f32(weight: &QTensor) -> Result<dense::PackedF32Matrix> {
+    let (n, k) = weight.shape().dims2()?;
+    let values = weight.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>()?;
+    dense::PackedF32Matrix::from_rows(&values, n, k)
+}
 
 /// Packs a q8_0 `[n, k]` weight for [`q8`].
 fn pack_q8_0(weight: &QTensor) -> Result<q8::PackedQ8Matrix> {
@@ -82,27 +101,44 @@ fn map_in_place(x: &Tensor, f: impl FnOnce(&mut [f32])) -> Result<Tensor> {
     Ok(Tensor::from_vec(values, dims, &Device::Cpu)?)
 }
 
-/// Softmax over the last dimension with our kernel.
+/// Least values worth a team thread's share of an elementwise kernel (a few µs).
+const MIN_VALUES_PER_TEAM_TASK: usize = 4096;
+
+/// Softmax over the last dimension with our kernel, rows shared with a team.
 fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
     let n = x.dims().last().copied().unwrap_or(1).max(1);
-    map_in_place(x, |values| elementwise::softmax_rows(values, n))
+    map_in_place(x, |values| {
+        team::for_each_chunk_mut(values, n, MIN_VALUES_PER_TEAM_TASK, |rows| elementwise::softmax_rows(rows, n))
+    })
 }
 
-/// `x · Wᵀ (+ bias)` on our q8_0 kernel, with the bias fused into the output write.
-fn linear_packed_q8(x: &Tensor, w: &q8::PackedQ8Matrix, bias: Option<&Tensor>) -> Result<Tensor> {
+/// An elementwise kernel on a copy of `x`, shared with a team.
+fn elementwise_in_place(x: &Tensor, kernel: fn(&mut [f32])) -> Result<Tensor> {
+    map_in_place(x, |values| team::for_each_chunk_mut(values, 4, MIN_VALUES_PER_TEAM_TASK, kernel))
+}
+
+/// `x · Wᵀ (+ bias)` on one of our kernels (`linear(x, fused bias)` for a
+/// `[n, k]` weight), with the bias fused into the output write.
+fn linear_packed(
+    x: &Tensor,
+    k: usize,
+    n: usize,
+    bias: Option<&Tensor>,
+    linear: impl FnOnce(&[f32], Option<&[f32]>) -> Result<Vec<f32>>,
+) -> Result<Tensor> {
     let dims = x.dims();
-    if dims.last() != Some(&w.k()) {
-        return Err(Error::backend(format!("linear: input shape {dims:?} does not end in the weight's {} inputs", w.k())));
+    if dims.last() != Some(&k) {
+        return Err(Error::backend(format!("linear: input shape {dims:?} does not end in the weight's {k} inputs")));
     }
     // A bias of exactly n values is fused; any other (broadcastable) shape is added after.
     let fused_bias = match bias {
-        Some(b) if b.elem_count() == w.n() => Some(b.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?),
+        Some(b) if b.elem_count() == n => Some(b.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?),
         _ => None,
     };
-    let y = with_f32_slice(x, |xs| q8::linear(xs, w, fused_bias.as_deref()))?;
+    let y = with_f32_slice(x, |xs| linear(xs, fused_bias.as_deref()))?;
     let mut out_dims = dims.to_vec();
     if let Some(last) = out_dims.last_mut() {
-        *last = w.n();
+        *last = n;
     }
     let y = Tensor::from_vec(y, out_dims, &Device::Cpu)?;
     match bias {
@@ -143,6 +179,8 @@ impl Backend for CpuBackend {
         let dtype = weight.dtype();
         let kernel = if PACK_Q8_0 && dtype == GgmlDType::Q8_0 {
             MatrixKernel::PackedQ8(pack_q8_0(&weight)?)
+        } else if PACK_F32 && matches!(dtype, GgmlDType::F32 | GgmlDType::F16) {
+            MatrixKernel::PackedF32(pack_f32(&weight)?)
         } else {
             MatrixKernel::Candle(QMatMul::from_qtensor(weight)?)
         };
@@ -174,7 +212,12 @@ impl Backend for CpuBackend {
 
     fn linear(&self, x: &Tensor, w: &CpuMatrix, bias: Option<&Tensor>) -> Result<Tensor> {
         let matmul = match &w.kernel {
-            MatrixKernel::PackedQ8(packed) => return linear_packed_q8(x, packed, bias),
+            MatrixKernel::PackedQ8(packed) => {
+                return linear_packed(x, packed.k(), packed.n(), bias, |xs, b| q8::linear(xs, packed, b))
+            }
+            MatrixKernel::PackedF32(packed) => {
+                return linear_packed(x, packed.k(), packed.n(), bias, |xs, b| dense::linear(xs, packed, b))
+            }
             MatrixKernel::Candle(matmul) => matmul,
         };
         let y = matmul.forward(&x.contiguous()?)?;
@@ -210,8 +253,8 @@ impl Backend for CpuBackend {
 
     fn activation(&self, x: &Tensor, f: Activation) -> Result<Tensor> {
         match f {
-            Activation::GeluErf => map_in_place(x, elementwise::gelu_erf),
-            Activation::GeluTanh => map_in_place(x, elementwise::gelu_tanh),
+            Activation::GeluErf => elementwise_in_place(x, elementwise::gelu_erf),
+            Activation::GeluTanh => elementwise_in_place(x, elementwise::gelu_tanh),
             Activation::Relu => Ok(x.relu()?),
         }
     }

@@ -194,3 +194,22 @@ pub fn fork_map<R: Send>(tasks: usize, run: impl Fn(usize) -> R + Sync) -> Vec<R
         .map(|slot| slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).expect("fork runs every task"))
         .collect()
 }
+
+/// Runs `f` on `values` cut into one chunk per team thread (each a multiple
+/// of `align` values, at least `min_chunk`), when this thread leads a team;
+/// else on all of `values` at once. For elementwise and row-wise kernels,
+/// whose results do not depend on the cut.
+pub fn for_each_chunk_mut(values: &mut [f32], align: usize, min_chunk: usize, f: impl Fn(&mut [f32]) + Sync) {
+    let align = align.max(1);
+    let units = values.len() / align;
+    let tasks = if in_team() { super::threads::threads().min(values.len() / min_chunk.max(1)).min(units) } else { 1 };
+    if tasks <= 1 {
+        return f(values);
+    }
+    let per_task = units.div_ceil(tasks) * align;
+    let chunks: Vec<std::sync::Mutex<&mut [f32]>> = values.chunks_mut(per_task).map(std::sync::Mutex::new).collect();
+    fork(chunks.len(), &|task| {
+        let mut chunk = chunks[task].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut chunk)
+    });
+}

@@ -26,13 +26,18 @@ pub fn threads() -> usize {
 }
 
 /// `items.map(f)`, in order: concurrently on rayon's pool when there are
-/// threads and more than one item, one after another otherwise. Each item's
+/// threads and more than one item. A single item (a one-text call) runs with
+/// the other threads spinning as its helpers ([`super::team::with_team`]), so
+/// its layers split without waiting for sleeping threads to wake. Each item's
 /// result is what `f` alone gives it, so this changes speed, never numbers.
 pub fn map_concurrently<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
     #[cfg(feature = "threads")]
     if threads() > 1 && items.len() > 1 {
         use rayon::prelude::*;
         return items.into_par_iter().map(f).collect();
+    }
+    if items.len() == 1 {
+        return super::team::with_team(|| items.into_iter().map(f).collect());
     }
     items.into_iter().map(f).collect()
 }

@@ -14,7 +14,7 @@ use super::tiling::{dispatch_tile, store_tile, sweep};
 use super::u7::U7Rows;
 
 /// The default register tile (rows × groups of 4 columns), from the tile
-/// sweep in tests/q8_bench.rs.
+/// sweep in tests/kernel_bench.rs.
 pub fn gemm(a: &U7Rows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     gemm_tiled::<3, 2>(a, w, bias, out)
 }

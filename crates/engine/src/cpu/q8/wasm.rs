@@ -15,7 +15,7 @@ use super::tiling::{dispatch_tile, store_tile, sweep};
 /// The default tile: 3 rows × 2 groups (8 columns): 6 int and 6 f32
 /// accumulators plus the operands fit x64's 16 vector registers under V8.
 /// In Node, tiles from 2×2 to 4×3 all reach ~25-28 GOP/s on MiniLM shapes
-/// (tests/q8_bench.rs), so this picks the register-safe one.
+/// (tests/kernel_bench.rs), so this picks the register-safe one.
 pub fn gemm(a: &QuantizedRows, w: &PackedQ8, bias: Option<&[f32]>, out: &mut [f32]) {
     gemm_tiled::<3, 2>(a, w, bias, out)
 }

@@ -1,11 +1,18 @@
-//! Throughput of the q8_0 kernels beside candle's `QMatMul`, on MiniLM shapes
-//! (m = 25 rows is a batch-1 sentence). Ignored by default; run by hand:
-//! native `cargo test --release -p nunchi-engine --test q8_bench -- --ignored --nocapture`,
-//! wasm `scripts/test-wasm-kernels.sh --test q8_bench -- --include-ignored` (SIMD128 in Node,
-//! then the relaxed-SIMD build in Chromium).
+//! Throughput of our CPU kernels beside candle's: the q8_0 GEMM beside
+//! `QMatMul`, the f32 GEMM beside candle's matmul (the `gemm` crate), on
+//! MiniLM's and MPNet's shapes (m = 25 rows is a batch-1 sentence). Ignored
+//! by default; run by hand: native
+//! `cargo test --release -p nunchi-engine --test kernel_bench -- --ignored --nocapture`,
+//! wasm `scripts/test-wasm-kernels.sh --test kernel_bench -- --include-ignored --nocapture`
+//! (SIMD128 in Node; `WASM_BINDGEN_USE_BROWSER=1` runs it in Chromium).
+//!
+//! In-process figures here swing run to run on shared machines (the same
+//! function measured twice can differ several-fold); the models' end-to-end
+//! benches (`npm run bench:browser`, `bench:wasm`) are the ones to trust.
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Tensor};
+use nunchi_engine::cpu::dense::{self, PackedF32Matrix};
 use nunchi_engine::cpu::q8::{self, Layout, PackedQ8Matrix, QuantizedRows};
 
 #[macro_use]
@@ -109,4 +116,53 @@ fn relaxed_against_simd128_in_turns() {
         let (a, b) = (median(&mut a), median(&mut b));
         log!("m {m} n {n} k {k}: simd128 linear {a:.1}, relaxed linear {b:.1} GOP/s, ratio {:.2}", b / a);
     }
+}
+
+/// GFLOP/s (2 per multiply-add) of `f`, over at least 300 ms after 300 ms
+/// of warm-up (V8 runs new wasm code in its baseline compiler at first).
+fn gflops(m: usize, n: usize, k: usize, mut f: impl FnMut()) -> f64 {
+    common::timed(&mut f);
+    let (runs, ms) = common::timed(f);
+    2.0 * (m * n * k * runs) as f64 / (ms * 1e6)
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[ignore = "a benchmark, run by hand"]
+fn dense_kernel_throughput() {
+    log!("| m | n | k | candle matmul | ours (linear) | tiles: 2x1 4x1 6x1 2x2 3x2 |");
+    for (m, n, k) in
+        [(25, 384, 384), (25, 1536, 384), (25, 384, 1536), (25, 768, 768), (25, 3072, 768), (25, 768, 3072), (256, 1536, 384)]
+    {
+        let mut rng = common::Rng::new(1);
+        let w: Vec<f32> = (0..n * k).map(|_| 0.1 * rng.next_signed_f32()).collect();
+        let x: Vec<f32> = (0..m * k).map(|_| rng.next_signed_f32()).collect();
+        let wt = Tensor::from_slice(&w, (n, k), &Device::Cpu).expect("w");
+        let xt = Tensor::from_slice(&x, (m, k), &Device::Cpu).expect("x");
+        let packed = PackedF32Matrix::from_rows(&w, n, k).expect("pack");
+        let candle = gflops(m, n, k, || drop(xt.matmul(&wt.t().expect("t")).expect("matmul")));
+        let ours = gflops(m, n, k, || drop(dense::linear(&x, &packed, None).expect("linear")));
+        let line =
+            format!("| {m} | {n} | {k} | {candle:.1} | {ours:.1} ({:.2}×) |{}", ours / candle, tile_columns(&x, &packed, m));
+        log!("{line}");
+    }
+}
+
+/// GFLOP/s of each register tile, as table cells (SIMD builds only).
+#[allow(unused_variables)]
+fn tile_columns(x: &[f32], packed: &PackedF32Matrix, m: usize) -> String {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use dense::wasm::gemm_tiled;
+        type Gemm = fn(&[f32], &PackedF32Matrix, Option<&[f32]>, &mut [f32]);
+        let tiles: [Gemm; 5] =
+            [gemm_tiled::<2, 1>, gemm_tiled::<4, 1>, gemm_tiled::<6, 1>, gemm_tiled::<2, 2>, gemm_tiled::<3, 2>];
+        let (n, k) = (packed.n(), packed.k());
+        let mut out = vec![0f32; m * n];
+        let cells: Vec<String> =
+            tiles.iter().map(|run| format!(" {:.1}", gflops(m, n, k, || run(x, packed, None, &mut out)))).collect();
+        return cells.concat() + " |";
+    }
+    #[allow(unreachable_code)]
+    String::new()
 }

@@ -1,0 +1,87 @@
+//! f32 weights repacked once at load for the GEMM kernels: output columns
+//! (rows of W) taken [`PANEL`] at a time, each panel stored input by input,
+//! so the kernel reads one panel's weights for one input as two adjacent
+//! f32x4 loads.
+
+use crate::error::{Error, Result};
+
+/// Output columns per panel: two f32x4 lanes wide.
+pub const PANEL: usize = 8;
+
+/// A `[n, k]` f32 weight matrix in panels; `y = x · Wᵀ`.
+#[derive(Debug, Clone)]
+pub struct PackedF32Matrix {
+    n: usize,
+    k: usize,
+    /// `[panel][input 0..k][column 0..PANEL]`; columns past `n` are zero.
+    /// Held in cache lines, so that no vector load straddles two.
+    lines: Vec<CacheLine>,
+}
+
+/// 64 bytes, aligned as a cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct CacheLine([f32; 16]);
+
+impl PackedF32Matrix {
+    /// Packs a row-major `[n, k]` matrix.
+    pub fn from_rows(w: &[f32], n: usize, k: usize) -> Result<Self> {
+        if k == 0 || n == 0 {
+            return Err(Error::format(format!("an f32 weight matrix needs rows and columns, got [{n}, {k}]")));
+        }
+        if w.len() != n * k {
+            return Err(Error::format(format!("a [{n}, {k}] f32 matrix has {} values, got {}", n * k, w.len())));
+        }
+        let panels = n.div_ceil(PANEL);
+        let mut packed = Self { n, k, lines: vec![CacheLine([0.0; 16]); (panels * k * PANEL).div_ceil(16)] };
+        let values = packed.values_mut();
+        for (row, weights) in w.chunks_exact(k).enumerate() {
+            let (panel, lane) = (row / PANEL, row % PANEL);
+            let base = panel * k * PANEL + lane;
+            for (i, &v) in weights.iter().enumerate() {
+                values[base + i * PANEL] = v;
+            }
+        }
+        Ok(packed)
+    }
+
+    /// Output features (rows of W).
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Input features (columns of W).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    pub fn panels(&self) -> usize {
+        self.n.div_ceil(PANEL)
+    }
+
+    fn values(&self) -> &[f32] {
+        // SAFETY: a cache line is 16 f32 with no padding.
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr() as *const f32, self.lines.len() * 16) }
+    }
+
+    fn values_mut(&mut self) -> &mut [f32] {
+        // SAFETY: as in `values`.
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr() as *mut f32, self.lines.len() * 16) }
+    }
+
+    /// Panel `panel`'s `k × PANEL` weights, input by input.
+    pub fn panel(&self, panel: usize) -> &[f32] {
+        let len = self.k * PANEL;
+        &self.values()[panel * len..(panel + 1) * len]
+    }
+
+    /// The weight of output `row`, input `i` (a test and scalar-path helper).
+    pub fn weight(&self, row: usize, i: usize) -> f32 {
+        self.panel(row / PANEL)[i * PANEL + row % PANEL]
+    }
+
+    /// Heap bytes held.
+    pub fn size_in_bytes(&self) -> usize {
+        self.lines.len() * 64
+    }
+}

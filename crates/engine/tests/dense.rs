@@ -1,0 +1,171 @@
+//! Our f32 GEMM against its scalar twin (bit for bit) and against candle's
+//! matmul (the `gemm` crate), natively and on wasm32 (`scripts/test-wasm-kernels.sh`
+//! runs this file under Node with `+simd128`, where the SIMD kernel runs).
+
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Device, Tensor};
+use nunchi_engine::cpu::dense::{self, PackedF32Matrix, PANEL};
+use nunchi_engine::{Backend, CpuBackend};
+
+mod common;
+use common::{Rng, TestValues};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Rows tried for every shape: one, a remainder of every tile, a batch.
+const ROWS: [usize; 5] = [1, 5, 13, 25, 70];
+/// `(n, k)`: MiniLM's and MPNet's shapes, and `n` that no panel divides.
+const SHAPES: [(usize, usize); 6] = [(384, 384), (1536, 384), (384, 1536), (768, 768), (13, 7), (3, 40)];
+
+fn weights(rng: &mut Rng, n: usize, k: usize) -> Vec<f32> {
+    (0..n * k).map(|_| 0.1 * rng.unit()).collect()
+}
+
+fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.to_bits(), w.to_bits(), "{what}: output {i}: {g} vs {w}");
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn packing_keeps_every_weight() {
+    let mut rng = Rng::new(21);
+    for (n, k) in SHAPES {
+        let w = weights(&mut rng, n, k);
+        let packed = PackedF32Matrix::from_rows(&w, n, k).expect("pack");
+        assert_eq!((packed.n(), packed.k(), packed.panels()), (n, k, n.div_ceil(PANEL)));
+        for row in 0..n {
+            for i in 0..k {
+                assert_eq!(packed.weight(row, i).to_bits(), w[row * k + i].to_bits(), "[{n}, {k}] ({row}, {i})");
+            }
+        }
+        // Padding columns of the last panel are zero.
+        let last = packed.panel(packed.panels() - 1);
+        for lane in n - (packed.panels() - 1) * PANEL..PANEL {
+            assert!((0..k).all(|i| last[i * PANEL + lane] == 0.0), "[{n}, {k}] padding lane {lane}");
+        }
+    }
+}
+
+/// The build's kernel (SIMD on wasm32) and every tile shape against the twin.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn kernel_equals_scalar_twin_bit_for_bit() {
+    let mut rng = Rng::new(22);
+    for (n, k) in SHAPES {
+        let w = PackedF32Matrix::from_rows(&weights(&mut rng, n, k), n, k).expect("pack");
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        for m in ROWS {
+            let x = rng.activations(m * k);
+            for bias in [None, Some(&bias[..])] {
+                let mut want = vec![0f32; m * n];
+                dense::scalar::gemm_slow(&x, &w, bias, &mut want);
+                let what = format!("m {m} [{n}, {k}] bias {}", bias.is_some());
+                let mut got = vec![f32::NAN; m * n];
+                dense::gemm(&x, &w, bias, &mut got);
+                assert_bits_equal(&what, &got, &want);
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                every_tile_equals(&x, &w, bias, &want, &what);
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn every_tile_equals(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, want: &[f32], what: &str) {
+    use dense::wasm::gemm_tiled;
+    type Gemm = fn(&[f32], &PackedF32Matrix, Option<&[f32]>, &mut [f32]);
+    let runs: [(&str, Gemm); 5] = [
+        ("1x1", gemm_tiled::<1, 1>),
+        ("3x1", gemm_tiled::<3, 1>),
+        ("6x1", gemm_tiled::<6, 1>),
+        ("2x2", gemm_tiled::<2, 2>),
+        ("5x2", gemm_tiled::<5, 2>),
+    ];
+    for (tile, run) in runs {
+        let mut got = vec![f32::NAN; want.len()];
+        run(x, w, bias, &mut got);
+        assert_bits_equal(&format!("tile {tile}, {what}"), &got, want);
+    }
+}
+
+/// `linear` against candle's `x · Wᵀ + bias`. Tolerance: 1e-5 of Σ|x·w| per
+/// output, a few f32 ulps of the sum's magnitude (the two sum in other orders).
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn linear_matches_candle_matmul() {
+    let mut rng = Rng::new(23);
+    for (n, k) in SHAPES {
+        let w = weights(&mut rng, n, k);
+        let packed = PackedF32Matrix::from_rows(&w, n, k).expect("pack");
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        let wt = Tensor::from_slice(&w, (n, k), &Device::Cpu).expect("w");
+        let bt = Tensor::from_slice(&bias, n, &Device::Cpu).expect("bias");
+        for m in [1, 25] {
+            let x = rng.activations(m * k);
+            let xt = Tensor::from_slice(&x, (m, k), &Device::Cpu).expect("x");
+            let want = xt.matmul(&wt.t().expect("t")).and_then(|y| y.broadcast_add(&bt)).expect("candle");
+            let want = want.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("vec");
+            let got = dense::linear(&x, &packed, Some(&bias)).expect("linear");
+            for r in 0..m {
+                for c in 0..n {
+                    let magnitude: f64 = (0..k).map(|i| (x[r * k + i] as f64 * w[c * k + i] as f64).abs()).sum();
+                    let bound = 1e-5 * magnitude + 1e-6;
+                    let (g, t) = (got[r * n + c], want[r * n + c]);
+                    assert!(((g - t) as f64).abs() <= bound, "m {m} [{n}, {k}] ({r}, {c}): {g} vs {t} (bound {bound:e})");
+                }
+            }
+        }
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn bad_shapes_are_errors_not_panics() {
+    assert!(PackedF32Matrix::from_rows(&[0.0; 6], 2, 4).is_err());
+    assert!(PackedF32Matrix::from_rows(&[], 0, 4).is_err());
+    assert!(PackedF32Matrix::from_rows(&[], 4, 0).is_err());
+    let w = PackedF32Matrix::from_rows(&[0.5; 12], 3, 4).expect("pack");
+    assert!(dense::linear(&[0.0; 5], &w, None).is_err());
+    assert!(dense::linear(&[0.0; 4], &w, Some(&[0.0; 2])).is_err());
+    assert_eq!(dense::linear(&[1.0; 8], &w, Some(&[1.0; 3])).expect("linear"), vec![3.0; 6]);
+}
+
+/// Through the backend (our kernel on wasm32 + simd128, candle elsewhere), f32
+/// and f16 weights with a bias and a 3-D input, against candle's matmul.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn backend_linear_matches_candle_for_f32_and_f16() {
+    assert_eq!(dense::HAS_SIMD_KERNEL, cfg!(target_arch = "wasm32"), "wasm tests need -C target-feature=+simd128");
+    let mut rng = Rng::new(24);
+    let backend = CpuBackend::new();
+    let (n, k) = (387, 96);
+    let w = weights(&mut rng, n, k);
+    let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+    let x = rng.activations(2 * 9 * k);
+    let xt = backend.tensor(&x, &[2, 9, k]).expect("x");
+    let bias_t = backend.tensor(&bias, &[n]).expect("bias");
+    for dtype in [GgmlDType::F32, GgmlDType::F16] {
+        let wt = Tensor::from_slice(&w, (n, k), &Device::Cpu).expect("w");
+        let matrix = backend.matrix(QTensor::quantize(&wt, dtype).expect("weight")).expect("matrix");
+        assert_eq!(matrix.uses_packed_f32(), dense::HAS_SIMD_KERNEL, "{dtype:?}");
+        let got = backend.linear(&xt, &matrix, Some(&bias_t)).expect("linear");
+        assert_eq!(backend.dims(&got), vec![2, 9, n]);
+        let got = backend.to_vec(&got).expect("got");
+        // The weights as stored (f16 rounds them), multiplied by candle.
+        let stored = QTensor::quantize(&wt, dtype).and_then(|q| q.dequantize(&Device::Cpu)).expect("stored");
+        let want = xt
+            .reshape((18, k))
+            .and_then(|x| x.matmul(&stored.t()?))
+            .and_then(|y| y.broadcast_add(&bias_t))
+            .and_then(|y| y.flatten_all())
+            .and_then(|y| y.to_vec1::<f32>())
+            .expect("candle");
+        for (i, (&g, &t)) in got.iter().zip(&want).enumerate() {
+            assert!((g - t).abs() <= 1e-4 * (1.0 + t.abs()), "{dtype:?} output {i}: {g} vs {t}");
+        }
+    }
+}
