@@ -1,13 +1,12 @@
 //! Our q8_0 kernels against their scalar twin and against ggml's q8_0 matmul (candle's quantization).
 //!
-//! Native: `cargo test --release -p nunchi-engine --test q8` (the kernels are
-//! the scalar twins there). `scripts/test-wasm-kernels.sh` runs this same file
-//! on wasm32 twice: `+simd128` under Node (the SIMD128 kernel), and
-//! `+relaxed-simd` in headless Chromium (the relaxed-SIMD kernel).
+//! Native: `cargo test --release -p nunchi-engine --test q8` (the kernel is
+//! the scalar twin there). `scripts/test-wasm-kernels.sh` runs this same file
+//! on wasm32 with `+simd128` under Node (the SIMD128 kernel).
 
 use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{Device, Module, Tensor};
-use nunchi_engine::cpu::q8::{self, BlockQ8_0, Layout, PackedQ8Matrix, QuantizedRows, U7Rows, BLOCK};
+use nunchi_engine::cpu::q8::{self, BlockQ8_0, PackedQ8Matrix, QuantizedRows, BLOCK};
 use nunchi_engine::{Backend, CpuBackend};
 
 mod common;
@@ -124,29 +123,22 @@ fn activation_blocks_equal_candle_from_float() {
     }
 }
 
-/// Both layouts keep every quant and scale; quads also each row's block sum
-/// (as `-64 × Σ q`, the start of a block sum over +64-biased activations).
+/// Packing keeps every quant and scale.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn packing_keeps_every_quant_and_scale() {
     let mut rng = Rng::new(3);
-    for layout in [Layout::Pairs, Layout::Quads] {
-        for (n, k) in SHAPES {
-            let w = q8_0_weight(&mut rng, n, k);
-            let bytes = w.data().expect("bytes");
-            let packed = pack_as(&w, layout);
-            for row in 0..n {
-                for b in 0..k / BLOCK {
-                    let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
-                    let at = format!("{layout:?} [{n}, {k}] row {row} block {b}");
-                    assert_eq!(packed.scale(row, b), block.scale(), "{at}");
-                    for j in 0..BLOCK {
-                        assert_eq!(packed.quant(row, b, j), block.qs[j], "{at} quant {j}");
-                    }
-                    if layout == Layout::Quads {
-                        let sum: i32 = block.qs.iter().map(|&q| i32::from(q)).sum();
-                        assert_eq!(packed.group_block_bias_offsets(row / 4, b)[row % 4], -64 * sum, "{at}");
-                    }
+    for (n, k) in SHAPES {
+        let w = q8_0_weight(&mut rng, n, k);
+        let bytes = w.data().expect("bytes");
+        let packed = pack(&w);
+        for row in 0..n {
+            for b in 0..k / BLOCK {
+                let block = BlockQ8_0::read(&bytes, row * (k / BLOCK) + b).expect("block");
+                let at = format!("[{n}, {k}] row {row} block {b}");
+                assert_eq!(packed.scale(row, b), block.scale(), "{at}");
+                for j in 0..BLOCK {
+                    assert_eq!(packed.quant(row, b, j), block.qs[j], "{at} quant {j}");
                 }
             }
         }
@@ -160,7 +152,7 @@ fn packing_keeps_every_quant_and_scale() {
 fn kernel_equals_scalar_twin_bit_for_bit() {
     let mut rng = Rng::new(4);
     for (n, k) in SHAPES {
-        let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Pairs);
+        let w = pack(&q8_0_weight(&mut rng, n, k));
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
         for m in ROWS {
             let a = QuantizedRows::quantize(&rng.activations(m * k), k).expect("quantize");
@@ -185,30 +177,17 @@ fn kernel_equals_scalar_twin_bit_for_bit() {
 fn column_split_equals_one_call_bit_for_bit() {
     let mut rng = Rng::new(11);
     for (n, k) in SHAPES {
-        for layout in [Layout::Pairs, Layout::Quads] {
-            let w = pack_as(&q8_0_weight(&mut rng, n, k), layout);
-            let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
-            for m in [1, 27] {
-                let x = rng.activations(m * k);
-                let (a8, a7) = (QuantizedRows::quantize(&x, k).expect("quantize"), U7Rows::quantize(&x, k).expect("quantize"));
-                for bias in [None, Some(&bias[..])] {
-                    let mut want = vec![0f32; m * n];
-                    let mut got = vec![f32::NAN; m * n];
-                    match layout {
-                        Layout::Pairs => q8::gemm(&a8, &w, bias, &mut want),
-                        Layout::Quads => q8::gemm_u7(&a7, &w, bias, &mut want),
-                    }
-                    for tasks in [2, 3, 7] {
-                        match layout {
-                            Layout::Pairs => q8::parallel::split_columns_into(tasks, &a8, m, &w, bias, &mut got, q8::gemm),
-                            Layout::Quads => q8::parallel::split_columns_into(tasks, &a7, m, &w, bias, &mut got, q8::gemm_u7),
-                        }
-                        assert_bits_equal(
-                            &format!("{tasks} tasks, {layout:?} m {m} [{n}, {k}] bias {}", bias.is_some()),
-                            &got,
-                            &want,
-                        );
-                    }
+        let w = pack(&q8_0_weight(&mut rng, n, k));
+        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+        for m in [1, 27] {
+            let a = QuantizedRows::quantize(&rng.activations(m * k), k).expect("quantize");
+            for bias in [None, Some(&bias[..])] {
+                let mut want = vec![0f32; m * n];
+                let mut got = vec![f32::NAN; m * n];
+                q8::gemm(&a, &w, bias, &mut want);
+                for tasks in [2, 3, 7] {
+                    q8::parallel::split_columns_into(tasks, &a, m, &w, bias, &mut got, q8::gemm);
+                    assert_bits_equal(&format!("{tasks} tasks, m {m} [{n}, {k}] bias {}", bias.is_some()), &got, &want);
                 }
             }
         }
@@ -225,7 +204,7 @@ fn team_split_equals_one_call_bit_for_bit() {
     threads::set_threads(2);
     let mut rng = Rng::new(13);
     for (n, k) in [(1536, 384), (384, 1536), (512, 384)] {
-        let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Pairs);
+        let w = pack(&q8_0_weight(&mut rng, n, k));
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
         for m in [1, 27] {
             let x = rng.activations(m * k);
@@ -243,15 +222,13 @@ fn team_split_equals_one_call_bit_for_bit() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn column_groups_view_the_parents_columns() {
     let mut rng = Rng::new(12);
-    let w = pack_as(&q8_0_weight(&mut rng, 30, 64), Layout::Quads);
+    let w = pack(&q8_0_weight(&mut rng, 30, 64));
     assert_eq!(w.groups(), 8);
     let part = w.column_groups(5..8);
     assert_eq!((part.n(), part.k(), part.groups()), (10, 64, 3));
     for row in 0..part.n() {
         for b in 0..part.blocks() {
             assert_eq!(part.scale(row, b), w.scale(20 + row, b));
-            assert_eq!(part.quant_sum(row, b), w.quant_sum(20 + row, b));
-            assert_eq!(part.group_block_bias_offsets(row / 4, b), w.group_block_bias_offsets(5 + row / 4, b));
             for j in 0..BLOCK {
                 assert_eq!(part.quant(row, b, j), w.quant(20 + row, b, j));
             }
@@ -270,7 +247,8 @@ fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn every_tile_equals(a: &QuantizedRows, w: &PackedQ8Matrix, bias: Option<&[f32]>, want: &[f32], what: &str) {
     use q8::wasm::gemm_tiled;
-    let runs: [(&str, fn(&QuantizedRows, &PackedQ8Matrix, Option<&[f32]>, &mut [f32])); 6] = [
+    type Gemm = fn(&QuantizedRows, &PackedQ8Matrix, Option<&[f32]>, &mut [f32]);
+    let runs: [(&str, Gemm); 6] = [
         ("1x1", gemm_tiled::<1, 1>),
         ("3x1", gemm_tiled::<3, 1>),
         ("6x1", gemm_tiled::<6, 1>),
@@ -327,7 +305,7 @@ fn linear_matches_ggml_q8_0() {
     let mut rng = Rng::new(5);
     for (n, k) in SHAPES {
         let w = q8_0_weight(&mut rng, n, k);
-        let packed = pack_as(&w, Layout::Pairs);
+        let packed = pack(&w);
         for m in ROWS {
             let x = rng.activations(m * k);
             let want = ggml_q8_0_matmul(&x, k, &w);
@@ -338,9 +316,7 @@ fn linear_matches_ggml_q8_0() {
 }
 
 /// Through the backend (our kernel on wasm32 + simd128, candle elsewhere), with
-/// a bias and a 3-D input: against candle's `QMatMul` plus the bias, and in a
-/// relaxed-SIMD build (7-bit activations, whose accuracy the u7 bound test
-/// checks) against our `linear` on the same packed weights, bit for bit.
+/// a bias and a 3-D input: against candle's `QMatMul` plus the bias.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn backend_linear_matches_candle_with_bias() {
@@ -360,13 +336,8 @@ fn backend_linear_matches_candle_with_bias() {
         let got = backend.linear(&xt, &matrix, Some(&bias_t)).expect("linear");
         assert_eq!(backend.dims(&got), vec![2, 9, n]);
         let got = backend.to_vec(&got).expect("got");
-        if q8::HAS_RELAXED_KERNEL {
-            let want = q8::linear(&x, &pack(&w), Some(&bias)).expect("linear");
-            assert_bits_equal(&format!("backend [{n}, {k}]"), &got, &want);
-        } else {
-            let want = candle.forward(&xt).and_then(|y| y.broadcast_add(&bias_t)).expect("candle");
-            assert_close(&format!("backend [{n}, {k}]"), &got, &backend.to_vec(&want).expect("want"), &magnitudes(&x, &w), 1e-3);
-        }
+        let want = candle.forward(&xt).and_then(|y| y.broadcast_add(&bias_t)).expect("candle");
+        assert_close(&format!("backend [{n}, {k}]"), &got, &backend.to_vec(&want).expect("want"), &magnitudes(&x, &w), 1e-3);
     }
 }
 
@@ -390,113 +361,6 @@ fn bad_shapes_are_errors_not_panics() {
     let matrix = backend.matrix(q8_0_weight(&mut rng, 8, 64)).expect("matrix");
     let x = backend.tensor(&[0.0; 96], &[3, 32]).expect("x");
     assert!(backend.linear(&x, &matrix, None).is_err());
-}
-
-// ---- the relaxed-SIMD path: quad layout, 7-bit biased activations ----------
-
-fn pack_as(w: &QTensor, layout: Layout) -> PackedQ8Matrix {
-    let (n, k) = w.shape().dims2().expect("2-D weight");
-    PackedQ8Matrix::from_q8_0_bytes_as(&w.data().expect("weight bytes"), n, k, layout).expect("pack")
-}
-
-/// 7-bit activations: every stored byte in 1..=127 (the relaxed dot's
-/// deterministic range), and each value within half a step of the input.
-#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-#[cfg_attr(not(target_arch = "wasm32"), test)]
-fn u7_activations_stay_in_range_and_within_half_a_step() {
-    let mut rng = Rng::new(9);
-    let k = 384;
-    let mut x = rng.activations(7 * k);
-    x[..BLOCK].fill(0.0);
-    x[BLOCK] = -3.0;
-    let a = U7Rows::quantize(&x, k).expect("quantize");
-    for (i, xs) in x.chunks(BLOCK).enumerate() {
-        let (row, b) = (i / a.blocks(), i % a.blocks());
-        let d = a.scale(row, b);
-        let amax = xs.iter().fold(0f32, |m, v| m.max(v.abs()));
-        assert_eq!(d, amax / 63.0, "block {i} scale");
-        for (&q, &v) in a.block_quants(row, b).iter().zip(xs) {
-            assert!((1..=127).contains(&q), "block {i}: byte {q} outside 1..=127");
-            let back = (i32::from(q) - 64) as f32 * d;
-            assert!((back - v).abs() <= 0.5 * d * (1.0 + 1e-6) + 1e-30, "block {i}: {v} came back as {back}");
-        }
-    }
-    assert!(U7Rows::quantize(&[0.0; 48], 48).is_err());
-}
-
-/// The relaxed-SIMD kernel (in a `+relaxed-simd` build; its twin elsewhere)
-/// against its scalar twin, bit for bit.
-#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-#[cfg_attr(not(target_arch = "wasm32"), test)]
-fn u7_kernel_equals_scalar_twin_bit_for_bit() {
-    let mut rng = Rng::new(10);
-    for (n, k) in SHAPES {
-        let w = pack_as(&q8_0_weight(&mut rng, n, k), Layout::Quads);
-        let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
-        for m in ROWS {
-            let a = U7Rows::quantize(&rng.activations(m * k), k).expect("quantize");
-            for bias in [None, Some(&bias[..])] {
-                let mut want = vec![0f32; m * n];
-                q8::scalar::gemm_u7_slow(&a, &w, bias, &mut want);
-                let mut got = vec![f32::NAN; m * n];
-                q8::gemm_u7(&a, &w, bias, &mut got);
-                let what = format!("u7 gemm m {m} [{n}, {k}] bias {}", bias.is_some());
-                assert_bits_equal(&what, &got, &want);
-                #[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
-                for (tile, run) in relaxed_tiles() {
-                    let mut got = vec![f32::NAN; m * n];
-                    run(&a, &w, bias, &mut got);
-                    assert_bits_equal(&format!("tile {tile}, {what}"), &got, &want);
-                }
-            }
-        }
-    }
-}
-
-#[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
-fn relaxed_tiles() -> [(&'static str, fn(&U7Rows, &PackedQ8Matrix, Option<&[f32]>, &mut [f32])); 6] {
-    use q8::relaxed::gemm_tiled;
-    [
-        ("1x1", gemm_tiled::<1, 1>),
-        ("3x1", gemm_tiled::<3, 1>),
-        ("6x1", gemm_tiled::<6, 1>),
-        ("2x2", gemm_tiled::<2, 2>),
-        ("5x2", gemm_tiled::<5, 2>),
-        ("4x3", gemm_tiled::<4, 3>),
-    ]
-}
-
-/// `linear` on quad-packed weights against the exact product of the inputs
-/// and the dequantized weights. The bound is the 7-bit rounding itself: each
-/// input moves by at most half its block's step `amax / 63`, so an output
-/// moves by at most Σ |w| · step / 2, plus f32 rounding of Σ |x·w|.
-#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-#[cfg_attr(not(target_arch = "wasm32"), test)]
-fn u7_linear_is_within_its_rounding_bound_of_the_exact_product() {
-    let mut rng = Rng::new(11);
-    for (n, k) in SHAPES {
-        let wq = q8_0_weight(&mut rng, n, k);
-        let w = pack_as(&wq, Layout::Quads);
-        let wd = wq.dequantize(&Device::Cpu).expect("dequantize").flatten_all().expect("flat").to_vec1::<f32>().expect("vec");
-        for m in [1, 27] {
-            let x = rng.activations(m * k);
-            let got = q8::linear(&x, &w, None).expect("linear");
-            for r in 0..m {
-                let xr = &x[r * k..(r + 1) * k];
-                let steps: Vec<f64> =
-                    xr.chunks(BLOCK).map(|b| b.iter().fold(0f32, |a, v| a.max(v.abs())) as f64 / 63.0).collect();
-                for c in 0..n {
-                    let wr = &wd[c * k..(c + 1) * k];
-                    let exact: f64 = xr.iter().zip(wr).map(|(&a, &b)| a as f64 * b as f64).sum();
-                    let rounding: f64 = wr.iter().enumerate().map(|(j, &b)| (b as f64).abs() * steps[j / BLOCK] / 2.0).sum();
-                    let magnitude: f64 = xr.iter().zip(wr).map(|(&a, &b)| (a as f64 * b as f64).abs()).sum();
-                    let bound = rounding * (1.0 + 1e-5) + 1e-5 * magnitude + 1e-6;
-                    let diff = (got[r * n + c] as f64 - exact).abs();
-                    assert!(diff <= bound, "m {m} [{n}, {k}] output ({r}, {c}): {} vs {exact} (bound {bound:e})", got[r * n + c]);
-                }
-            }
-        }
-    }
 }
 
 /// The build's activation quantizer (SIMD on wasm32) against the scalar

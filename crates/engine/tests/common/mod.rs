@@ -3,11 +3,6 @@
 //! prints natively and through wasm-bindgen-test's console on wasm32.
 #![allow(dead_code, unused_macros)] // each test file uses its own subset
 
-// Relaxed-SIMD builds run in Chromium: Node 20's experimental relaxed SIMD
-// computes `relaxed_dot_i8x16_i7x16_add_s` wrongly (doubled, no add).
-#[cfg(all(feature = "relaxed-simd", target_arch = "wasm32", target_feature = "relaxed-simd"))]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
 /// `println!` natively; wasm-bindgen-test's `console_log!` on wasm32.
 #[cfg(not(target_arch = "wasm32"))]
 macro_rules! log { ($($t:tt)*) => { println!($($t)*) } }

@@ -1,13 +1,11 @@
 //! q8_0 weights repacked once at load for the GEMM kernels.
 //!
 //! Output rows are taken four at a time (a "group", one f32x4 lane per row).
-//! Within a group and a 32-wide block, the quants are interleaved in runs of
-//! [`Layout::run`] inputs, row after row: with pairs, the 8 bytes `r0[k]
-//! r0[k+1] r1[k] r1[k+1] .. r3[k+1]`. Sign-extended to i16x8, that vector
-//! dotted (`i32x4.dot_i16x8_s`) with the activation pair `a[k] a[k+1]`
-//! splatted gives, in lane j, row j's partial sum: no horizontal reductions
-//! anywhere in the kernel. With quads, 16 bytes `r0[k..k+4] .. r3[k..k+4]`
-//! feed relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s` the same way.
+//! Within a group and a 32-wide block, the quants are interleaved in pairs of
+//! inputs, row after row: the 8 bytes `r0[k] r0[k+1] r1[k] r1[k+1] .. r3[k+1]`.
+//! Sign-extended to i16x8, that vector dotted (`i32x4.dot_i16x8_s`) with the
+//! activation pair `a[k] a[k+1]` splatted gives, in lane j, row j's partial
+//! sum: no horizontal reductions anywhere in the kernel.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -20,34 +18,8 @@ pub const GROUP: usize = 4;
 /// Bytes of one group's quants for one block.
 pub const GROUP_BLOCK_BYTES: usize = GROUP * BLOCK;
 
-/// How a group's quants are interleaved, chosen by the kernel that reads them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// Runs of 2 inputs, for `i32x4.dot_i16x8_s` (SIMD128).
-    Pairs,
-    /// Runs of 4 inputs, for `i32x4.relaxed_dot_i8x16_i7x16_add_s` (relaxed SIMD),
-    /// with each row's block sum kept for the activations' +64 bias.
-    Quads,
-}
-
-impl Layout {
-    /// Inputs per run of one row.
-    pub const fn run(self) -> usize {
-        match self {
-            Layout::Pairs => 2,
-            Layout::Quads => 4,
-        }
-    }
-
-    /// The layout this build's kernel reads.
-    pub const fn native() -> Self {
-        if super::HAS_RELAXED_KERNEL {
-            Layout::Quads
-        } else {
-            Layout::Pairs
-        }
-    }
-}
+/// Inputs per run of one row in a group: a pair, for `i32x4.dot_i16x8_s`.
+const RUN: usize = 2;
 
 /// A `[n, k]` q8_0 weight matrix in the kernel layout; `y = x · Wᵀ`. It owns
 /// its data when packed ([`PackedQ8Matrix`]) and borrows it when it is a
@@ -57,28 +29,19 @@ impl Layout {
 pub struct PackedQ8<'a> {
     n: usize,
     k: usize,
-    layout: Layout,
-    /// `[group][block][run][row 0..4][run length]`; rows past `n` are zero.
+    /// `[group][block][pair][row 0..4][2]`; rows past `n` are zero.
     quants: Cow<'a, [i8]>,
     /// `[group][block][row 0..4]`, the f16 block scales widened once here
     /// (wasm has no f16 conversion instruction, candle converts in every dot).
     scales: Cow<'a, [f32]>,
-    /// Quads only: `[group][block][row 0..4]`, `-64 × Σ quants`, the start
-    /// value of a block sum whose activations carry a +64 bias (see `u7`).
-    bias_offsets: Cow<'a, [i32]>,
 }
 
 /// A packed matrix that owns its data, as the models hold it.
 pub type PackedQ8Matrix = PackedQ8<'static>;
 
 impl PackedQ8Matrix {
-    /// Packs ggml q8_0 bytes (`n` rows of `k / 32` blocks each) for this build's kernel.
+    /// Packs ggml q8_0 bytes (`n` rows of `k / 32` blocks each).
     pub fn from_q8_0_bytes(bytes: &[u8], n: usize, k: usize) -> Result<Self> {
-        Self::from_q8_0_bytes_as(bytes, n, k, Layout::native())
-    }
-
-    /// Packs ggml q8_0 bytes in a chosen layout (tests check both on any target).
-    pub fn from_q8_0_bytes_as(bytes: &[u8], n: usize, k: usize, layout: Layout) -> Result<Self> {
         if k == 0 || !k.is_multiple_of(BLOCK) {
             return Err(Error::format(format!("a q8_0 matrix needs a row length that is a multiple of {BLOCK}, got {k}")));
         }
@@ -90,29 +53,21 @@ impl PackedQ8Matrix {
         let groups = n.div_ceil(GROUP);
         let mut quants = vec![0i8; groups * blocks * GROUP_BLOCK_BYTES];
         let mut scales = vec![0f32; groups * blocks * GROUP];
-        let mut bias_offsets = match layout {
-            Layout::Quads => vec![0i32; groups * blocks * GROUP],
-            Layout::Pairs => Vec::new(),
-        };
-        let run = layout.run();
         // The length check above makes every chunk a whole block, in row-major order.
         for (index, raw) in bytes.chunks_exact(BLOCK_BYTES).enumerate() {
             let (row, b) = (index / blocks, index % blocks);
             let (group, lane) = (row / GROUP, row % GROUP);
-            let tile = (group * blocks + b) * GROUP_BLOCK_BYTES + lane * run;
-            for (r, qs) in raw[2..].chunks_exact(run).enumerate() {
-                let at = tile + r * run * GROUP;
-                for (dst, &q) in quants[at..at + run].iter_mut().zip(qs) {
+            let tile = (group * blocks + b) * GROUP_BLOCK_BYTES + lane * RUN;
+            for (r, qs) in raw[2..].chunks_exact(RUN).enumerate() {
+                let at = tile + r * RUN * GROUP;
+                for (dst, &q) in quants[at..at + RUN].iter_mut().zip(qs) {
                     *dst = q as i8;
                 }
             }
             let slot = (group * blocks + b) * GROUP + lane;
             scales[slot] = half::f16::from_bits(u16::from_le_bytes([raw[0], raw[1]])).to_f32();
-            if layout == Layout::Quads {
-                bias_offsets[slot] = -64 * raw[2..].iter().map(|&q| i32::from(q as i8)).sum::<i32>();
-            }
         }
-        Ok(Self { n, k, layout, quants: quants.into(), scales: scales.into(), bias_offsets: bias_offsets.into() })
+        Ok(Self { n, k, quants: quants.into(), scales: scales.into() })
     }
 }
 
@@ -124,22 +79,12 @@ impl PackedQ8<'_> {
         assert!(groups.start <= groups.end && groups.end <= self.groups(), "column groups {groups:?} of {}", self.groups());
         let per_group = |len: usize| (groups.start * len)..(groups.end * len);
         let blocks = self.blocks();
-        let bias_offsets: &[i32] = match self.layout {
-            Layout::Quads => &self.bias_offsets[per_group(blocks * GROUP)],
-            Layout::Pairs => &[],
-        };
         PackedQ8 {
             n: self.n.min(groups.end * GROUP).saturating_sub(groups.start * GROUP),
             k: self.k,
-            layout: self.layout,
             quants: Cow::Borrowed(&self.quants[per_group(blocks * GROUP_BLOCK_BYTES)]),
             scales: Cow::Borrowed(&self.scales[per_group(blocks * GROUP)]),
-            bias_offsets: Cow::Borrowed(bias_offsets),
         }
-    }
-
-    pub fn layout(&self) -> Layout {
-        self.layout
     }
 
     /// Output features (rows of W).
@@ -172,23 +117,10 @@ impl PackedQ8<'_> {
         &self.scales[at..at + GROUP]
     }
 
-    /// Quads only: the four rows' `-64 × Σ quants` of `group` in `block`.
-    pub fn group_block_bias_offsets(&self, group: usize, block: usize) -> &[i32] {
-        let at = (group * self.blocks() + block) * GROUP;
-        &self.bias_offsets[at..at + GROUP]
-    }
-
     /// Quant `j` of block `block` in output row `row` (a test and scalar-path helper).
     pub fn quant(&self, row: usize, block: usize, j: usize) -> i8 {
         let tile = self.group_block_quants(row / GROUP, block);
-        let run = self.layout.run();
-        tile[(j / run) * run * GROUP + (row % GROUP) * run + j % run]
-    }
-
-    /// Σ of the quants of block `block` in output row `row`, from the quants
-    /// themselves (the scalar twin's check on the packed offsets).
-    pub fn quant_sum(&self, row: usize, block: usize) -> i32 {
-        (0..BLOCK).map(|j| i32::from(self.quant(row, block, j))).sum()
+        tile[(j / RUN) * RUN * GROUP + (row % GROUP) * RUN + j % RUN]
     }
 
     /// Scale of block `block` in output row `row`.
@@ -198,6 +130,6 @@ impl PackedQ8<'_> {
 
     /// Heap bytes held.
     pub fn size_in_bytes(&self) -> usize {
-        self.quants.len() + (self.scales.len() + self.bias_offsets.len()) * 4
+        self.quants.len() + self.scales.len() * 4
     }
 }

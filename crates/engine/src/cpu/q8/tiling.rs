@@ -1,4 +1,4 @@
-//! The loop nest shared by the SIMD GEMMs: a panel of activation rows, small
+//! The SIMD GEMM's loop nest: a panel of activation rows, small
 //! enough to stay in L1, is swept by every column tile before the next panel.
 
 /// Rows of activations swept by all column tiles before moving on, so they

@@ -8,7 +8,7 @@
 use core::arch::wasm32::*;
 
 use super::block::BLOCK;
-use super::pack::{Layout, PackedQ8};
+use super::pack::PackedQ8;
 use super::quantize::QuantizedRows;
 use super::tiling::{dispatch_tile, store_tile, sweep};
 
@@ -25,7 +25,6 @@ pub fn gemm_tiled<const MR: usize, const G: usize>(a: &QuantizedRows, w: &Packed
     const { assert!(MR >= 1 && MR <= 6 && G >= 1 && G <= 3) };
     assert_eq!(out.len(), a.rows() * w.n(), "gemm output size");
     assert_eq!(a.blocks(), w.blocks(), "gemm inner dimension");
-    assert_eq!(w.layout(), Layout::Pairs, "the SIMD128 kernel reads pair-interleaved weights");
     sweep(a.rows(), w.groups(), MR, G, |r0, rs, g0, gs| {
         let at = Tile { a, w, r0, g0, bias };
         dispatch_tile!(at, out, rs, gs)
