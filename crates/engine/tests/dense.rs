@@ -8,7 +8,7 @@ use nunchi_engine::cpu::dense::{self, PackedF32Matrix, PANEL};
 use nunchi_engine::{Backend, CpuBackend};
 
 mod common;
-use common::{Rng, TestValues};
+use common::{assert_bits_equal, Rng, TestValues};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -20,13 +20,6 @@ const SHAPES: [(usize, usize); 6] = [(384, 384), (1536, 384), (384, 1536), (768,
 
 fn weights(rng: &mut Rng, n: usize, k: usize) -> Vec<f32> {
     (0..n * k).map(|_| 0.1 * rng.unit()).collect()
-}
-
-fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert_eq!(g.to_bits(), w.to_bits(), "{what}: output {i}: {g} vs {w}");
-    }
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]

@@ -10,7 +10,7 @@ use nunchi_engine::cpu::q8::{self, BlockQ8_0, PackedQ8Matrix, QuantizedRows, BLO
 use nunchi_engine::{Backend, CpuBackend};
 
 mod common;
-use common::{Rng, TestValues};
+use common::{assert_bits_equal, Rng, TestValues};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -235,12 +235,6 @@ fn column_groups_view_the_parents_columns() {
         }
     }
     assert_eq!(w.column_groups(8..8).n(), 0);
-}
-
-fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert_eq!(g.to_bits(), w.to_bits(), "{what}: output {i}: {g} vs {w}");
-    }
 }
 
 /// Every register-tile shape the SIMD driver accepts, remainders included.

@@ -36,6 +36,14 @@ impl TestValues for Rng {
     }
 }
 
+/// `got` equals `want` bit for bit (a kernel against its twin).
+pub fn assert_bits_equal(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.to_bits(), w.to_bits(), "{what}: output {i}: {g} vs {w}");
+    }
+}
+
 /// Milliseconds from an arbitrary start, for the benches.
 pub fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
