@@ -1,6 +1,6 @@
 //! The user-facing subcommands.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 
 use nunchi_engine::{CpuBackend, Error, Result};
@@ -8,6 +8,7 @@ use nunchi_models::model_file::storage_summary;
 use nunchi_models::{Flow, GenerateOptions, Pooling, SamplingOptions, SentenceEncoder, Text2Text};
 
 use crate::source;
+use crate::text_input::{lines_of, read_lossy};
 
 pub fn embed(model: &str, pooling: Option<&str>, no_normalize: bool, quant: &str, batch_size: usize) -> Result<()> {
     let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(model, quant)?)?;
@@ -18,7 +19,7 @@ pub fn embed(model: &str, pooling: Option<&str>, no_normalize: bool, quant: &str
     if no_normalize {
         opts.normalize = false;
     }
-    let lines: Vec<String> = std::io::stdin().lock().lines().collect::<std::io::Result<_>>()?;
+    let lines = lines_of(&read_lossy(std::io::stdin().lock(), "stdin")?);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (chunk_index, chunk) in lines.chunks(batch_size.max(1)).enumerate() {
@@ -51,11 +52,13 @@ pub fn generate(
     top_p: f32,
     seed: u64,
 ) -> Result<()> {
+    let opts = GenerateOptions { max_new_tokens, sampling: SamplingOptions { temperature, top_k, top_p, seed } };
+    // The sampler's own check, before the model loads rather than after.
+    opts.sampling.validate()?;
     let t5 = Text2Text::load(CpuBackend::new(), source::open(model, quant)?)?;
     if t5.meta().test_weights {
         eprintln!("nunchi: note: {} holds generated test weights; its text is not meaningful", model);
     }
-    let opts = GenerateOptions { max_new_tokens, sampling: SamplingOptions { temperature, top_k, top_p, seed } };
     let stdout = std::io::stdout();
     let generation = t5.generate(prompt, &opts, |piece| {
         let mut out = stdout.lock();

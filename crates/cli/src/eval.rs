@@ -12,12 +12,14 @@ use nunchi_tasks::folds::per_class_sample;
 use nunchi_tasks::head::gather_rows;
 use nunchi_tasks::metrics::{evaluate, Report};
 use nunchi_tasks::{
-    classify_with_model, default_prefix, embed_all, Classifier, HeadKind, LabelMap, PromptClassifier, Rows, TrainingSet, ZeroShot,
+    classify_with_model, default_prefix, embed_all, match_descriptions, Classifier, HeadKind, LabelMap, LabelOrder,
+    PromptClassifier, Rows, TrainingSet, ZeroShot,
 };
 use serde::Serialize;
 
 use crate::source;
 use crate::tasks::progress_line;
+use crate::text_input::read_file_lossy;
 
 /// A dataset `eval` knows: where it lives under the data folder, how to
 /// describe its labels for zero-shot, and which methods to run by default.
@@ -29,6 +31,10 @@ struct DatasetSpec {
     description: &'static str,
     default_methods: &'static str,
     prompt: Option<&'static str>,
+    /// Built-in sets number their labels in a fixed, documented order; a
+    /// user's CSV numbers them by first appearance, which `--descriptions`
+    /// must not rely on.
+    label_order: LabelOrder,
 }
 
 const DATASETS: &[DatasetSpec] = &[
@@ -39,6 +45,7 @@ const DATASETS: &[DatasetSpec] = &[
         description: "A very {label} movie review",
         default_methods: "zero-shot,head-8,head-32,head-100,head-full,prompt",
         prompt: Some("Is the following sentence positive or negative? {text}"),
+        label_order: LabelOrder::Given,
     },
     DatasetSpec {
         name: "banking77",
@@ -47,6 +54,7 @@ const DATASETS: &[DatasetSpec] = &[
         description: "{label}",
         default_methods: "zero-shot,head-10,head-full",
         prompt: None,
+        label_order: LabelOrder::Given,
     },
     DatasetSpec {
         name: "nsmc",
@@ -55,6 +63,7 @@ const DATASETS: &[DatasetSpec] = &[
         description: "A very {label} movie review",
         default_methods: "zero-shot,head-100,head-full",
         prompt: Some("Is the following movie review positive or negative? {text}"),
+        label_order: LabelOrder::Given,
     },
 ];
 
@@ -62,11 +71,17 @@ const DATASETS: &[DatasetSpec] = &[
 const CSV_DATASET: DatasetSpec = DatasetSpec {
     name: "csv",
     folder: "",
-    load: datasets::labelled_csv,
+    load: load_user_csv,
     description: "{label}",
     default_methods: "zero-shot,head-full",
     prompt: None,
+    label_order: LabelOrder::FromData,
 };
+
+/// The user's labelled CSV, read like every other text the CLI reads.
+fn load_user_csv(path: &Path) -> Result<Split> {
+    datasets::labelled_csv_text(&read_file_lossy(path)?, path)
+}
 
 /// The dataset `--dataset` names, its display name and the path its loader reads.
 fn resolve(dataset: &str, data: &Path) -> Result<(&'static DatasetSpec, String, std::path::PathBuf)> {
@@ -98,7 +113,8 @@ pub struct EvalArgs<'a> {
     pub json: Option<&'a Path>,
     /// Overrides the model's query prefix.
     pub prefix: Option<&'a str>,
-    /// Zero-shot descriptions, '|'-separated, in label order.
+    /// Zero-shot descriptions, '|'-separated: `label=description` items, or
+    /// one per label in a built-in dataset's label order.
     pub descriptions: Option<&'a str>,
 }
 
@@ -115,6 +131,15 @@ const SEED: u64 = 20261125;
 /// `card_arrival` → `card arrival`: zero-shot compares meanings, not identifiers.
 fn readable(label: &str) -> String {
     label.replace(['_', '-'], " ")
+}
+
+/// Zero-shot's description of each label: `--descriptions`, matched to the
+/// labels, or the dataset's template.
+fn zero_shot_descriptions(given: Option<&str>, spec: &DatasetSpec, labels: &[String]) -> Result<Vec<String>> {
+    match given {
+        Some(d) => match_descriptions(d, labels, spec.label_order),
+        None => Ok(labels.iter().map(|l| spec.description.replace("{label}", &readable(l))).collect()),
+    }
 }
 
 fn subset(data: &Labelled, indices: &[usize]) -> Labelled {
@@ -139,6 +164,8 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         None => split.train,
     };
     eprintln!("{name}: {} train, {} test texts, {classes} labels", train.texts.len(), test.texts.len());
+    // Checked before any model is loaded: a mistyped label fails in milliseconds.
+    let descriptions = zero_shot_descriptions(a.descriptions, spec, &test.label_names)?;
 
     // Zero-shot and the heads embed with --model; the model method runs it whole.
     let shared = match methods.iter().any(|m| m == "zero-shot" || m.starts_with("head-")) {
@@ -155,10 +182,6 @@ pub fn eval(a: EvalArgs) -> Result<()> {
             "zero-shot" => {
                 let Embedded { encoder, prefix, test_x, .. } = embedded()?;
                 let labels = test.label_names.clone();
-                let descriptions: Vec<String> = match a.descriptions {
-                    Some(d) => crate::table::split_list(d, '|'),
-                    None => labels.iter().map(|l| spec.description.replace("{label}", &readable(l))).collect(),
-                };
                 let zs = ZeroShot::from_encoder(encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
                 (zs.predict(Rows::new(test_x, encoder.dim())?)?.best, 0)
             }
@@ -236,16 +259,7 @@ struct Embedded {
 
 impl Embedded {
     fn new(a: &EvalArgs, methods: &[String], train: &Labelled, test: &Labelled, classes: usize) -> Result<Self> {
-        let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
-        let prefix = a.prefix.unwrap_or(default_prefix(&encoder)).to_string();
-        if !prefix.is_empty() {
-            eprintln!("prefix before every text: {prefix:?}");
-        }
-        let embed = |texts: &[String], what: &'static str| -> Result<Vec<f32>> {
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            embed_all(&encoder, &refs, &prefix, &mut progress_line(what))
-        };
-        let test_x = embed(&test.texts, "embedded test")?;
+        // The heads' samples first: a bad head-N fails before the model loads.
         let mut head_indices = std::collections::BTreeMap::new();
         for m in methods.iter().filter_map(|m| m.strip_prefix("head-")) {
             let indices: Vec<usize> = if m == "full" {
@@ -258,6 +272,16 @@ impl Embedded {
             };
             head_indices.insert(m.to_string(), indices);
         }
+        let encoder = SentenceEncoder::load(CpuBackend::new(), source::open(a.model, a.quant)?)?;
+        let prefix = a.prefix.unwrap_or(default_prefix(&encoder)).to_string();
+        if !prefix.is_empty() {
+            eprintln!("prefix before every text: {prefix:?}");
+        }
+        let embed = |texts: &[String], what: &'static str| -> Result<Vec<f32>> {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            embed_all(&encoder, &refs, &prefix, &mut progress_line(what))
+        };
+        let test_x = embed(&test.texts, "embedded test")?;
         let mut needed: Vec<usize> = head_indices.values().flatten().copied().collect();
         needed.sort_unstable();
         needed.dedup();

@@ -7,6 +7,7 @@ mod eval;
 mod source;
 mod table;
 mod tasks;
+mod text_input;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,16 @@ struct Cli {
     command: Command,
 }
 
+/// A parser for counts below `min` that mean nothing (`--batch-size 0`), so
+/// they are refused with the option's name instead of running to no purpose.
+fn at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    move |value| match value.trim().parse::<usize>() {
+        Ok(n) if n >= min => Ok(n),
+        Ok(_) => Err(format!("must be at least {min}")),
+        Err(_) => Err(format!("expected a whole number of at least {min}")),
+    }
+}
+
 /// The task commands' `--prefix`.
 #[derive(clap::Args)]
 struct PrefixArg {
@@ -36,6 +47,9 @@ struct PrefixArg {
 #[derive(Subcommand)]
 enum Command {
     /// Embed one text per stdin line; print one JSON array per line.
+    ///
+    /// Bytes that are not UTF-8 are read as U+FFFD, with one warning naming
+    /// their lines.
     Embed {
         /// A nunchi GGUF file or a Hugging Face model folder.
         #[arg(long)]
@@ -49,21 +63,26 @@ enum Command {
         /// Weight format when MODEL is a folder (quantized on load).
         #[arg(long, default_value = "q8_0")]
         quant: String,
-        /// Texts per forward pass.
-        #[arg(long, default_value_t = 32)]
+        /// Texts per forward pass (at least 1).
+        #[arg(long, default_value_t = 32, value_parser = at_least(1))]
         batch_size: usize,
     },
     /// Generate a completion of PROMPT, streamed to stdout.
+    // Negative numbers are values here, so `--temperature -1` reaches the sampler's check.
+    #[command(allow_negative_numbers = true)]
     Generate {
         #[arg(long)]
         model: String,
-        #[arg(long, default_value_t = 32)]
+        /// Stop after this many new tokens (at least 1).
+        #[arg(long, default_value_t = 32, value_parser = at_least(1))]
         max_new_tokens: usize,
-        /// 0 = greedy.
+        /// Sampling temperature, ≥ 0; 0 = greedy.
         #[arg(long, default_value_t = 0.0)]
         temperature: f32,
+        /// Sample from the k most likely tokens; 0 = no limit.
         #[arg(long, default_value_t = 0)]
         top_k: usize,
+        /// Nucleus sampling: the smallest set of tokens with this much probability, in (0, 1].
         #[arg(long, default_value_t = 1.0)]
         top_p: f32,
         #[arg(long, default_value_t = 0)]
@@ -102,6 +121,9 @@ enum Command {
         quant: String,
     },
     /// Classify texts (one per line, or a CSV column) into labels; writes CSV.
+    ///
+    /// Bytes that are not UTF-8 are read as U+FFFD, with one warning naming
+    /// their lines.
     Classify {
         /// The encoder (zero-shot, head), text-to-text model (prompt) or
         /// fine-tuned classification model (model).
@@ -113,8 +135,10 @@ enum Command {
         /// Comma-separated labels, e.g. "positive,negative" (zero-shot, prompt).
         #[arg(long)]
         labels: Option<String>,
-        /// Zero-shot: a description per label, separated by '|', e.g.
-        /// "A very positive review|A very negative review" (default: the labels).
+        /// Zero-shot: what each label means, separated by '|', each named
+        /// LABEL=DESCRIPTION, e.g. "positive=A very positive review|negative=A
+        /// very negative review"; or one per label in the order of --labels
+        /// (default: the labels).
         #[arg(long)]
         descriptions: Option<String>,
         /// Prompt: the template, with {text} where the text goes.
@@ -150,7 +174,8 @@ enum Command {
         /// logistic | nearest-centroid
         #[arg(long, default_value = "logistic")]
         head: String,
-        /// k-fold cross-validation before training on everything (0 = skip).
+        /// k-fold cross-validation before training on everything: 0 = skip,
+        /// else at least 2, and no more than the texts of the rarest label.
         #[arg(long, default_value_t = 5)]
         folds: usize,
         #[arg(long)]
@@ -168,10 +193,11 @@ enum Command {
         /// A text-to-text model to title each cluster.
         #[arg(long)]
         t5: Option<String>,
-        /// The number of clusters (default: chosen by silhouette in 2..=k-max).
-        #[arg(long)]
+        /// The number of clusters, at least 1 (default: chosen by silhouette in 2..=k-max).
+        #[arg(long, value_parser = at_least(1))]
         k: Option<usize>,
-        #[arg(long, default_value_t = 10)]
+        /// The largest k the silhouette search tries (at least 2).
+        #[arg(long, default_value_t = 10, value_parser = at_least(2))]
         k_max: usize,
         #[arg(long)]
         input: Option<PathBuf>,
@@ -211,14 +237,17 @@ enum Command {
         /// names, ignoring case); a model label left out counts as a miss.
         #[arg(long)]
         label_map: Option<String>,
-        /// Evaluate on a seeded sample of this many test texts per label.
-        #[arg(long)]
+        /// Evaluate on a seeded sample of this many test texts per label (at least 1).
+        #[arg(long, value_parser = at_least(1))]
         test_per_label: Option<usize>,
-        /// Cap the training texts per label (for head-full).
-        #[arg(long)]
+        /// Cap the training texts per label (for head-full; at least 1).
+        #[arg(long, value_parser = at_least(1))]
         train_per_label: Option<usize>,
-        /// Zero-shot label descriptions, one per label in the dataset's label
-        /// order, separated by '|' (default: the dataset's English template).
+        /// Zero-shot label descriptions, separated by '|', each named
+        /// LABEL=DESCRIPTION, e.g. "negative=A bad review|positive=A good
+        /// review" (default: the dataset's English template). A built-in
+        /// dataset, whose label order is fixed, also takes one per label in
+        /// that order; a CSV's labels must be named.
         #[arg(long)]
         descriptions: Option<String>,
         /// Also write the results as JSON.

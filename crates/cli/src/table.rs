@@ -1,10 +1,11 @@
 //! Reading texts (and labels) from a file or stdin, writing CSV results.
 
-use std::io::{BufRead, Read};
 use std::path::Path;
 
 use nunchi_engine::{Error, ErrorKind, Result};
 use nunchi_tasks::table::{is_csv_name, Table};
+
+use crate::text_input::{lines_of, read_file_lossy, read_lossy};
 
 fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
@@ -16,7 +17,7 @@ fn is_csv(path: Option<&Path>) -> bool {
 
 /// Rows of a CSV with a header (read by the tasks' one parser), as the named columns.
 fn read_csv_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    let text = read_file_lossy(path)?;
     let table = Table::from_csv(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     let positions: Vec<usize> = columns
         .iter()
@@ -30,19 +31,13 @@ fn read_csv_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<String>>> {
 }
 
 /// Texts to analyse: the `column` of a `.csv` file (with a header), otherwise
-/// one text per non-blank line of the file, or of stdin when `path` is `None`.
+/// one text per non-blank line of the file, or of stdin when `path` is `None`;
+/// bytes that are not UTF-8 are replaced, with a warning.
 pub fn read_texts(path: Option<&Path>, column: &str) -> Result<Vec<String>> {
     let texts: Vec<String> = match path {
         Some(p) if is_csv(Some(p)) => read_csv_columns(p, &[column])?.into_iter().flatten().collect(),
-        Some(p) => {
-            let file = std::fs::File::open(p).map_err(|e| io_error(p, e))?;
-            std::io::BufReader::new(file).lines().collect::<std::io::Result<_>>().map_err(|e| io_error(p, e))?
-        }
-        None => {
-            let mut all = String::new();
-            std::io::stdin().read_to_string(&mut all)?;
-            all.lines().map(str::to_string).collect()
-        }
+        Some(p) => lines_of(&read_file_lossy(p)?),
+        None => lines_of(&read_lossy(std::io::stdin().lock(), "stdin")?),
     };
     let texts: Vec<String> = texts.into_iter().filter(|t| !t.trim().is_empty()).collect();
     if texts.is_empty() {

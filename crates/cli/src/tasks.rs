@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text, TextClassifier};
-use nunchi_tasks::classify::{DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
+use nunchi_tasks::classify::{check_labels, DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
 use nunchi_tasks::{
-    classify_with_model, cluster, default_prefix, embed_all, Classifier, ClusterOptions, HeadKind, Predictions, PromptClassifier,
-    Rows, TrainingSet, ZeroShot,
+    check_training_plan, classify_with_model, cluster, default_prefix, embed_all, match_descriptions, Classifier, ClusterOptions,
+    HeadKind, LabelOrder, Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot,
 };
 
 use crate::source;
@@ -69,6 +69,8 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
         return Err(Error::input(format!("unknown method '{}' (expected one of {})", a.method, METHODS.join(", "))));
     }
     let labels = a.labels.map(|l| split_list(l, ',')).unwrap_or_default();
+    // Checked before the texts and the model are read, so a typo fails at once.
+    let descriptions = zero_shot_descriptions(a.method, a.descriptions, &labels)?;
     let texts = read_texts(a.input, a.column)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let predictions = match a.method {
@@ -84,8 +86,6 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
         }
         "zero-shot" => {
             let encoder = load_encoder(a.model, a.quant)?;
-            // Descriptions are separated by '|' so they may contain commas.
-            let descriptions = a.descriptions.map(|d| split_list(d, '|')).unwrap_or_else(|| labels.clone());
             let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
             let zero_shot = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
             let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
@@ -102,6 +102,23 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
         }
     };
     write_predictions(&texts, &predictions, a.output)
+}
+
+/// Zero-shot's description of each `--labels` label: `--descriptions` (keyed,
+/// or positional in the order of `--labels`), or the labels themselves. The
+/// other methods take no descriptions (an empty list).
+fn zero_shot_descriptions(method: &str, given: Option<&str>, labels: &[String]) -> Result<Vec<String>> {
+    if method != "zero-shot" {
+        return match given {
+            Some(_) => Err(Error::input(format!("--descriptions is for --method zero-shot, not {method}"))),
+            None => Ok(Vec::new()),
+        };
+    }
+    check_labels(labels)?;
+    match given {
+        Some(d) => match_descriptions(d, labels, LabelOrder::Given),
+        None => Ok(labels.to_vec()),
+    }
 }
 
 /// CSV: text, label, then the probability of each label.
@@ -135,13 +152,16 @@ pub struct TrainArgs<'a> {
 pub fn train(a: TrainArgs) -> Result<()> {
     let kind = HeadKind::parse(a.head)?;
     let data = read_labelled(a.input, a.text_column, a.label_column)?;
+    let folds = (a.folds > 0).then_some(a.folds);
+    // What training and cross-validation need of the labels, before minutes of embedding.
+    check_training_plan(&data.labels, &data.names, folds).map_err(|e| e.context(a.input.display()))?;
     let encoder = load_encoder(a.model, a.quant)?;
     let refs: Vec<&str> = data.texts.iter().map(String::as_str).collect();
     let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
     let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
     let set = TrainingSet { x: Rows::new(&x, encoder.dim())?, y: &data.labels, labels: &data.names };
-    if a.folds > 1 {
-        let cv = nunchi_tasks::cross_validate(set, kind, a.folds, 20261125)?;
+    if let Some(folds) = folds {
+        let cv = nunchi_tasks::cross_validate(set, kind, folds, 20261125)?;
         eprintln!("{}-fold cross-validation: mean accuracy {:.3}", cv.folds, cv.mean_accuracy);
         eprintln!("{}", cv.report.to_text());
     }

@@ -18,6 +18,10 @@ fn model(name: &str) -> String {
 }
 
 fn nunchi(args: &[&str], stdin: &str) -> Output {
+    nunchi_bytes(args, stdin.as_bytes())
+}
+
+fn nunchi_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nunchi"))
         .args(args)
         .stdin(Stdio::piped())
@@ -26,7 +30,7 @@ fn nunchi(args: &[&str], stdin: &str) -> Output {
         .spawn()
         .expect("nunchi runs");
     // A command that fails before reading stdin closes it: a broken pipe here is expected.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
 }
 
@@ -156,4 +160,95 @@ fn errors_are_one_line_with_a_non_zero_exit() {
         "unknown pooling",
     );
     assert_one_line_error(&nunchi(&["generate", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf"), "hi"], ""), "needs a T5 model");
+}
+
+/// An argument error from the parser: it names the option and why.
+fn assert_argument_error(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(needle), "stderr: {err}");
+}
+
+#[test]
+fn counts_of_zero_are_refused_by_name() {
+    let minilm = model("all-MiniLM-L6-v2-q8_0.gguf");
+    assert_argument_error(
+        &nunchi(&["embed", "--model", &minilm, "--batch-size", "0"], "x\n"),
+        "invalid value '0' for '--batch-size <BATCH_SIZE>': must be at least 1",
+    );
+    assert_argument_error(
+        &nunchi(&["cluster", "--model", &minilm, "--k-max", "1"], "x\n"),
+        "'--k-max <K_MAX>': must be at least 2",
+    );
+}
+
+#[test]
+fn a_negative_temperature_reaches_the_samplers_check() {
+    let t5 = model("flan-t5-small-generated-tiny");
+    assert_one_line_error(
+        &nunchi(&["generate", "--model", &t5, "--temperature", "-1", "hi"], ""),
+        "temperature must be a number ≥ 0, got -1",
+    );
+    assert_one_line_error(
+        &nunchi(&["generate", "--model", &t5, "--top-p", "-0.5", "hi"], ""),
+        "top_p must be in (0, 1], got -0.5",
+    );
+}
+
+/// Description and label errors name what is wrong before any model is opened
+/// (the model path does not exist, so a later check would report that instead).
+#[test]
+fn descriptions_and_labels_are_checked_before_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = dir.path().join("texts.txt");
+    std::fs::write(&texts, "great\n").unwrap();
+    let classify = |descriptions: &str| {
+        let args =
+            ["classify", "--model", "/no/such/model.gguf", "--labels", "positive,negative", "--descriptions", descriptions];
+        nunchi(&[&args[..], &["--input", texts.to_str().unwrap()]].concat(), "")
+    };
+    assert_one_line_error(&classify("good=A good one|negative=A bad one"), "do not exist: good (the labels: positive, negative)");
+    assert_one_line_error(&classify("positive=A good one|A bad one"), "mix the keyed form");
+    assert_one_line_error(&classify("A good one|A bad one|Meh"), "3 descriptions for 2 labels");
+
+    // A CSV numbers its labels by first appearance: a positional list is refused, naming that order.
+    let csv = dir.path().join("reviews.csv");
+    std::fs::write(&csv, "text,label\ngreat,positive\nawful,negative\nfine,positive\ndull,negative\n").unwrap();
+    let eval = |descriptions: &str| {
+        nunchi(
+            &["eval", "--model", "/no/such/model.gguf", "--dataset", csv.to_str().unwrap(), "--descriptions", descriptions],
+            "",
+        )
+    };
+    let err = String::from_utf8_lossy(&eval("A bad one|A good one").stderr).into_owned();
+    assert!(err.contains("in the order positive, negative; name each one, e.g. \"positive=…|negative=…\""), "stderr: {err}");
+    let err = String::from_utf8_lossy(&eval("negative=A bad one").stderr).into_owned();
+    assert!(err.contains("leave out these labels: positive"), "stderr: {err}");
+
+    // train: one label (or too few texts for the folds) fails before embedding.
+    let one_label = dir.path().join("one.csv");
+    std::fs::write(&one_label, "text,label\ngreat,positive\nfine,positive\n").unwrap();
+    let train = |input: &std::path::Path| {
+        let out = dir.path().join("head.json");
+        nunchi(
+            &["train", "--model", "/no/such/model.gguf", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            "",
+        )
+    };
+    assert_one_line_error(&train(&one_label), "need at least two labels");
+    assert_one_line_error(&train(&csv), "label 'positive' has 2 examples, fewer than the 5 folds");
+}
+
+#[test]
+fn invalid_utf8_on_stdin_is_replaced_with_one_warning_naming_the_lines() {
+    let o = nunchi_bytes(
+        &["embed", "--model", &model("all-MiniLM-L6-v2-q8_0.gguf")],
+        b"a fine line\nbad \xff byte\r\nanother \xc3\x28 one\nfine again\n",
+    );
+    let rows: Vec<Vec<f64>> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 4, "every line is embedded");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("not UTF-8")).collect();
+    assert_eq!(warnings.len(), 1, "stderr: {err}");
+    assert!(warnings[0].starts_with("nunchi: warning: stdin lines 2, 3 held bytes"), "stderr: {err}");
 }

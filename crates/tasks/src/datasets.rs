@@ -142,8 +142,14 @@ pub fn nsmc(dir: &Path) -> Result<Split> {
 /// This is the file format the demo site reads, with the same parser and the
 /// same split, so a page's figures can be checked by `eval`.
 pub fn labelled_csv(path: &Path) -> Result<Split> {
+    labelled_csv_text(&read(path)?, path)
+}
+
+/// [`labelled_csv`] on text already read (`path` names it in messages), for
+/// callers that read files their own way.
+pub fn labelled_csv_text(content: &str, path: &Path) -> Result<Split> {
     let bad = |msg: String| Error::input(format!("{}: {msg}", path.display()));
-    let table = Table::from_csv(&read(path)?).map_err(|e| bad(e.to_string()))?;
+    let table = Table::from_csv(content).map_err(|e| bad(e.to_string()))?;
     let text_col = table.require_column("text").map_err(|e| bad(e.to_string()))?;
     let label_col = table.require_column("label").map_err(|e| bad(e.to_string()))?;
     let split_col = table.column("split");

@@ -40,19 +40,32 @@ fn by_class(y: &[usize], classes: usize) -> Result<Vec<Vec<usize>>> {
     Ok(members)
 }
 
+/// Cross-validation needs at least 2 folds: one to test, one to train on.
+pub fn check_fold_count(k: usize) -> Result<()> {
+    if k < 2 {
+        return Err(Error::input(format!("cross-validation needs at least 2 folds, got {k}")));
+    }
+    Ok(())
+}
+
+/// The class with the fewest examples, and that number, when it has fewer than
+/// `k`: stratified k-fold needs `k` of each class (`counts[c]`) so that every
+/// test fold sees every class.
+pub fn class_short_of_folds(counts: &[usize], k: usize) -> Option<(usize, usize)> {
+    counts.iter().copied().enumerate().filter(|&(_, n)| n < k).min_by_key(|&(_, n)| n)
+}
+
 /// Stratified k-fold: each class's examples are shuffled (one seeded stream,
 /// classes in order) and dealt round-robin into the `k` folds, the dealing
 /// continuing from class to class so that fold sizes differ by at most one.
 /// Every class needs at least `k` examples, so each test fold sees each class.
 pub fn stratified_k_fold(y: &[usize], classes: usize, k: usize, seed: u64) -> Result<Vec<Fold>> {
-    if k < 2 {
-        return Err(Error::input(format!("cross-validation needs at least 2 folds, got {k}")));
-    }
+    check_fold_count(k)?;
     let members = by_class(y, classes)?;
-    if let Some((c, m)) = members.iter().enumerate().min_by_key(|(_, m)| m.len()).filter(|(_, m)| m.len() < k) {
+    let counts: Vec<usize> = members.iter().map(Vec::len).collect();
+    if let Some((c, n)) = class_short_of_folds(&counts, k) {
         return Err(Error::input(format!(
-            "class {c} has {} examples, fewer than the {k} folds (each fold must test every class)",
-            m.len()
+            "class {c} has {n} examples, fewer than the {k} folds (each fold must test every class)"
         )));
     }
     let mut rng = Rng::new(seed);

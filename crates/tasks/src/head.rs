@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::centroid::NearestCentroid;
 use crate::classify::{check_labels, Predictions};
-use crate::folds::stratified_k_fold;
+use crate::folds::{check_fold_count, class_short_of_folds, stratified_k_fold};
 use crate::logistic::{LogisticOptions, LogisticRegression};
 use crate::metrics::{evaluate, Report};
 use crate::rows::{l2_normalized, Rows};
@@ -66,20 +66,44 @@ pub struct TrainingSet<'a> {
 
 impl TrainingSet<'_> {
     fn check(&self) -> Result<()> {
-        check_labels(self.labels)?;
         if self.x.len() != self.y.len() {
             return Err(Error::input(format!("{} embeddings for {} labels", self.x.len(), self.y.len())));
         }
-        if let Some(&bad) = self.y.iter().find(|&&y| y >= self.labels.len()) {
-            return Err(Error::input(format!("label index {bad} is out of range for {} labels", self.labels.len())));
-        }
-        let mut counts = vec![0usize; self.labels.len()];
-        self.y.iter().for_each(|&y| counts[y] += 1);
-        if let Some(empty) = counts.iter().position(|&c| c == 0) {
-            return Err(Error::input(format!("label '{}' has no examples", self.labels[empty])));
-        }
-        Ok(())
+        check_labelled(self.y, self.labels).map(|_| ())
     }
+}
+
+/// The checks on labelled examples that need no embeddings: valid, distinct
+/// labels (at least two), label indices in range, and an example of every
+/// label. Returns the number of examples of each label.
+pub fn check_labelled(y: &[usize], labels: &[String]) -> Result<Vec<usize>> {
+    check_labels(labels)?;
+    if let Some(&bad) = y.iter().find(|&&y| y >= labels.len()) {
+        return Err(Error::input(format!("label index {bad} is out of range for {} labels", labels.len())));
+    }
+    let mut counts = vec![0usize; labels.len()];
+    y.iter().for_each(|&y| counts[y] += 1);
+    if let Some(empty) = counts.iter().position(|&c| c == 0) {
+        return Err(Error::input(format!("label '{}' has no examples", labels[empty])));
+    }
+    Ok(counts)
+}
+
+/// What training a head (after `folds`-fold cross-validation, if any) will
+/// require of the labels, checked up front: callers run it before embedding
+/// the texts, so a file that cannot be trained on fails at once.
+pub fn check_training_plan(y: &[usize], labels: &[String], folds: Option<usize>) -> Result<()> {
+    let counts = check_labelled(y, labels)?;
+    if let Some(k) = folds {
+        check_fold_count(k)?;
+        if let Some((short, n)) = class_short_of_folds(&counts, k) {
+            return Err(Error::input(format!(
+                "label '{}' has {n} examples, fewer than the {k} folds of cross-validation (each fold must test every label)",
+                labels[short]
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Classifier {
@@ -174,6 +198,7 @@ pub struct CrossValidation {
 /// Stratified k-fold cross-validation of a head on labelled embeddings.
 pub fn cross_validate(data: TrainingSet, kind: HeadKind, folds: usize, seed: u64) -> Result<CrossValidation> {
     data.check()?;
+    check_training_plan(data.y, data.labels, Some(folds))?;
     let splits = stratified_k_fold(data.y, data.labels.len(), folds, seed)?;
     let mut predicted = vec![0usize; data.y.len()];
     let mut fold_accuracy = Vec::with_capacity(folds);
@@ -200,4 +225,28 @@ pub fn gather_rows(x: Rows, indices: &[usize]) -> Vec<f32> {
     let mut out = Vec::with_capacity(indices.len() * x.dim());
     indices.iter().for_each(|&i| out.extend_from_slice(x.row(i)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(labels: &[&str]) -> Vec<String> {
+        labels.iter().map(|l| l.to_string()).collect()
+    }
+
+    fn message(y: &[usize], labels: &[&str], folds: Option<usize>) -> String {
+        check_training_plan(y, &names(labels), folds).expect_err("untrainable").to_string()
+    }
+
+    #[test]
+    fn a_training_plan_is_checked_from_the_labels_alone() {
+        assert!(check_training_plan(&[0, 1, 0, 1], &names(&["a", "b"]), Some(2)).is_ok());
+        assert!(check_training_plan(&[0, 1], &names(&["a", "b"]), None).is_ok());
+        assert!(message(&[0, 0, 0], &["only"], None).contains("at least two labels"));
+        assert!(message(&[0, 0], &["a", "b"], None).contains("label 'b' has no examples"));
+        assert!(message(&[0, 1, 0, 1], &["a", "b"], Some(1)).contains("at least 2 folds"));
+        let short = message(&[0, 0, 0, 1, 1, 0], &["a", "b"], Some(3));
+        assert!(short.contains("label 'b' has 2 examples, fewer than the 3 folds"), "{short}");
+    }
 }

@@ -13,6 +13,7 @@ pub mod rows;
 // Tasks over the models.
 pub mod classify;
 pub mod cluster;
+pub mod descriptions;
 pub mod head;
 pub mod task_model;
 
@@ -35,6 +36,7 @@ pub mod table;
 
 pub use classify::{default_prefix, embed_all, Predictions, PromptClassifier, ZeroShot};
 pub use cluster::{cluster, ClusterOptions, ClusterReport};
-pub use head::{cross_validate, Classifier, HeadKind, TrainingSet};
+pub use descriptions::{match_descriptions, LabelOrder};
+pub use head::{check_labelled, check_training_plan, cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;
 pub use task_model::{classify_with_model, LabelMap};
