@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import classification_report, confusion_matrix, silhouette_score
+from sklearn.metrics import (adjusted_rand_score, classification_report, confusion_matrix,
+                             normalized_mutual_info_score, silhouette_score)
 
 
 def f32(a):
@@ -159,6 +160,25 @@ def silhouette_cases():
     return cases
 
 
+# ---- clustering agreement ------------------------------------------------------
+
+
+def agreement_cases():
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 5, 300)
+    noisy = np.where(rng.random(300) < 0.3, rng.integers(0, 7, 300), truth * 3 % 7)
+    pairs = [
+        ("noisy_relabelled", truth, noisy),
+        ("independent", rng.integers(0, 4, 200), rng.integers(0, 6, 200)),
+        ("split_and_merged", np.repeat(np.arange(4), 10), np.repeat([0, 0, 1, 2, 2, 3, 3, 3], 5)),
+        ("one_cluster", np.repeat(np.arange(3), 4), np.zeros(12, dtype=int)),
+        ("all_singletons", np.arange(10), np.arange(10)[::-1] + 20),
+    ]
+    return [{"name": name, "truth": t.tolist(), "predicted": p.tolist(),
+             "ari": float(adjusted_rand_score(t, p)),
+             "nmi": float(normalized_mutual_info_score(t, p))} for name, t, p in pairs]
+
+
 # ---- PCA -----------------------------------------------------------------------
 
 
@@ -200,6 +220,7 @@ def main():
         ],
         "silhouette": silhouette_cases(),
         "pca": pca_case(),
+        "agreement": agreement_cases(),
     }
     out = Path(args.out)
     out.write_text(json.dumps(golden, separators=(",", ":")) + "\n")

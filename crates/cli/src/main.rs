@@ -8,6 +8,7 @@ mod source;
 mod table;
 mod tasks;
 mod text_input;
+mod topics;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,38 @@ fn at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clone + Send
         Ok(n) if n >= min => Ok(n),
         Ok(_) => Err(format!("must be at least {min}")),
         Err(_) => Err(format!("expected a whole number of at least {min}")),
+    }
+}
+
+/// The texts `cluster` and `assign` read, and their dates for trends.
+#[derive(clap::Args)]
+struct SourceArgs {
+    /// A .txt (one text per line) or .csv file; default stdin.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// The CSV column holding the texts.
+    #[arg(long, default_value = "text")]
+    column: String,
+    /// The CSV column holding each text's date (YYYY-MM-DD): counts topics per period.
+    #[arg(long)]
+    date_column: Option<String>,
+    /// day | week (from Monday) | month
+    #[arg(long, default_value = "week")]
+    period: String,
+    /// Write the topic sizes and sentiment per period to this CSV.
+    #[arg(long)]
+    trends: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    fn source(&self) -> topics::TextSource<'_> {
+        topics::TextSource {
+            input: self.input.as_deref(),
+            column: &self.column,
+            date_column: self.date_column.as_deref(),
+            period: &self.period,
+            trends: self.trends.as_deref(),
+        }
     }
 }
 
@@ -185,7 +218,8 @@ enum Command {
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
-    /// Cluster texts into topics with keywords (and titles with --t5).
+    /// Cluster texts into topics with keywords and sentiment (and titles
+    /// with --t5); save the topics to place new texts in them later.
     Cluster {
         /// The encoder.
         #[arg(long)]
@@ -199,17 +233,44 @@ enum Command {
         /// The largest k the silhouette search tries (at least 2).
         #[arg(long, default_value_t = 10, value_parser = at_least(2))]
         k_max: usize,
-        #[arg(long)]
-        input: Option<PathBuf>,
-        #[arg(long, default_value = "text")]
-        column: String,
+        #[command(flatten)]
+        source: SourceArgs,
         /// json | csv
         #[arg(long, default_value = "json")]
         format: String,
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Save the topics (JSON) for `nunchi assign`.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Skip the zero-shot sentiment of each topic.
+        #[arg(long)]
+        no_sentiment: bool,
         #[command(flatten)]
         prefix: PrefixArg,
+        #[arg(long, default_value = "q8_0")]
+        quant: String,
+    },
+    /// Put new texts into topics saved by `cluster --save`: a CSV of text,
+    /// topic, name, distance and whether the text is new (unlike every topic).
+    Assign {
+        /// The encoder the topics were made with.
+        #[arg(long)]
+        model: String,
+        /// The saved topics.
+        #[arg(long)]
+        topics: PathBuf,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Widen (> 1) or narrow (< 1) how far from a topic a text may lie
+        /// before it counts as new; 1 = the farthest text the topic was made from.
+        #[arg(long, default_value_t = 1.0)]
+        radius_scale: f32,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Skip the zero-shot sentiment in the trends.
+        #[arg(long)]
+        no_sentiment: bool,
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
@@ -305,18 +366,30 @@ fn main() -> ExitCode {
                 prefix: prefix.prefix.as_deref(),
             })
         }
-        Command::Cluster { model, t5, k, k_max, input, column, format, output, prefix, quant } => {
-            tasks::cluster_texts(tasks::ClusterArgs {
+        Command::Cluster { model, t5, k, k_max, source, format, output, save, no_sentiment, prefix, quant } => {
+            topics::cluster_texts(topics::ClusterArgs {
                 model: &model,
                 quant: &quant,
                 t5: t5.as_deref(),
                 k,
                 k_max,
-                input: input.as_deref(),
-                column: &column,
+                source: source.source(),
                 format: &format,
                 output: output.as_deref(),
                 prefix: prefix.prefix.as_deref(),
+                sentiment: !no_sentiment,
+                save: save.as_deref(),
+            })
+        }
+        Command::Assign { model, topics, source, radius_scale, output, no_sentiment, quant } => {
+            topics::assign_texts(topics::AssignArgs {
+                model: &model,
+                quant: &quant,
+                topics: &topics,
+                source: source.source(),
+                radius_scale,
+                output: output.as_deref(),
+                sentiment: !no_sentiment,
             })
         }
         Command::Eval {

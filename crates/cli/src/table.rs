@@ -7,7 +7,7 @@ use nunchi_tasks::table::{is_csv_name, Table};
 
 use crate::text_input::{lines_of, read_file_lossy, read_lossy};
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
+pub fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
 }
 
@@ -44,6 +44,23 @@ pub fn read_texts(path: Option<&Path>, column: &str) -> Result<Vec<String>> {
         return Err(Error::input("no texts in the input: give a file with one text per line, or a CSV"));
     }
     Ok(texts)
+}
+
+/// Texts as [`read_texts`] reads them, each with its value in `dates` (a
+/// column of the same CSV), for counting topics over time.
+pub fn read_dated_texts(path: Option<&Path>, column: &str, dates: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let Some(path) = path.filter(|p| is_csv(Some(p))) else {
+        return Err(Error::input(format!("a date column ('{dates}') needs a .csv file with a header as --input")));
+    };
+    let (texts, dates): (Vec<String>, Vec<String>) = read_csv_columns(path, &[column, dates])?
+        .into_iter()
+        .filter(|row| !row[0].trim().is_empty())
+        .map(|mut row| (std::mem::take(&mut row[0]), std::mem::take(&mut row[1])))
+        .unzip();
+    if texts.is_empty() {
+        return Err(Error::input(format!("{} holds no texts", path.display())));
+    }
+    Ok((texts, dates))
 }
 
 /// Labelled texts from a CSV: the texts, each text's label index, and the

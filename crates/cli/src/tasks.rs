@@ -1,15 +1,14 @@
-//! The task subcommands: classify, train, cluster.
+//! The task subcommands classify and train (cluster and assign: `topics`).
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
 use nunchi_engine::{CpuBackend, Error, Result};
-use nunchi_models::{GenerateOptions, SentenceEncoder, Text2Text, TextClassifier};
+use nunchi_models::{SentenceEncoder, Text2Text, TextClassifier};
 use nunchi_tasks::classify::{check_labels, DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
 use nunchi_tasks::{
-    check_training_plan, classify_with_model, cluster, default_prefix, embed_all, match_descriptions, Classifier, ClusterOptions,
-    HeadKind, LabelOrder, Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot,
+    check_training_plan, classify_with_model, default_prefix, embed_all, match_descriptions, Classifier, HeadKind, LabelOrder,
+    Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot,
 };
 
 use crate::source;
@@ -26,7 +25,7 @@ pub fn progress_line(label: &'static str) -> impl FnMut(usize, usize) -> Result<
     }
 }
 
-fn load_encoder(model: &str, quant: &str) -> Result<SentenceEncoder<CpuBackend>> {
+pub fn load_encoder(model: &str, quant: &str) -> Result<SentenceEncoder<CpuBackend>> {
     SentenceEncoder::load(CpuBackend::new(), source::open(model, quant)?)
 }
 
@@ -38,7 +37,7 @@ pub fn load_task_model(model: &str, quant: &str) -> Result<TextClassifier<CpuBac
     Ok(classifier)
 }
 
-fn load_text2text(model: &str, quant: &str) -> Result<Text2Text<CpuBackend>> {
+pub fn load_text2text(model: &str, quant: &str) -> Result<Text2Text<CpuBackend>> {
     let t5 = Text2Text::load(CpuBackend::new(), source::open(model, quant)?)?;
     if t5.meta().test_weights {
         eprintln!("nunchi: note: {model} holds generated test weights; its answers are not meaningful");
@@ -177,83 +176,4 @@ pub fn train(a: TrainArgs) -> Result<()> {
         a.out.display()
     );
     Ok(())
-}
-
-pub struct ClusterArgs<'a> {
-    pub model: &'a str,
-    pub quant: &'a str,
-    pub t5: Option<&'a str>,
-    pub k: Option<usize>,
-    pub k_max: usize,
-    pub input: Option<&'a Path>,
-    pub column: &'a str,
-    pub format: &'a str,
-    pub output: Option<&'a Path>,
-    pub prefix: Option<&'a str>,
-}
-
-pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
-    if !["json", "csv"].contains(&a.format) {
-        return Err(Error::input(format!("unknown format '{}' (expected json or csv)", a.format)));
-    }
-    let texts = read_texts(a.input, a.column)?;
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let started = Instant::now();
-    let clock = move || started.elapsed().as_secs_f64() * 1e3;
-    let encoder = load_encoder(a.model, a.quant)?;
-    let load_ms = clock();
-    let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
-    let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
-    let embed_ms = clock() - load_ms;
-    let opts = ClusterOptions { k: a.k, k_range: (2, a.k_max), ..ClusterOptions::default() };
-    let mut report = cluster(&refs, Rows::new(&x, encoder.dim())?, &opts, &clock)?;
-    report.timings.insert(0, stage("embed", embed_ms));
-    report.timings.insert(0, stage("load model", load_ms));
-    if let Some(t5) = a.t5 {
-        let before = clock();
-        let t5 = load_text2text(t5, a.quant)?;
-        let opts = GenerateOptions { max_new_tokens: 12, ..GenerateOptions::default() };
-        for c in &mut report.clusters {
-            let reps: Vec<&str> = c.representatives.iter().map(|&i| refs[i]).collect();
-            let prompt = nunchi_tasks::cluster::title_prompt(&reps);
-            c.title = Some(t5.generate(&prompt, &opts, |_| nunchi_models::Flow::Continue)?.text.trim().to_string());
-        }
-        report.timings.push(stage("titles", clock() - before));
-    }
-    for t in &report.timings {
-        eprintln!("{:>16}: {:8.1} ms", t.stage, t.ms);
-    }
-    match a.format {
-        "json" => {
-            let mut value = serde_json::to_value(&report).map_err(|e| Error::backend(e.to_string()))?;
-            value["texts"] = serde_json::json!(texts);
-            let text = serde_json::to_string_pretty(&value).map_err(|e| Error::backend(e.to_string()))?;
-            match a.output {
-                Some(p) => std::fs::write(p, text)?,
-                None => writeln!(std::io::stdout(), "{text}")?,
-            }
-        }
-        _ => {
-            let mut w = csv_writer(a.output)?;
-            w.write_record(["text", "cluster", "title", "keywords", "x", "y"]).map_err(csv_error)?;
-            for (i, text) in texts.iter().enumerate() {
-                let (id, title, keywords) = match report.assignments[i] {
-                    Some(ci) => {
-                        let c = &report.clusters[ci];
-                        let words: Vec<&str> = c.keywords.iter().map(|k| k.term.as_str()).collect();
-                        (ci.to_string(), c.title.clone().unwrap_or_default(), words.join(" "))
-                    }
-                    None => ("other".to_string(), String::new(), String::new()),
-                };
-                let [x, y] = report.points[i];
-                w.write_record([text.clone(), id, title, keywords, format!("{x:.4}"), format!("{y:.4}")]).map_err(csv_error)?;
-            }
-            w.flush()?;
-        }
-    }
-    Ok(())
-}
-
-fn stage(name: &str, ms: f64) -> nunchi_tasks::cluster::StageTiming {
-    nunchi_tasks::cluster::StageTiming { stage: name.to_string(), ms }
 }

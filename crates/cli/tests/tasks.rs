@@ -148,6 +148,54 @@ fn cluster_prints_json_with_clusters_keywords_and_timings() {
 }
 
 #[test]
+fn cluster_saves_topics_that_assign_reuses_with_weekly_trends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_string();
+    let fixture = repo().join("tests/fixtures/feedback-intents/messages.csv");
+    let fixture = fixture.to_str().expect("path");
+    let (topics, trends) = (path("topics.json"), path("trends.csv"));
+    let common = ["--model", &model(ENCODER), "--input", fixture, "--date-column", "date"];
+    let clustered = [&["cluster", "--k", "30", "--save", &topics, "--trends", &trends, "--format", "csv"][..], &common].concat();
+    let out = stdout(&nunchi(&clustered));
+    let clustered_rows: Vec<Vec<String>> = csv_rows(&out);
+    assert_eq!(clustered_rows.len(), 900);
+
+    // 13 weeks from Monday 2026-08-31 to Monday 2026-11-23, per topic and for "other".
+    let trend_rows = csv_rows(&std::fs::read_to_string(&trends).expect("trends written"));
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&topics).expect("saved")).expect("JSON");
+    let topic_count = saved["topics"].as_array().expect("topics").len();
+    assert_eq!(trend_rows.len(), (topic_count + 1) * 13);
+    assert_eq!(trend_rows[0][0], "2026-08-31");
+    let total: usize = trend_rows.iter().map(|r| r[3].parse::<usize>().expect("count")).sum();
+    assert_eq!(total, 900);
+    assert!(trend_rows
+        .iter()
+        .filter(|r| r[1] != "other")
+        .all(|r| r[4].parse::<f32>().is_ok_and(|s| (0.0..=1.0).contains(&s)) || r[3] == "0"));
+
+    // The same texts, assigned to the saved topics, land where clustering put them.
+    let assigned = [&["assign", "--topics", &topics][..], &common].concat();
+    let placed = csv_rows(&stdout(&nunchi(&assigned)));
+    assert_eq!(placed.len(), 900);
+    for (a, b) in clustered_rows.iter().zip(&placed) {
+        assert_eq!((&a[0], &a[1]), (&b[0], &b[1]), "text and topic");
+        assert_eq!(b[4], "false");
+    }
+
+    // A foreign file and a period that does not exist are refused before any embedding.
+    let bad = nunchi(&[&["assign", "--topics", fixture][..], &common].concat());
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("not a saved nunchi topic model"));
+    let bad = nunchi(&[&["cluster", "--period", "fortnight"][..], &common].concat());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown period 'fortnight'"));
+}
+
+/// The data rows of a CSV with a header.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader.records().map(|r| r.expect("CSV row").iter().map(String::from).collect()).collect()
+}
+
+#[test]
 fn eval_prints_a_report_and_summary_table() {
     let out = stdout(&nunchi(&[
         "eval",

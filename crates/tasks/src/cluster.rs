@@ -13,6 +13,7 @@ use crate::keywords::{class_keywords, Keyword};
 use crate::kmeans::{choose_k, kmeans, KMeansOptions};
 use crate::pca::pca_2d;
 use crate::rows::{dot, l2_normalized, Rows};
+use crate::topics::{Centroid, Topic, TopicModel, TOPIC_MODEL_FORMAT};
 
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
@@ -25,11 +26,24 @@ pub struct ClusterOptions {
     pub min_cluster_size: Option<usize>,
     pub representatives: usize,
     pub keywords: usize,
+    /// The encoder's name and the prefix the texts were embedded with,
+    /// recorded in the topic model.
+    pub encoder: String,
+    pub prefix: String,
 }
 
 impl Default for ClusterOptions {
     fn default() -> Self {
-        Self { k: None, k_range: (2, 10), seed: 20261125, min_cluster_size: None, representatives: 3, keywords: 8 }
+        Self {
+            k: None,
+            k_range: (2, 10),
+            seed: 20261125,
+            min_cluster_size: None,
+            representatives: 3,
+            keywords: 8,
+            encoder: String::new(),
+            prefix: String::new(),
+        }
     }
 }
 
@@ -61,6 +75,9 @@ pub struct ClusterReport {
     pub k: usize,
     /// Silhouette per candidate k, when k was chosen.
     pub k_scores: Vec<(usize, f64)>,
+    /// Other ks that scored as well (within 5%), when k was chosen: how sure
+    /// the choice is (empty: clear).
+    pub k_close: Vec<usize>,
     /// Largest first.
     pub clusters: Vec<Cluster>,
     /// Texts from clusters too small to report on their own.
@@ -70,6 +87,8 @@ pub struct ClusterReport {
     /// A 2-D projection of every text, for a map.
     pub points: Vec<[f32; 2]>,
     pub timings: Vec<StageTiming>,
+    /// The topics to save and to place new texts in (`clusters` in order).
+    pub model: TopicModel,
 }
 
 /// A stopwatch over whatever clock the platform has (`Instant` natively,
@@ -105,8 +124,8 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
     let normalized = l2_normalized(embeddings);
     let x = Rows::new(&normalized, embeddings.dim())?;
 
-    let (k, k_scores) = match opts.k {
-        Some(k) => (k, Vec::new()),
+    let (k, k_scores, k_close) = match opts.k {
+        Some(k) => (k, Vec::new(), Vec::new()),
         None => {
             let (lo, hi) = opts.k_range;
             // Silhouette needs at least one cluster with two points: k < n.
@@ -119,7 +138,7 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
             }
             let choice = choose_k(x, lo..=hi, opts.seed)?;
             stages.done("choose k");
-            (choice.k, choice.scores)
+            (choice.k, choice.scores, choice.close)
         }
     };
     let km = kmeans(x, &KMeansOptions { k, seed: opts.seed, ..KMeansOptions::default() })?;
@@ -127,7 +146,9 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
 
     let min_size = opts.min_cluster_size.unwrap_or((n / 100).max(2));
     let mut clusters = Vec::new();
+    let mut centroids = Vec::new();
     let mut other = Vec::new();
+    let mut other_centroids = Vec::new();
     for c in 0..k {
         let centroid = &km.centroids[c * x.dim()..(c + 1) * x.dim()];
         let mut members: Vec<usize> = (0..n).filter(|&i| km.assignments[i] == c).collect();
@@ -135,6 +156,7 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
             continue;
         }
         if members.len() < min_size && k > 1 {
+            other_centroids.push(Centroid::of_members(x, &members, centroid));
             other.extend(members);
             continue;
         }
@@ -143,6 +165,7 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
         by_closeness.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         members = by_closeness.into_iter().map(|(_, i)| i).collect();
         let representatives = members.iter().take(opts.representatives).copied().collect();
+        centroids.push(Centroid::of_members(x, &members, centroid));
         clusters.push(Cluster {
             size: members.len(),
             members,
@@ -152,7 +175,9 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
             sentiment: None,
         });
     }
-    clusters.sort_by(|a, b| b.size.cmp(&a.size).then(a.members[0].cmp(&b.members[0])));
+    let mut paired: Vec<(Cluster, Centroid)> = clusters.into_iter().zip(centroids).collect();
+    paired.sort_by(|(a, _), (b, _)| b.size.cmp(&a.size).then(a.members[0].cmp(&b.members[0])));
+    let (mut clusters, centroids): (Vec<Cluster>, Vec<Centroid>) = paired.into_iter().unzip();
     other.sort_unstable();
     let mut assignments = vec![None; n];
     for (ci, c) in clusters.iter().enumerate() {
@@ -169,8 +194,37 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
     let points = pca_2d(x, opts.seed)?;
     stages.done("2-D map");
 
-    Ok(ClusterReport { k, k_scores, clusters, other, assignments, points, timings: stages.timings })
+    let model = topic_model(texts, &clusters, centroids, other_centroids, opts, x.dim());
+    Ok(ClusterReport { k, k_scores, k_close, clusters, other, assignments, points, timings: stages.timings, model })
 }
+
+fn topic_model(
+    texts: &[&str],
+    clusters: &[Cluster],
+    centroids: Vec<Centroid>,
+    other: Vec<Centroid>,
+    opts: &ClusterOptions,
+    dim: usize,
+) -> TopicModel {
+    let topics = clusters
+        .iter()
+        .zip(centroids)
+        .map(|(c, centroid)| Topic {
+            label: None,
+            title: None,
+            keywords: c.keywords.clone(),
+            representatives: c.representatives.iter().map(|&i| texts[i].to_string()).collect(),
+            size: c.size,
+            sentiment: None,
+            centroids: vec![centroid],
+        })
+        .collect();
+    TopicModel { format: TOPIC_MODEL_FORMAT, model: opts.encoder.clone(), prefix: opts.prefix.clone(), dim, topics, other }
+}
+
+/// Zero-shot sentiment of clustered feedback: these labels, described so.
+pub const SENTIMENT_LABELS: [&str; 2] = ["negative", "positive"];
+pub const SENTIMENT_DESCRIPTIONS: [&str; 2] = ["A very negative review", "A very positive review"];
 
 /// The prompt that asks a text-to-text model to name a cluster from its
 /// representative texts (each shortened so the prompt stays small).
@@ -193,10 +247,24 @@ impl ClusterReport {
         if positive.len() != self.assignments.len() {
             return Err(Error::input(format!("{} sentiment scores for {} texts", positive.len(), self.assignments.len())));
         }
-        for c in &mut self.clusters {
+        for (c, topic) in self.clusters.iter_mut().zip(&mut self.model.topics) {
             let sum: f32 = c.members.iter().map(|&i| positive[i]).sum();
             c.sentiment = Some(sum / c.size as f32);
+            topic.sentiment = c.sentiment;
         }
         Ok(())
+    }
+
+    /// Titles cluster `i` (and its topic in the model).
+    pub fn set_title(&mut self, i: usize, title: &str) -> Result<()> {
+        let n = self.clusters.len();
+        match (self.clusters.get_mut(i), self.model.topics.get_mut(i)) {
+            (Some(c), Some(topic)) => {
+                c.title = Some(title.to_string());
+                topic.title = c.title.clone();
+                Ok(())
+            }
+            _ => Err(Error::input(format!("no cluster {i}: there are {n}"))),
+        }
     }
 }

@@ -16,8 +16,11 @@ pub mod cluster;
 pub mod descriptions;
 pub mod head;
 pub mod task_model;
+pub mod topics;
+pub mod trends;
 
 // Plain numeric building blocks (no model involved).
+pub mod agreement;
 pub mod centroid;
 pub mod datasets;
 pub mod folds;
@@ -40,3 +43,4 @@ pub use descriptions::{match_descriptions, LabelOrder};
 pub use head::{check_labelled, check_training_plan, cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;
 pub use task_model::{classify_with_model, LabelMap};
+pub use topics::{Placement, Topic, TopicModel};

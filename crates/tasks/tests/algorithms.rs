@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use nunchi_engine::ErrorKind;
 use nunchi_engine::Rng;
+use nunchi_tasks::agreement::{adjusted_rand_index, normalized_mutual_info};
 use nunchi_tasks::centroid::NearestCentroid;
+use nunchi_tasks::cluster::{cluster, ClusterOptions};
 use nunchi_tasks::datasets;
 use nunchi_tasks::folds::{per_class_sample, stratified_k_fold};
 use nunchi_tasks::keywords::class_keywords;
@@ -16,7 +18,7 @@ use nunchi_tasks::kmeans::{choose_k, kmeans, silhouette, KMeansOptions};
 use nunchi_tasks::logistic::{LogisticOptions, LogisticRegression};
 use nunchi_tasks::metrics::evaluate;
 use nunchi_tasks::pca::pca_2d;
-use nunchi_tasks::Rows;
+use nunchi_tasks::{Rows, TopicModel};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -194,6 +196,18 @@ fn planted(k: usize, per: usize, d: usize, spread: f64, seed: u64) -> (Vec<f32>,
 }
 
 #[test]
+fn clustering_agreement_matches_scikit_learn() {
+    for case in golden()["agreement"].as_array().expect("agreement cases") {
+        let name = case["name"].as_str().expect("name");
+        let (truth, predicted) = (usizes(&case["truth"]), usizes(&case["predicted"]));
+        let ari = adjusted_rand_index(&truth, &predicted).expect("ari");
+        close(ari, case["ari"].as_f64().expect("ari"), 1e-12, &format!("{name} ARI"));
+        let nmi = normalized_mutual_info(&truth, &predicted).expect("nmi");
+        close(nmi, case["nmi"].as_f64().expect("nmi"), 1e-12, &format!("{name} NMI"));
+    }
+}
+
+#[test]
 fn kmeans_recovers_planted_clusters_and_choose_k_finds_five() {
     let (x, y) = planted(5, 200, 32, 0.08, 42);
     let rows = Rows::new(&x, 32).unwrap();
@@ -222,6 +236,71 @@ fn kmeans_recovers_planted_clusters_and_choose_k_finds_five() {
     let s5 = silhouette(rows, &km.assignments, 5, None).unwrap();
     let sampled = silhouette(rows, &km.assignments, 5, Some((300, 1))).unwrap();
     assert!((s5 - sampled).abs() < 0.05, "{s5} vs sampled {sampled}");
+}
+
+#[test]
+fn saved_topics_place_texts_where_clustering_put_them() {
+    // 4 planted groups of 60, plus 3 strays that fold into "other".
+    let (mut x, _) = planted(4, 60, 16, 0.1, 9);
+    let (strays, _) = planted(1, 3, 16, 0.02, 77);
+    x.extend(strays);
+    let n = x.len() / 16;
+    let texts: Vec<String> = (0..n).map(|i| format!("text {i}")).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let opts = ClusterOptions { k: Some(5), min_cluster_size: Some(5), encoder: "planted".into(), ..ClusterOptions::default() };
+    let clock = || 0.0;
+    let report = cluster(&refs, Rows::new(&x, 16).unwrap(), &opts, &clock).unwrap();
+    assert_eq!(
+        (report.clusters.len(), report.other.len()),
+        (4, 3),
+        "{:?}",
+        report.clusters.iter().map(|c| c.size).collect::<Vec<_>>()
+    );
+
+    // Saved and read back, the model places every text as clustering did.
+    let model = TopicModel::from_json(&report.model.to_json()).unwrap();
+    assert_eq!(model, report.model);
+    let placed = model.assign(Rows::new(&x, 16).unwrap(), 1.0).unwrap();
+    let topics: Vec<Option<usize>> = placed.iter().map(|p| p.topic).collect();
+    assert_eq!(topics, report.assignments);
+    assert!(placed.iter().all(|p| !p.is_new));
+
+    // A text unlike any topic is new; a narrower reach makes the farthest members new.
+    let mut far = vec![0.0f32; 16];
+    far[0] = -1.0;
+    far[1] = 1.0;
+    assert!(model.assign(Rows::new(&far, 16).unwrap(), 1.0).unwrap()[0].is_new);
+    let narrow = model.assign(Rows::new(&x, 16).unwrap(), 0.5).unwrap();
+    assert!(narrow.iter().any(|p| p.is_new) && narrow.iter().any(|p| p.topic.is_some()));
+
+    // Merged topics keep both centroids: their texts land in the merged topic.
+    let mut merged = model.clone();
+    merged.merge(0, 2).unwrap();
+    assert_eq!(merged.topics.len(), 3);
+    assert_eq!(merged.topics[0].size, model.topics[0].size + model.topics[2].size);
+    let remap = |t: Option<usize>| {
+        t.map(|t| match t {
+            2 => 0,
+            3 => 2,
+            t => t,
+        })
+    };
+    let again: Vec<Option<usize>> = merged.assign(Rows::new(&x, 16).unwrap(), 1.0).unwrap().iter().map(|p| p.topic).collect();
+    assert_eq!(again, report.assignments.iter().map(|&t| remap(t)).collect::<Vec<_>>());
+    assert!(merged.merge(1, 1).is_err() && merged.merge(0, 3).is_err());
+
+    // Damaged or foreign files are refused with a reason.
+    assert!(model.assign(Rows::new(&x[..32], 32).unwrap(), 1.0).unwrap_err().message().contains("same encoder"));
+    let mut damaged = model.clone();
+    damaged.topics[1].centroids[0].values.pop();
+    input(TopicModel::from_json(&damaged.to_json()).unwrap_err(), "inconsistent");
+    input(TopicModel::from_json("{\"format\": 1}").unwrap_err(), "not a saved nunchi topic model");
+}
+
+/// Asserts an input error whose message mentions `needle`.
+fn input(e: nunchi_engine::Error, needle: &str) {
+    assert_eq!(e.kind(), ErrorKind::Input, "{}", e.message());
+    assert!(e.message().contains(needle), "{:?} does not mention {needle:?}", e.message());
 }
 
 // ---- keywords ------------------------------------------------------------------
@@ -343,10 +422,6 @@ fn nsmc_split() {
 
 #[test]
 fn bad_inputs_are_input_errors_that_say_what() {
-    let input = |e: nunchi_engine::Error, needle: &str| {
-        assert_eq!(e.kind(), ErrorKind::Input, "{}", e.message());
-        assert!(e.message().contains(needle), "{:?} does not mention {needle:?}", e.message());
-    };
     let l2 = vec!["a".to_string(), "b".to_string()];
     input(evaluate(&l2, &[], &[]).unwrap_err(), "no examples");
     input(evaluate(&l2[..1], &[0], &[0]).unwrap_err(), "at least 2 labels");
