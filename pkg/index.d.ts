@@ -353,6 +353,10 @@ export interface ClusterOptions extends TaskOptions, PrefixOption {
    * [negative, positive] descriptions, e.g. in the texts' language.
    */
   sentiment?: boolean | [string, string];
+  /** Each text's date (YYYY-MM-DD; a time after it is ignored): adds `trends`. */
+  dates?: string[];
+  /** `'day'`, `'week'` (from Monday; the default) or `'month'`. */
+  period?: string;
 }
 export interface TopicCluster {
   size: number;
@@ -379,9 +383,94 @@ export interface ClusterReport {
   /** Milliseconds per stage. */
   timings: { stage: string; ms: number }[];
   texts: string[];
+  /** Other ks that scored within 5% of the chosen one's silhouette (empty: a clear choice). */
+  kClose: number[];
+  /** The topics to save (`JSON.stringify`) and place new texts in, `clusters` in order. */
+  model: TopicModel;
+  /** Texts per topic per period, when `dates` were given. */
+  trends?: TopicTrends;
 }
 /** Clusters texts into topics with keywords, sentiment and (with `t5`) titles. */
 export declare function cluster(encoder: EmbeddingModel, texts: string[], options?: ClusterOptions): Promise<ClusterReport>;
+
+/** One k-means centroid of a topic: texts farther than `radius` (squared distance) are new. */
+export interface TopicCentroid {
+  values: number[];
+  radius: number;
+}
+export interface Topic {
+  /** The user's name for the topic (set it to rename); null until given. */
+  label: string | null;
+  title: string | null;
+  keywords: { term: string; weight: number }[];
+  /** A few of the most central texts. */
+  representatives: string[];
+  size: number;
+  sentiment: number | null;
+  /** One per cluster merged into the topic. */
+  centroids: TopicCentroid[];
+}
+/** Topics found by `cluster`, to save as JSON and reuse. */
+export interface TopicModel {
+  format: number;
+  /** The encoder the topics were made with. */
+  model: string;
+  /** The prefix texts were embedded with; new texts get it too. */
+  prefix: string;
+  dim: number;
+  topics: Topic[];
+  /** Centroids of clusters too small to report: texts nearest them are "other". */
+  other: TopicCentroid[];
+}
+export interface TopicTrends {
+  period: 'day' | 'week' | 'month';
+  /** Period labels, first to last, empty periods included (weeks by their Monday, months as YYYY-MM). */
+  periods: string[];
+  /** `sizes[topic][period]`. */
+  sizes: number[][];
+  /** Texts in no topic, per period. */
+  other: number[];
+  /** `sentiment[topic][period]`: mean probability of "positive", null where empty; null without sentiment. */
+  sentiment: (number | null)[][] | null;
+}
+export interface TopicPlacement {
+  /** The topic's index, or null when the text is "other" or new. */
+  topic: number | null;
+  name: string | null;
+  /** Farther from every topic than the texts it was made from (times `radiusScale`). */
+  isNew: boolean;
+  /** Squared distance to the nearest centroid (0..4). */
+  distance: number;
+  /** Probability of "positive" (null with `sentiment: false`). */
+  positive: number | null;
+}
+export interface AssignTopicsOptions extends TaskOptions {
+  /** Widen (> 1) or narrow (< 1) each topic's reach; 1 = its farthest text when made. */
+  radiusScale?: number;
+  /** Zero-shot sentiment per text (default true), or [negative, positive] descriptions. */
+  sentiment?: boolean | [string, string];
+  dates?: string[];
+  period?: string;
+}
+/** Puts texts into a saved model's topics, with trends when `dates` are given. */
+export declare function assignTopics(
+  encoder: EmbeddingModel, model: TopicModel | string, texts: string[], options?: AssignTopicsOptions,
+): Promise<{ placements: TopicPlacement[]; trends?: TopicTrends }>;
+/** Reads a saved topic model (an object or JSON text), checking it is whole. */
+export declare function loadTopics(model: TopicModel | string): Promise<TopicModel>;
+/** What to call each topic: its label, else its title, else its first keywords. */
+export declare function topicNames(model: TopicModel | string): Promise<string[]>;
+/** A new model with topic `from` folded into `into` (both centroids kept); later topics move down by one. */
+export declare function mergeTopics(model: TopicModel | string, into: number, from: number): Promise<TopicModel>;
+export interface TopicTrendsOptions {
+  period?: string;
+  /** Each text's probability of "positive", for sentiment per period. */
+  positive?: ArrayLike<number>;
+}
+/** Texts per topic per period, from each text's topic (or null) and date. */
+export declare function topicTrends(
+  model: TopicModel | string, topics: (number | null)[], dates: string[], options?: TopicTrendsOptions,
+): Promise<TopicTrends>;
 
 // ---------------------------------------------------------------- the user's files
 

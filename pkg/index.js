@@ -325,3 +325,4 @@ export {
   zeroShot, classify, textClassification, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
 } from './tasks.js';
 export { readTable, splitRows } from './data.js';
+export { assignTopics, loadTopics, mergeTopics, topicNames, topicTrends } from './topics.js';

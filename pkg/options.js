@@ -28,7 +28,11 @@ export const OPTIONS = {
   textClassification: ['topK', 'onProgress', 'signal'],
   predict: ['onProgress', 'signal'],
   trainClassifier: ['head', 'folds', 'prefix', 'onProgress', 'signal'],
-  cluster: ['k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'prefix', 'onProgress', 'signal'],
+  cluster: [
+    'k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'prefix', 'dates', 'period', 'onProgress', 'signal',
+  ],
+  assignTopics: ['radiusScale', 'sentiment', 'dates', 'period', 'onProgress', 'signal'],
+  topicTrends: ['period', 'positive'],
 };
 
 /** Allowed values of the enumerated options, wherever the option appears (undefined: the default). */

@@ -9,7 +9,7 @@ import { checkCallOptions } from './options.js';
 const SEED = 20261125;
 /** Cosines of unrelated sentences sit close together: sharpen before softmax. */
 const ZERO_SHOT_TEMPERATURE = 0.05;
-function checkTexts(texts, where) {
+export function checkTexts(texts, where) {
   if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
     throw nunchiError('E_INPUT', `${where}: texts must be an array of strings`);
   }
@@ -268,52 +268,85 @@ export async function trainClassifier(encoder, texts, labels, opts) {
   return new Classifier(wasm.Classifier.train(model, data, dim, y, names, head), encoder, cv, prefix);
 }
 
-const SENTIMENT_LABELS = ['negative', 'positive'];
-const SENTIMENT_DESCRIPTIONS = ['A very negative review', 'A very positive review'];
+/**
+ * Each text's probability of being positive: zero-shot against a negative and
+ * a positive description (default: the ones clustering uses), embedded as the
+ * texts were.
+ */
+export async function positiveProbability(encoder, data, dim, prefix, descriptions) {
+  const wasm = await ensureWasm();
+  const described = await encoder.embed(withPrefix(descriptions ?? wasm.sentimentDescriptions(), prefix));
+  return wasm.positiveProbability(described.data, data, dim);
+}
+
+export function checkSentiment(sentiment, where) {
+  if (sentiment === true || sentiment === false) return;
+  if (!(Array.isArray(sentiment) && sentiment.length === 2 && sentiment.every((d) => typeof d === 'string'))) {
+    throw nunchiError('E_INPUT', `${where}: sentiment must be true, false, or [negative description, positive description]`);
+  }
+}
 
 /**
  * Clusters feedback into topics: k-means++ (k given, or chosen by silhouette),
  * tiny clusters folded into `other`, representative texts, keywords, a 2-D
- * map, mean sentiment, and titles from a text-to-text model when `t5` is given.
+ * map, mean sentiment, titles from a text-to-text model when `t5` is given,
+ * and topic sizes per period when `dates` are given. `report.model` is the
+ * topic model to save (`JSON.stringify`) and place new texts in (`assignTopics`).
  */
 export async function cluster(encoder, texts, opts) {
   const {
-    k, kRange = [2, 10], minClusterSize, seed = SEED, t5, sentiment = true, prefix, onProgress, signal,
+    k, kRange = [2, 10], minClusterSize, seed = SEED, t5, sentiment = true, prefix, dates, period = 'week',
+    onProgress, signal,
   } = checkCallOptions('cluster', opts);
   checkTexts(texts, 'cluster');
-  if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw nunchiError('E_INPUT', `cluster: k must be a positive integer, got ${k}`);
-  const sentimentDescriptions = sentiment === true ? SENTIMENT_DESCRIPTIONS : sentiment;
-  if (sentiment !== false && !(Array.isArray(sentimentDescriptions) && sentimentDescriptions.length === 2
-    && sentimentDescriptions.every((d) => typeof d === 'string'))) {
-    throw nunchiError('E_INPUT', 'cluster: sentiment must be true, false, or [negative description, positive description]');
-  }
+  checkSentiment(sentiment, 'cluster');
   const wasm = await ensureWasm();
+  if (k !== undefined) {
+    if (!Number.isInteger(k)) throw nunchiError('E_INPUT', `cluster: k must be a positive integer, got ${k}`);
+    wasm.checkClusterCount(k, texts.length);
+  }
+  if (dates !== undefined) checkDates(dates, texts.length, 'cluster');
+  const usedPrefix = taskPrefix(encoder, prefix);
   const t0 = performance.now();
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   const embedMs = performance.now() - t0;
   if (signal?.aborted) throw abortError();
-  onProgress?.({ status: 'cluster' });
-  const report = wasm.clusterEmbeddings(texts, data, dim, k, kRange[0], kRange[1], minClusterSize, seed);
-  report.timings.unshift({ stage: 'embed', ms: embedMs });
-  report.texts = texts;
+  let positive;
+  let sentimentMs = 0;
   if (sentiment) {
     const t = performance.now();
-    const described = await encoder.embed(withPrefix(sentimentDescriptions, taskPrefix(encoder, prefix)));
-    const p = wasm.zeroShotPredict(SENTIMENT_LABELS, described.data, data, dim, ZERO_SHOT_TEMPERATURE);
-    for (const c of report.clusters) {
-      c.sentiment = c.members.reduce((sum, i) => sum + p.probabilities[i * 2 + 1], 0) / c.size;
-    }
-    report.timings.push({ stage: 'sentiment', ms: performance.now() - t });
+    positive = await positiveProbability(encoder, data, dim, usedPrefix, sentiment === true ? undefined : sentiment);
+    sentimentMs = performance.now() - t;
   }
+  onProgress?.({ status: 'cluster' });
+  const report = wasm.clusterEmbeddings(
+    texts, data, dim, k, kRange[0], kRange[1], minClusterSize, seed, encoder.info?.model ?? '', usedPrefix, positive,
+  );
+  report.timings.unshift({ stage: 'embed', ms: embedMs });
+  if (sentiment) report.timings.push({ stage: 'sentiment', ms: sentimentMs });
+  report.texts = texts;
   if (t5) {
     const t = performance.now();
     for (const [i, c] of report.clusters.entries()) {
       if (signal?.aborted) throw abortError();
       const prompt = wasm.titlePrompt(c.representatives.map((j) => texts[j]));
       c.title = (await t5.generate(prompt, { maxNewTokens: 12 })).trim();
+      report.model.topics[i].title = c.title;
       onProgress?.({ status: 'title', done: i + 1, total: report.clusters.length });
     }
     report.timings.push({ stage: 'titles', ms: performance.now() - t });
   }
+  if (dates !== undefined) {
+    report.trends = wasm.topicTrends(
+      Int32Array.from(report.assignments, (a) => a ?? -1), report.clusters.length, dates, period, positive,
+    );
+  }
   return report;
+}
+
+export function checkDates(dates, n, where) {
+  if (!Array.isArray(dates) || dates.some((d) => typeof d !== 'string')) {
+    throw nunchiError('E_INPUT', `${where}: dates must be an array of strings (YYYY-MM-DD)`);
+  }
+  if (dates.length !== n) throw nunchiError('E_INPUT', `${where}: ${dates.length} dates for ${n} texts`);
 }

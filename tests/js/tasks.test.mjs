@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import {
   Encoder, Text2Text, zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, readTable, splitRows,
+  assignTopics, loadTopics, mergeTopics, topicNames, topicTrends,
 } from '../../pkg/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -109,6 +110,70 @@ test('clustering recovers three planted banking topics, with keywords and a map'
   assert.ok(report.timings.some((t) => t.stage === 'k-means'));
   const chosen = await cluster(await enc(), texts, { kRange: [2, 6], sentiment: false });
   assert.equal(chosen.k, 3, `silhouette chose ${chosen.k}: ${JSON.stringify(chosen.kScores)}`);
+});
+
+test('saved topics place the same texts where clustering did, new texts by intent, and trends per week', async () => {
+  // The feedback fixture's k8 slice, as scripts/reference/make_cluster_goldens.py defines it.
+  const golden = JSON.parse(readFileSync(path.join(root, 'tests/goldens/clusters.json'), 'utf8')).k8;
+  const table = await readTable(readFileSync(path.join(root, 'tests/fixtures/feedback-intents/messages.csv'), 'utf8'), 'messages.csv');
+  const [t, i, d] = ['text', 'intent', 'date'].map((c) => table.columns.indexOf(c));
+  const seen = {};
+  const made = { texts: [], intents: [], dates: [] };
+  const later = { texts: [], intents: [] };
+  for (const row of table.rows.filter((r) => golden.intents.includes(r[i]))) {
+    seen[row[i]] = (seen[row[i]] ?? 0) + 1;
+    const side = seen[row[i]] <= 25 ? made : later;
+    side.texts.push(row[t]);
+    side.intents.push(row[i]);
+    side.dates?.push(row[d]);
+  }
+  const e = await enc();
+  const report = await cluster(e, made.texts, { k: 8, dates: made.dates });
+  const model = await loadTopics(JSON.stringify(report.model));
+  assert.equal(model.topics.length, report.clusters.length);
+  assert.equal(model.model, e.info.model);
+  assert.deepEqual(model.topics.map((topic) => topic.sentiment), report.clusters.map((c) => c.sentiment));
+
+  const again = await assignTopics(e, model, made.texts, { sentiment: false });
+  assert.deepEqual(again.placements.map((p) => p.topic), report.assignments);
+
+  // New texts: most land in the topic whose members are mostly of their intent.
+  const majority = report.clusters.map((c) => {
+    const counts = {};
+    c.members.forEach((m) => { counts[made.intents[m]] = (counts[made.intents[m]] ?? 0) + 1; });
+    return Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0];
+  });
+  const placed = (await assignTopics(e, model, later.texts, { radiusScale: 1e9 })).placements;
+  const right = placed.filter((p, k) => p.topic !== null && majority[p.topic] === later.intents[k]).length;
+  assert.ok(right / placed.length >= golden.assign_accuracy - 0.1, `${right} of ${placed.length}`);
+  assert.ok(placed.every((p) => p.positive >= 0 && p.positive <= 1 && typeof p.name === 'string'));
+
+  // Trends: per-week counts that sum to each topic's size; the same from topicTrends.
+  const { trends } = report;
+  assert.equal(trends.period, 'week');
+  assert.equal(trends.periods[0], '2026-08-31');
+  trends.sizes.forEach((row, k) => assert.equal(row.reduce((a, b) => a + b, 0), report.clusters[k].size));
+  const recount = await topicTrends(model, report.assignments, made.dates, { period: 'month' });
+  assert.deepEqual(recount.periods, ['2026-09', '2026-10', '2026-11']);
+  assert.equal(recount.sentiment, null);
+
+  // Renaming is setting a label; merging keeps both topics' texts.
+  model.topics[1].label = 'Renamed';
+  assert.equal((await topicNames(model))[1], 'Renamed');
+  const merged = await mergeTopics(model, 0, 1);
+  assert.equal(merged.topics.length, model.topics.length - 1);
+  assert.equal(merged.topics[0].size, model.topics[0].size + model.topics[1].size);
+  const remerged = (await assignTopics(e, merged, made.texts, { sentiment: false })).placements;
+  remerged.forEach((p, k) => {
+    const before = report.assignments[k];
+    assert.equal(p.topic, before === null ? null : before <= 1 ? 0 : before - 1);
+  });
+
+  await assert.rejects(loadTopics('{"format":1}'), { code: 'E_INPUT' });
+  await assert.rejects(mergeTopics(model, 0, 0), { code: 'E_INPUT' });
+  await assert.rejects(topicTrends(model, report.assignments, made.dates, { period: 'fortnight' }), /unknown period/);
+  await assert.rejects(cluster(e, made.texts, { k: 8, dates: made.dates.slice(1) }), { code: 'E_INPUT' });
+  await assert.rejects(assignTopics(e, model, ['x'], { dates: ['yesterday'] }), /not YYYY-MM-DD/);
 });
 
 test('task inputs are checked: clear errors, and the module stays usable', async () => {

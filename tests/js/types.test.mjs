@@ -29,6 +29,8 @@ const INTERFACES = {
   predict: 'TaskOptions',
   trainClassifier: 'TrainOptions',
   cluster: 'ClusterOptions',
+  assignTopics: 'AssignTopicsOptions',
+  topicTrends: 'TopicTrendsOptions',
   embedAll: 'EmbedAllOptions',
   splitRows: 'SplitRowsOptions',
 };

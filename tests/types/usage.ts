@@ -5,11 +5,12 @@
 import {
   Encoder, Text2Text, TextClassifier, wasmMemoryBytes, embedAll, zeroShot, classify, textClassification, evaluate,
   trainClassifier, Classifier, cluster, DEFAULT_TEMPLATE, readTable, splitRows,
+  assignTopics, loadTopics, mergeTopics, topicNames, topicTrends,
 } from 'nunchi';
 import type {
   LoadOptions, EmbedOptions, GenerateOptions, ModelInfo, Embeddings, NunchiError, ErrorCode, ProgressEvent,
   TaskProgress, ClassificationReport, ClusterReport, Classification, CandidateScore, EmbeddingModel, TextToTextModel,
-  TextClassifierScores, SequenceClassificationModel, TextClassificationOptions,
+  TextClassifierScores, SequenceClassificationModel, TextClassificationOptions, TopicModel, TopicTrends,
 } from 'nunchi';
 import { createWorkerClient, createWorkerPool, startWorker } from 'nunchi/client';
 import type {
@@ -197,6 +198,21 @@ export async function tasks(encoder: Encoder, t5: Text2Text, texts: string[], la
   // @ts-expect-error a misspelt option name
   await cluster(encoder, texts, { minSize: 3 });
   console.log(topics.clusters.map((c) => [c.title, c.sentiment, c.keywords[0]?.term]), topics.assignments, topics.points);
+
+  // Topics saved and reused: rename, merge, place new texts, count per period.
+  const dated = await cluster(encoder, texts, { dates: texts.map(() => '2026-11-02'), period: 'month' });
+  const saved: string = JSON.stringify(dated.model);
+  const model: TopicModel = await loadTopics(saved);
+  model.topics[0].label = 'Delivery';
+  const merged = await mergeTopics(model, 0, 1);
+  const names: string[] = await topicNames(merged);
+  const { placements, trends } = await assignTopics(encoder, saved, texts, { radiusScale: 1.2, dates: texts.map(() => '2026-11-09') });
+  const byMonth: TopicTrends = await topicTrends(model, placements.map((p) => p.topic), texts.map(() => '2026-11-09'), { period: 'month' });
+  console.log(names, placements[0].isNew, placements[0].name, trends?.sizes, byMonth.periods, dated.kClose, dated.trends?.periods);
+  // @ts-expect-error a topic model, not a number
+  await loadTopics(3);
+  // @ts-expect-error radiusScale is a number
+  await assignTopics(encoder, model, texts, { radiusScale: 'wide' });
 }
 
 export async function workers(worker: Worker, texts: string[]): Promise<void> {

@@ -23,10 +23,10 @@ use crate::text_input::read_file_lossy;
 
 /// A dataset `eval` knows: where it lives under the data folder, how to
 /// describe its labels for zero-shot, and which methods to run by default.
-struct DatasetSpec {
+pub(crate) struct DatasetSpec {
     name: &'static str,
     folder: &'static str,
-    load: fn(&Path) -> Result<Split>,
+    pub(crate) load: fn(&Path) -> Result<Split>,
     /// Zero-shot label descriptions; `{label}` is the label made readable.
     description: &'static str,
     default_methods: &'static str,
@@ -84,7 +84,7 @@ fn load_user_csv(path: &Path) -> Result<Split> {
 }
 
 /// The dataset `--dataset` names, its display name and the path its loader reads.
-fn resolve(dataset: &str, data: &Path) -> Result<(&'static DatasetSpec, String, std::path::PathBuf)> {
+pub(crate) fn resolve(dataset: &str, data: &Path) -> Result<(&'static DatasetSpec, String, std::path::PathBuf)> {
     let path = Path::new(dataset);
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
         let name = path.file_name().map_or(dataset.to_string(), |n| n.to_string_lossy().into_owned());

@@ -4,6 +4,7 @@
 mod bench;
 mod commands;
 mod eval;
+mod eval_topics;
 mod source;
 mod table;
 mod tasks;
@@ -274,6 +275,29 @@ enum Command {
         #[arg(long, default_value = "q8_0")]
         quant: String,
     },
+    /// How well clustering recovers a labelled dataset's labels (ARI, NMI),
+    /// with k given and k chosen by silhouette, on its test split.
+    EvalTopics {
+        #[arg(long)]
+        model: String,
+        /// mr | banking77 | nsmc, or a labelled .csv file of your own
+        #[arg(long)]
+        dataset: String,
+        /// The folder holding mr_polarity/, banking77/, nsmc/.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        /// The ks the silhouette chooses among, LO:HI:STEP (default: from a
+        /// quarter to one and a half times the number of labels).
+        #[arg(long)]
+        k_range: Option<String>,
+        /// Also write the results as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[command(flatten)]
+        prefix: PrefixArg,
+        #[arg(long, default_value = "q8_0")]
+        quant: String,
+    },
     /// Evaluate every classification method on a labelled dataset.
     Eval {
         #[arg(long)]
@@ -419,6 +443,17 @@ fn main() -> ExitCode {
             prefix: prefix.prefix.as_deref(),
             descriptions: descriptions.as_deref(),
         }),
+        Command::EvalTopics { model, dataset, data, k_range, json, prefix, quant } => {
+            eval_topics::eval_topics(eval_topics::EvalTopicsArgs {
+                model: &model,
+                quant: &quant,
+                dataset: &dataset,
+                data: &data,
+                k_range: k_range.as_deref(),
+                prefix: prefix.prefix.as_deref(),
+                json: json.as_deref(),
+            })
+        }
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
     };

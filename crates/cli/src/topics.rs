@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::{GenerateOptions, SentenceEncoder};
-use nunchi_tasks::classify::DEFAULT_ZERO_SHOT_TEMPERATURE;
-use nunchi_tasks::cluster::{title_prompt, StageTiming, SENTIMENT_DESCRIPTIONS, SENTIMENT_LABELS};
+use nunchi_tasks::cluster::{title_prompt, StageTiming, SENTIMENT_DESCRIPTIONS};
 use nunchi_tasks::kmeans::check_k;
 use nunchi_tasks::trends::{topic_trends, Period, Trends};
-use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Rows, TopicModel, ZeroShot};
+use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Rows, TopicModel};
 
 use crate::table::{csv_error, csv_writer, io_error, read_dated_texts, read_texts};
 use crate::tasks::{load_encoder, load_text2text, progress_line};
@@ -204,10 +203,8 @@ pub fn assign_texts(a: AssignArgs) -> Result<()> {
 
 /// Each text's probability of being positive, by zero-shot sentiment.
 fn positive_probability(encoder: &SentenceEncoder<CpuBackend>, x: Rows, prefix: &str) -> Result<Vec<f32>> {
-    let labels = SENTIMENT_LABELS.map(String::from).to_vec();
-    let descriptions = SENTIMENT_DESCRIPTIONS.map(String::from);
-    let zs = ZeroShot::from_encoder(encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
-    Ok(zs.predict(x)?.probabilities.chunks_exact(2).map(|p| p[1]).collect())
+    let described = embed_all(encoder, &SENTIMENT_DESCRIPTIONS, prefix, &mut |_, _| Ok(()))?;
+    nunchi_tasks::cluster::positive_probability(Rows::new(&described, encoder.dim())?, x)
 }
 
 fn trends_of(

@@ -9,6 +9,7 @@
 use nunchi_engine::{Error, Result};
 use serde::Serialize;
 
+use crate::classify::{ZeroShot, DEFAULT_ZERO_SHOT_TEMPERATURE};
 use crate::keywords::{class_keywords, Keyword};
 use crate::kmeans::{choose_k, kmeans, KMeansOptions};
 use crate::pca::pca_2d;
@@ -222,9 +223,20 @@ fn topic_model(
     TopicModel { format: TOPIC_MODEL_FORMAT, model: opts.encoder.clone(), prefix: opts.prefix.clone(), dim, topics, other }
 }
 
-/// Zero-shot sentiment of clustered feedback: these labels, described so.
-pub const SENTIMENT_LABELS: [&str; 2] = ["negative", "positive"];
+/// The zero-shot sentiment of clustered feedback: a negative and a positive
+/// description, embedded as the texts are.
 pub const SENTIMENT_DESCRIPTIONS: [&str; 2] = ["A very negative review", "A very positive review"];
+
+/// Each text's probability of being positive, by zero-shot against the
+/// embeddings of a negative and a positive description (in that order).
+pub fn positive_probability(descriptions: Rows, texts: Rows) -> Result<Vec<f32>> {
+    if descriptions.len() != 2 {
+        return Err(Error::input(format!("sentiment needs 2 descriptions (negative, positive), got {}", descriptions.len())));
+    }
+    let labels = vec!["negative".to_string(), "positive".to_string()];
+    let zs = ZeroShot::new(labels, descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE)?;
+    Ok(zs.predict(texts)?.probabilities.chunks_exact(2).map(|p| p[1]).collect())
+}
 
 /// The prompt that asks a text-to-text model to name a cluster from its
 /// representative texts (each shortened so the prompt stays small).

@@ -351,9 +351,21 @@ pub const CHOOSE_K_SAMPLE: usize = 2000;
 /// [`CHOOSE_K_SAMPLE`] points for every k (its distances computed once).
 pub fn choose_k(x: Rows, range: RangeInclusive<usize>, seed: u64) -> Result<KChoice> {
     let (lo, hi) = (*range.start(), *range.end());
-    let n = x.len();
     if lo < 2 || hi < lo {
         return Err(Error::input(format!("the range of k to try must be non-empty and start at 2 or more, got {lo}..={hi}")));
+    }
+    choose_k_among(x, &range.collect::<Vec<_>>(), seed)
+}
+
+/// [`choose_k`] over any list of candidate ks (say every tenth, for many
+/// topics), tried in the order given.
+pub fn choose_k_among(x: Rows, ks: &[usize], seed: u64) -> Result<KChoice> {
+    let n = x.len();
+    let (Some(&lo), Some(&hi)) = (ks.iter().min(), ks.iter().max()) else {
+        return Err(Error::input("no k to try: give at least one candidate"));
+    };
+    if lo < 2 {
+        return Err(Error::input(format!("every k to try must be 2 or more, got {lo}")));
     }
     if hi >= n {
         return Err(Error::input(format!("trying up to k = {hi} clusters needs at least {} items, got {n}", hi + 1)));
@@ -365,7 +377,7 @@ pub fn choose_k(x: Rows, range: RangeInclusive<usize>, seed: u64) -> Result<KCho
     let data: Vec<f32> = idx.iter().flat_map(|&i| x.row(i).iter().copied()).collect();
     let matrix = symmetric_sq_dists(&data, d);
     let mut scores = Vec::new();
-    for k in range {
+    for &k in ks {
         let km = kmeans(x, &KMeansOptions { restarts: 3, ..KMeansOptions::new(k, seed) })?;
         let labels: Vec<usize> = idx.iter().map(|&i| km.assignments[i]).collect();
         let score = match cluster_counts(&labels, k, m) {

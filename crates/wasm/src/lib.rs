@@ -10,6 +10,7 @@ mod loader;
 mod tasks;
 mod text2text;
 mod threads;
+mod topics;
 
 use wasm_bindgen::prelude::*;
 

@@ -12,12 +12,12 @@ use wasm_bindgen::prelude::*;
 use crate::errors::{input, to_js};
 
 /// Plain JS objects and arrays (maps as objects), as the package documents them.
-fn to_js_value(value: &impl Serialize) -> Result<JsValue, JsValue> {
+pub(crate) fn to_js_value(value: &impl Serialize) -> Result<JsValue, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     value.serialize(&serializer).map_err(|e| input(format!("cannot convert the result: {e}")))
 }
 
-fn rows(data: &[f32], dim: usize) -> Result<Rows<'_>, JsValue> {
+pub(crate) fn rows(data: &[f32], dim: usize) -> Result<Rows<'_>, JsValue> {
     Rows::new(data, dim).map_err(to_js)
 }
 
@@ -177,7 +177,9 @@ impl Classifier {
     }
 }
 
-/// Clusters embeddings of `texts`: `{ k, k_scores, clusters, other, assignments, points, timings }`.
+/// Clusters embeddings of `texts`: `{ k, kScores, kClose, clusters, other,
+/// assignments, points, timings, model }`; `positive`, when given, is each
+/// text's probability of being positive, averaged per cluster.
 #[wasm_bindgen(js_name = clusterEmbeddings)]
 #[allow(clippy::too_many_arguments)] // the wasm boundary: pkg/tasks.js passes the options positionally
 pub fn cluster_embeddings(
@@ -189,11 +191,45 @@ pub fn cluster_embeddings(
     k_max: usize,
     min_cluster_size: Option<usize>,
     seed: u32,
+    encoder: String,
+    prefix: String,
+    positive: Option<Vec<f32>>,
 ) -> Result<JsValue, JsValue> {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let opts = ClusterOptions { k, k_range: (k_min, k_max), seed: seed.into(), min_cluster_size, ..ClusterOptions::default() };
+    let opts = ClusterOptions {
+        k,
+        k_range: (k_min, k_max),
+        seed: seed.into(),
+        min_cluster_size,
+        encoder,
+        prefix,
+        ..ClusterOptions::default()
+    };
     let clock = js_sys::Date::now;
-    to_js_value(&cluster(&refs, rows(data, dim)?, &opts, &clock).map_err(to_js)?)
+    let mut report = cluster(&refs, rows(data, dim)?, &opts, &clock).map_err(to_js)?;
+    if let Some(positive) = positive {
+        report.set_sentiment(&positive).map_err(to_js)?;
+    }
+    to_js_value(&report)
+}
+
+/// Whether `k` clusters can be made from `n` texts (checked before embedding).
+#[wasm_bindgen(js_name = checkClusterCount)]
+pub fn check_cluster_count(k: usize, n: usize) -> Result<(), JsValue> {
+    nunchi_tasks::kmeans::check_k(k, n).map_err(to_js)
+}
+
+/// The negative and positive descriptions clustering scores sentiment by.
+#[wasm_bindgen(js_name = sentimentDescriptions)]
+pub fn sentiment_descriptions() -> Vec<String> {
+    nunchi_tasks::cluster::SENTIMENT_DESCRIPTIONS.map(String::from).to_vec()
+}
+
+/// Each text's probability of being positive, from the embeddings of a
+/// negative and a positive description.
+#[wasm_bindgen(js_name = positiveProbability)]
+pub fn positive_probability(description_data: &[f32], text_data: &[f32], dim: usize) -> Result<Vec<f32>, JsValue> {
+    nunchi_tasks::cluster::positive_probability(rows(description_data, dim)?, rows(text_data, dim)?).map_err(to_js)
 }
 
 /// The prompt that asks a text-to-text model to title a cluster.
