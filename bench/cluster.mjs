@@ -23,7 +23,7 @@ const t5File = path.join(models, 'flan-t5-small-generated-q8_0.gguf');
 const cli = path.join(root, 'target/release/nunchi');
 const SAMPLE = 320;
 const K_RANGE = [2, 10];
-const RESTARTS = 3; // crates/tasks/src/kmeans.rs: KMeansOptions' default
+const RESTARTS = 10; // crates/tasks/src/kmeans.rs: KMeansOptions' default
 const TITLE_TOKENS = 12;
 
 function banking77Texts() {

@@ -20,10 +20,12 @@ the *new* texts to their nearest centroid, each cluster named by the
 majority intent of its members. Also the messages per intent per week
 (weeks from Monday), counted with Python's ``datetime``.
 
-With ``--banking77`` it also prints (does not store) the same figures on the
-BANKING77 test split (3,080 messages, 77 intents), for docs/tasks.md.
+``reference_runs`` holds the same figures on the BANKING77 test split (3,080
+messages, 77 intents; k chosen among 20, 30, …, 120) and on the whole
+fixture (k among 10, 15, …, 50), for ``npm run bench:topics``, which sets
+``nunchi eval-topics`` beside them in docs/tasks.md.
 
-Run from the repository root (offline, a minute or two on a CPU)::
+Run from the repository root (offline, about 4 minutes on 2 cores)::
 
     python scripts/reference/make_cluster_goldens.py [--models models] [--banking77 ../shared/data/banking77]
 """
@@ -116,30 +118,42 @@ def weekly_counts():
     return {"weeks": weeks, "intents": intents, "counts": [[counts[(i, w)] for w in weeks] for i in intents]}
 
 
-def banking77(enc, folder):
-    with (Path(folder) / "test.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    x = enc([r["text"] for r in rows])
-    y = [r["category"] for r in rows]
-    runs = kmeans_figures(x, y, 77)
-    chosen, _ = chosen_k(x, range(20, 121, 10))
+def reference_run(enc, texts, labels, ks):
+    """Figures for `npm run bench:topics` (bench/topics.mjs), which runs
+    `nunchi eval-topics` on the same texts: k given (the number of labels) at
+    each n_init, and k chosen by the best silhouette among `ks`."""
+    x = enc(texts)
+    k = len(set(labels))
+    chosen, scores = chosen_k(x, ks)
     fit = KMeans(chosen, n_init=10, random_state=0).fit(x)
-    print(json.dumps({
-        "banking77_test": len(rows),
-        "k77_n_init10_ari_mean": float(np.mean(runs["10"]["ari"])),
-        "k77_n_init10_nmi_mean": float(np.mean(runs["10"]["nmi"])),
-        "k77_n_init1_ari_mean": float(np.mean(runs["1"]["ari"])),
-        "silhouette_k_20_to_120_step_10": chosen,
-        "chosen_k_ari": adjusted_rand_score(y, fit.labels_),
-        "chosen_k_nmi": normalized_mutual_info_score(y, fit.labels_),
-    }, indent=1))
+    return {
+        "texts": len(texts),
+        "k": k,
+        "kmeans": kmeans_figures(x, labels, k),
+        "candidates": list(ks),
+        "silhouette_k": chosen,
+        "silhouette_scores": [[kk, float(s)] for kk, s in scores],
+        "chosen_ari": adjusted_rand_score(labels, fit.labels_),
+        "chosen_nmi": normalized_mutual_info_score(labels, fit.labels_),
+    }
+
+
+def reference_runs(enc, banking77_folder):
+    with (Path(banking77_folder) / "test.csv").open(encoding="utf-8", newline="") as f:
+        banking = list(csv.DictReader(f))
+    with FIXTURE.open(encoding="utf-8", newline="") as f:
+        fixture = list(csv.DictReader(f))
+    return {
+        "banking77": reference_run(enc, [r["text"] for r in banking], [r["category"] for r in banking], range(20, 121, 10)),
+        "fixture": reference_run(enc, [r["text"] for r in fixture], [r["intent"] for r in fixture], range(10, 51, 5)),
+    }
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="models")
     ap.add_argument("--out", default="tests/goldens/clusters.json")
-    ap.add_argument("--banking77", help="also print figures on this BANKING77 folder's test.csv")
+    ap.add_argument("--banking77", default="../shared/data/banking77", help="the BANKING77 folder (its test.csv)")
     args = ap.parse_args()
     model = SentenceTransformer(str(Path(args.models) / "all-MiniLM-L6-v2"), device="cpu")
     enc = lambda texts: model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
@@ -154,14 +168,16 @@ def main():
         "k8": slice_figures(enc, topics, new, set(names[::4]), range(2, 16)),
         "k30": slice_figures(enc, topics, new, set(names), range(2, 41)),
         "weekly": weekly_counts(),
+        "reference_runs": reference_runs(enc, args.banking77),
     }
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     for name in ("k8", "k30"):
         s = out[name]
         print(name, s["texts"], "texts;", {n: round(float(np.mean(r["ari"])), 3) for n, r in s["kmeans"].items()},
               "silhouette k", s["silhouette_k"], "assign", round(s["assign_accuracy"], 3))
-    if args.banking77:
-        banking77(enc, args.banking77)
+    for name, r in out["reference_runs"].items():
+        print(name, r["texts"], "texts; ARI n_init=10", round(float(np.mean(r["kmeans"]["10"]["ari"])), 3),
+              "silhouette k", r["silhouette_k"], "chosen ARI", round(r["chosen_ari"], 3))
 
 
 if __name__ == "__main__":

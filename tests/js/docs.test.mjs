@@ -182,3 +182,15 @@ test('no sentence about internal work items', () => {
   }
   assert.deepEqual(found, []);
 });
+
+test('docs/errors.md lists the package\'s ErrorCode type, and every code the JavaScript raises', () => {
+  const documented = read('docs/errors.md').split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('`')[1]);
+  const union = read('pkg/index.d.ts').match(/export type ErrorCode = ([^;]+);/)[1].match(/'E_[A-Z_]+'/g).map((c) => c.slice(1, -1));
+  assert.deepEqual([...union].sort(), [...documented].sort());
+  const raised = new Set();
+  for (const f of readdirSync(path.join(root, 'pkg')).filter((n) => n.endsWith('.js'))) {
+    for (const m of read(`pkg/${f}`).matchAll(/nunchiError\('(E_[A-Z_]+)'/g)) raised.add(m[1]);
+  }
+  assert.ok(raised.size >= 4, [...raised].join());
+  for (const code of raised) assert.ok(documented.includes(code), `${code} is raised but not in docs/errors.md`);
+});

@@ -24,7 +24,7 @@ use crate::text_input::read_file_lossy;
 /// A dataset `eval` knows: where it lives under the data folder, how to
 /// describe its labels for zero-shot, and which methods to run by default.
 pub(crate) struct DatasetSpec {
-    name: &'static str,
+    pub(crate) name: &'static str,
     folder: &'static str,
     pub(crate) load: fn(&Path) -> Result<Split>,
     /// Zero-shot label descriptions; `{label}` is the label made readable.

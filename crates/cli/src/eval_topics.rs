@@ -1,13 +1,15 @@
 //! `nunchi eval-topics`: how well clustering recovers a labelled dataset's
 //! labels (adjusted Rand index and NMI, as scikit-learn defines them), with k
 //! given (the number of labels) at 1, 3 and 10 restarts, and with k chosen by
-//! the silhouette among candidates.
+//! the silhouette among candidates. A built-in dataset is clustered on its
+//! test split; a CSV of the user's, whole.
 
 use std::path::Path;
 use std::time::Instant;
 
 use nunchi_engine::{Error, Result};
 use nunchi_tasks::agreement::{adjusted_rand_index, normalized_mutual_info};
+use nunchi_tasks::datasets::{Labelled, Split};
 use nunchi_tasks::kmeans::{choose_k_among, kmeans, KMeansOptions};
 use nunchi_tasks::rows::l2_normalized;
 use nunchi_tasks::{default_prefix, embed_all, Rows};
@@ -59,12 +61,21 @@ fn candidates(spec: Option<&str>, labels: usize) -> Result<Vec<usize>> {
     Ok((lo..=hi).step_by(step).collect())
 }
 
+/// Both sides of a split, train first.
+fn whole(split: Split) -> Labelled {
+    let mut all = split.train;
+    all.texts.extend(split.test.texts);
+    all.labels.extend(split.test.labels);
+    all
+}
+
 pub fn eval_topics(a: EvalTopicsArgs) -> Result<()> {
     let (spec, name, path) = resolve(a.dataset, a.data)?;
-    let test = (spec.load)(&path)?.test;
+    let split = (spec.load)(&path)?;
+    let test = if spec.name == "csv" { whole(split) } else { split.test };
     let labels = test.label_names.len();
     let ks = candidates(a.k_range, labels)?;
-    eprintln!("{name}: {} test texts, {labels} labels; k chosen among {ks:?}", test.texts.len());
+    eprintln!("{name}: {} texts, {labels} labels; k chosen among {ks:?}", test.texts.len());
     let encoder = load_encoder(a.model, a.quant)?;
     let prefix = a.prefix.unwrap_or(default_prefix(&encoder)).to_string();
     let refs: Vec<&str> = test.texts.iter().map(String::as_str).collect();

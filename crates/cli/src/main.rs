@@ -276,7 +276,8 @@ enum Command {
         quant: String,
     },
     /// How well clustering recovers a labelled dataset's labels (ARI, NMI),
-    /// with k given and k chosen by silhouette, on its test split.
+    /// with k given and k chosen by silhouette: a built-in dataset's test
+    /// split, or every row of a labelled CSV (columns text and label).
     EvalTopics {
         #[arg(long)]
         model: String,
@@ -460,7 +461,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("nunchi: {e}");
+            eprintln!("nunchi: error[{}]: {e}", e.code());
             ExitCode::FAILURE
         }
     }

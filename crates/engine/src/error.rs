@@ -16,10 +16,16 @@ pub enum ErrorKind {
     Backend,
     /// Reading or writing a file or stream failed.
     Io,
+    /// The device asked for by name (WebGPU) is missing or failed its self-test.
+    Device,
 }
 
 impl ErrorKind {
-    /// A stable identifier, exposed to JS as `error.code`.
+    /// Every kind: the one list docs/errors.md documents (a test holds them together).
+    pub const ALL: [ErrorKind; 6] =
+        [ErrorKind::Input, ErrorKind::ModelFormat, ErrorKind::Io, ErrorKind::Aborted, ErrorKind::Device, ErrorKind::Backend];
+
+    /// A stable identifier, exposed to JS as `error.code` and printed by the CLI.
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::ModelFormat => "E_MODEL_FORMAT",
@@ -27,6 +33,7 @@ impl ErrorKind {
             ErrorKind::Aborted => "E_ABORTED",
             ErrorKind::Backend => "E_BACKEND",
             ErrorKind::Io => "E_IO",
+            ErrorKind::Device => "E_DEVICE",
         }
     }
 }
@@ -98,5 +105,21 @@ pub trait ResultExt<T> {
 impl<T, E: fmt::Display> ResultExt<T> for std::result::Result<T, E> {
     fn context_kind(self, kind: ErrorKind, what: impl fmt::Display) -> Result<T> {
         self.map_err(|e| Error::new(kind, format!("{what}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    /// docs/errors.md documents exactly the codes of `ErrorKind::ALL`, in its order.
+    #[test]
+    fn the_error_table_lists_every_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md");
+        let doc = std::fs::read_to_string(path).expect("docs/errors.md");
+        let documented: Vec<&str> =
+            doc.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).collect();
+        let codes: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(documented, codes);
     }
 }
