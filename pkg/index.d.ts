@@ -256,14 +256,23 @@ export interface EmbedAllOptions extends TaskOptions, PrefixOption {
 export declare function embedAll(encoder: EmbeddingModel, texts: string[], options?: EmbedAllOptions): Promise<{ data: Float32Array; dim: number }>;
 
 export interface ZeroShotOptions extends TaskOptions, PrefixOption {
-  labels: string[];
-  /** What each label means, embedded in its place (e.g. "A very positive movie review"); default the labels. */
-  descriptions?: string[];
+  /** The labels, in the order of the results' scores (default: the keys of `descriptions` given as an object). */
+  labels?: string[];
+  /**
+   * What each label means, embedded in its place (e.g. "A very positive movie review"); default
+   * the labels. An array gives one per label in order; an object `{ label: description }` names
+   * each label (every label exactly once).
+   */
+  descriptions?: string[] | Record<string, string>;
   /** Softmax temperature over cosines (default 0.05). */
   temperature?: number;
 }
+/** `labels`, or `descriptions` as an object that names them. */
+export type ZeroShotLabels = { labels: string[] } | { descriptions: Record<string, string> };
 /** Zero-shot classification by label embeddings. */
-export declare function zeroShot(encoder: EmbeddingModel, texts: string[], options: ZeroShotOptions): Promise<Classification[]>;
+export declare function zeroShot(
+  encoder: EmbeddingModel, texts: string[], options: ZeroShotOptions & ZeroShotLabels,
+): Promise<Classification[]>;
 
 export interface ClassifyOptions extends TaskOptions {
   labels: string[];
@@ -437,7 +446,7 @@ export interface TopicPlacement {
   /** The topic's index, or null when the text is "other" or new. */
   topic: number | null;
   name: string | null;
-  /** Farther from every topic than the texts it was made from (times `radiusScale`). */
+  /** Farther from every topic than the texts it was made from (times `radiusScale`, default 1.1). */
   isNew: boolean;
   /** Squared distance to the nearest centroid (0..4). */
   distance: number;
@@ -445,7 +454,7 @@ export interface TopicPlacement {
   positive: number | null;
 }
 export interface AssignTopicsOptions extends TaskOptions {
-  /** Widen (> 1) or narrow (< 1) each topic's reach; 1 = its farthest text when made. */
+  /** Widen or narrow each topic's reach, against its farthest text when made (default 1.1). */
   radiusScale?: number;
   /** Zero-shot sentiment per text (default true), or [negative, positive] descriptions. */
   sentiment?: boolean | [string, string];

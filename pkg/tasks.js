@@ -86,20 +86,41 @@ function toResults(p, topK) {
   return out;
 }
 
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Labels and one description each: `descriptions` as an array (one per label,
+ * in the labels' order) or an object `{ label: description }` matched to the
+ * labels by name in Rust (its keys are the labels when `labels` is left out).
+ */
+function labelDescriptions(wasm, labels, descriptions) {
+  if (isPlainObject(descriptions)) {
+    const keys = Object.keys(descriptions);
+    const values = Object.values(descriptions);
+    if (values.some((d) => typeof d !== 'string')) throw nunchiError('E_INPUT', 'zeroShot: every description must be a string');
+    labels ??= keys;
+    checkLabels(labels, 'zeroShot');
+    return { labels, descriptions: wasm.describeLabels(keys, values, labels) };
+  }
+  checkLabels(labels, 'zeroShot');
+  descriptions ??= labels;
+  checkLabels(descriptions, 'zeroShot (descriptions)');
+  if (descriptions.length !== labels.length) {
+    throw nunchiError('E_INPUT', `zeroShot: ${descriptions.length} descriptions for ${labels.length} labels`);
+  }
+  return { labels, descriptions };
+}
+
 /**
  * Zero-shot classification by label embeddings: each text goes to the label
  * whose description it is most similar to.
  */
 export async function zeroShot(encoder, texts, opts) {
-  const { labels, descriptions = labels, temperature = ZERO_SHOT_TEMPERATURE, prefix, onProgress, signal } =
+  const { labels: given, descriptions: givenDescriptions, temperature = ZERO_SHOT_TEMPERATURE, prefix, onProgress, signal } =
     checkCallOptions('zeroShot', opts);
   checkTexts(texts, 'zeroShot');
-  checkLabels(labels, 'zeroShot');
-  checkLabels(descriptions, 'zeroShot (descriptions)');
-  if (descriptions.length !== labels.length) {
-    throw nunchiError('E_INPUT', `zeroShot: ${descriptions.length} descriptions for ${labels.length} labels`);
-  }
   const wasm = await ensureWasm();
+  const { labels, descriptions } = labelDescriptions(wasm, given, givenDescriptions);
   const described = await encoder.embed(withPrefix(descriptions, taskPrefix(encoder, prefix)));
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
   return toResults(wasm.zeroShotPredict(labels, described.data, data, dim, temperature));
@@ -305,7 +326,7 @@ export async function cluster(encoder, texts, opts) {
     if (!Number.isInteger(k)) throw nunchiError('E_INPUT', `cluster: k must be a positive integer, got ${k}`);
     wasm.checkClusterCount(k, texts.length);
   }
-  if (dates !== undefined) checkDates(dates, texts.length, 'cluster');
+  if (dates !== undefined) checkDates(wasm, dates, texts.length, 'cluster');
   const usedPrefix = taskPrefix(encoder, prefix);
   const t0 = performance.now();
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
@@ -344,9 +365,11 @@ export async function cluster(encoder, texts, opts) {
   return report;
 }
 
-export function checkDates(dates, n, where) {
+/** One date string per text, each one that reads (checked in Rust, before any embedding). */
+export function checkDates(wasm, dates, n, where) {
   if (!Array.isArray(dates) || dates.some((d) => typeof d !== 'string')) {
     throw nunchiError('E_INPUT', `${where}: dates must be an array of strings (YYYY-MM-DD)`);
   }
   if (dates.length !== n) throw nunchiError('E_INPUT', `${where}: ${dates.length} dates for ${n} texts`);
+  wasm.checkDates(dates);
 }

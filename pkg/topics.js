@@ -46,7 +46,7 @@ export async function topicTrends(model, topics, dates, opts) {
   if (!Array.isArray(topics) || topics.some((t) => t !== null && !Number.isInteger(t))) {
     throw nunchiError('E_INPUT', 'topicTrends: topics must be an array of topic indices or null');
   }
-  checkDates(dates, topics.length, 'topicTrends');
+  checkDates(wasm, dates, topics.length, 'topicTrends');
   return wasm.topicTrends(Int32Array.from(topics, (t) => t ?? -1), checked.topics.length, dates, period, positive);
 }
 
@@ -54,24 +54,23 @@ export async function topicTrends(model, topics, dates, opts) {
  * Puts texts into a saved model's topics: `{ placements, trends }`, with
  * `placements[i] = { topic, name, isNew, distance, positive }` (topic null
  * when the text is "other" or new: farther from every topic than the texts it
- * was made from, times `radiusScale`), and trends per period when `dates` are given.
+ * was made from, times `radiusScale`, default 1.1), and trends per period when
+ * `dates` are given.
  */
 export async function assignTopics(encoder, model, texts, opts) {
   const {
-    radiusScale = 1, sentiment = true, dates, period = 'week', onProgress, signal,
+    radiusScale, sentiment = true, dates, period = 'week', onProgress, signal,
   } = checkCallOptions('assignTopics', opts);
   checkTexts(texts, 'assignTopics');
   checkSentiment(sentiment, 'assignTopics');
-  if (dates !== undefined) checkDates(dates, texts.length, 'assignTopics');
-  if (typeof radiusScale !== 'number') throw nunchiError('E_INPUT', 'assignTopics: radiusScale must be a number');
+  if (radiusScale !== undefined && typeof radiusScale !== 'number') {
+    throw nunchiError('E_INPUT', 'assignTopics: radiusScale must be a number');
+  }
   const wasm = await ensureWasm();
+  if (dates !== undefined) checkDates(wasm, dates, texts.length, 'assignTopics');
   const json = modelJson(model, 'assignTopics');
   const checked = wasm.checkTopicModel(json);
-  const encoderDim = encoder.info?.dim;
-  if (encoderDim !== undefined && encoderDim !== checked.dim) {
-    throw nunchiError('E_INPUT', `assignTopics: these topics were made with ${checked.model || 'an encoder'} `
-      + `(${checked.dim} dimensions); this encoder gives ${encoderDim}: use the same encoder`);
-  }
+  if (encoder.info?.dim !== undefined) wasm.checkTopicEncoder(json, encoder.info.model ?? '', encoder.info.dim);
   const names = wasm.topicNames(json);
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix: checked.prefix });
   const placed = wasm.placeInTopics(json, data, dim, radiusScale);

@@ -3,6 +3,8 @@
 // by a plain static file server with models/ at /models/ (tests/browser/site-server.mjs), and driven in
 // headless Chromium: the movie-review sample by zero-shot and by a trained head,
 // a CSV upload and export, rows labelled by hand, the feedback sample clustered into a map and cards,
+// the dated feedback sample's topics (silhouette curve, trends per week, renamed and merged by hand,
+// saved, loaded again, and new messages placed in them),
 // the 한국어 mode (Korean strings, the NSMC sample, multilingual-e5-small), and a
 // request log showing that no request leaves the origin or carries user text;
 // then a reload (the model from the browser's cache) and a visit with the server
@@ -19,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../browser/chromium.mjs';
 import { serveSite } from '../browser/site-server.mjs';
 import { fixtureMounts } from '../browser/server.mjs';
-import { readTable, TextClassifier, textClassification } from '../../pkg/index.js'; // the exports read back by the package's own parser, and the Node side of the fine-tuned model check
+import { readTable, TextClassifier, textClassification, Encoder, cluster, assignTopics } from '../../pkg/index.js'; // the exports read back by the package's own parser, and the Node side of the fine-tuned model and topic checks
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -83,10 +85,10 @@ after(async () => {
 const shot = (name, fullPage = true) => page.screenshot({ path: path.join(shots, `demo-${name}.png`), fullPage });
 const rowsIn = (selector) => page.locator(`${selector} tbody tr`).count();
 
-/** Clicks Run and waits until the job ends (its status's data-state, in any language); it must end done. */
-async function runAndWait(prefix) {
+/** Clicks Run (or `button`) and waits until the job ends (its status's data-state, in any language); it must end done. */
+async function runAndWait(prefix, button = `#${prefix}-run`) {
   await page.evaluate((p) => { delete document.getElementById(`${p}-status`).dataset.state; }, prefix);
-  await page.click(`#${prefix}-run`);
+  await page.click(button);
   await page.waitForFunction((p) => ['done', 'error', 'cancelled'].includes(document.getElementById(`${p}-status`).dataset.state),
     prefix, { timeout: LONG });
   assert.equal(await page.getAttribute(`#${prefix}-status`, 'data-state'), 'done', await page.textContent(`#${prefix}-status`));
@@ -263,7 +265,7 @@ test('Flan-T5 prompting with test weights says its answers are meaningless', asy
 test('feedback sample: 3 topics with keywords, a map with a dot per text, export', async () => {
   await page.click('#tab-explorer');
   await page.click('#fb-sample');
-  await page.waitForFunction(() => /304 rows/.test(document.getElementById('fb-summary').textContent));
+  await page.waitForFunction(() => /customer-messages\.csv: 900 rows/.test(document.getElementById('fb-summary').textContent));
   await page.fill('#fb-limit', '60');
   await page.selectOption('#fb-k', '3');
   await runAndWait('fb');
@@ -277,17 +279,182 @@ test('feedback sample: 3 topics with keywords, a map with a dot per text, export
   assert.match(await cards.first().textContent(), /named by keywords/);
   assert.equal(await page.locator('#fb-map svg g[aria-label="dot"] circle').count(), 60);
   const csv = await download('#fb-export');
-  assert.deepEqual(csv[0], ['text', 'category', 'cluster', 'cluster_name', 'cluster_sentiment']);
+  assert.deepEqual(csv[0], ['text', 'category', 'date', 'cluster', 'cluster_name', 'cluster_sentiment']);
   assert.equal(csv.length, 61);
-  assert.ok(new Set(csv.slice(1).map((r) => r[2])).size >= 3);
+  assert.ok(new Set(csv.slice(1).map((r) => r[3])).size >= 3);
+  assert.equal(await page.isVisible('#fb-k-choice'), false, 'k was given: no silhouette curve');
   await page.hover('#fb-map svg g[aria-label="dot"] circle >> nth=0');
   await shot('5-explorer');
+});
+
+/** The sample's messages (text, intent, date), as the demo bundles them. */
+const messages = async () => (await readTable(readFileSync(path.join(dist, 'samples/customer-messages.csv'), 'utf8'), 'm.csv')).rows;
+const cardSizes = () => page.locator('#fb-cards .cluster-card .size').evaluateAll((els) => els.map((e) => Number(e.dataset.size)));
+const cardNames = () => page.locator('#fb-cards .cluster-card h3').allTextContents();
+/** The number of lines drawn in a trends chart (one per topic, and one for "other" when it has texts). */
+const trendLines = (id) => page.locator(`#${id} svg g[aria-label="line"] path`).count();
+
+test('dated sample: the silhouette curve, trends per week, rename and merge by hand, save, load, place new messages', async () => {
+  const rows = await messages();
+  await page.click('#tab-explorer');
+  // Dates that are not YYYY-MM-DD: the package's message names the rows.
+  const badDates = ['text,date', ...rows.slice(0, 4).map(([text], i) => `${quote(text)},${['2026-10-01', 'yesterday', '2026-10-02', '2026-13-01'][i]}`)].join('\n');
+  await page.setInputFiles('#fb-file', { name: 'bad-dates.csv', mimeType: 'text/csv', buffer: Buffer.from(badDates) });
+  await page.waitForFunction(() => /bad-dates\.csv: 4 rows/.test(document.getElementById('fb-summary').textContent));
+  await page.selectOption('#fb-k', '2');
+  await page.evaluate(() => { delete document.getElementById('fb-status').dataset.state; });
+  await page.click('#fb-run');
+  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.getElementById('fb-status').dataset.state), null, { timeout: LONG });
+  assert.equal(await page.getAttribute('#fb-status', 'data-state'), 'error');
+  assert.match(await page.textContent('#fb-status'), /^Error: .*2 date\(s\) are not YYYY-MM-DD dates: row 2 \('yesterday'\), row 4 \('2026-13-01'\)/);
+
+  await page.click('#fb-sample');
+  await page.waitForFunction(() => /customer-messages\.csv: 900 rows/.test(document.getElementById('fb-summary').textContent));
+  assert.equal(await page.$eval('#fb-date-col', (s) => s.selectedOptions[0].textContent), 'date', 'the date column is found by its name');
+  await page.fill('#fb-limit', '120');
+  await page.selectOption('#fb-k', 'auto');
+  assert.equal(await page.inputValue('#fb-period'), 'week');
+  await runAndWait('fb');
+
+  // k chosen by silhouette: the page shows the same choice as the package in Node on the same texts and dates.
+  const texts = rows.slice(0, 120).map((r) => r[0]);
+  const dates = rows.slice(0, 120).map((r) => r[2]);
+  const encoder = await Encoder.load(path.join(models, 'all-MiniLM-L6-v2-q8_0.gguf'));
+  const node = await cluster(encoder, texts, { kRange: [2, 10], dates, period: 'week' });
+  const k = node.clusters.length;
+  const cards = page.locator('#fb-cards .cluster-card');
+  assert.equal(await cards.count(), k);
+  assert.deepEqual(await cardSizes(), node.clusters.map((c) => c.size));
+  assert.match(await page.textContent('#fb-summary-line'), new RegExp(`k = ${node.k}, chosen by silhouette`));
+  assert.equal(await page.locator('#fb-k-choice svg g[aria-label="line"] path').count(), 1);
+  assert.equal(await page.getAttribute('#fb-k-sentence', 'data-close'), node.kClose.join(','));
+  assert.match(await page.textContent('#fb-k-sentence'), node.kClose.length
+    ? new RegExp(`^k = ${node.k} chosen, but .*${node.kClose.at(-1)} scores? almost as well`) : new RegExp(`^k = ${node.k} chosen: a clear choice`));
+
+  // Trends per week: a line per topic (and "other" when it has texts), over the weeks of these dates.
+  const other = node.assignments.filter((a) => a === null).length;
+  assert.equal(await trendLines('fb-trends'), k + (other ? 1 : 0));
+  assert.equal(node.trends.period, 'week');
+  assert.match(await page.textContent('#fb-trends figcaption'), new RegExp(`Texts per week in each topic, ${node.trends.periods[0]} to ${node.trends.periods.at(-1)}`));
+  // Another period redraws the chart from the same texts, without clustering again.
+  await page.selectOption('#fb-period', 'month');
+  await page.waitForFunction(() => /Texts per month/.test(document.querySelector('#fb-trends figcaption')?.textContent));
+  await page.selectOption('#fb-period', 'week');
+  await page.waitForFunction(() => /Texts per week/.test(document.querySelector('#fb-trends figcaption')?.textContent));
+
+  // Rename topic 1 by keyboard: the card, the map's legend and the trends legend show the new name.
+  await page.focus('#fb-topic-0-rename-open');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'fb-topic-0-name');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Named by hand');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('fb-topic-0')?.textContent === '1. Named by hand');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'fb-topic-0-rename-open');
+  assert.match(await page.textContent('#fb-map'), /1\. Named by hand/);
+  assert.match(await page.textContent('#fb-trends'), /1\. Named by hand/);
+  assert.match(await cards.first().textContent(), /named by you/);
+
+  // Merge the last topic into topic 1: one card fewer, the sizes summed, the export and trends follow.
+  const sizes = await cardSizes();
+  await page.selectOption(`#fb-topic-${k - 1}-merge`, '0');
+  await page.click(`#fb-topic-${k - 1}-merge-go`);
+  await page.waitForFunction((n) => document.querySelectorAll('#fb-cards .cluster-card').length === n, k - 1);
+  const merged = [sizes[0] + sizes[k - 1], ...sizes.slice(1, k - 1)];
+  assert.deepEqual(await cardSizes(), merged);
+  assert.equal((await cardNames())[0], '1. Named by hand');
+  assert.match(await page.textContent('#fb-status'), /^Merged: topic 1 \(Named by hand\) now holds topic \d+’s texts too\.$/);
+  assert.match(await page.textContent('#fb-summary-line'), /1 merged by hand/);
+  assert.equal(await trendLines('fb-trends'), k - 1 + (other ? 1 : 0));
+  const csv = await download('#fb-export');
+  assert.equal(csv.filter((r) => r[3] === '1').length, merged[0]);
+  assert.ok(csv.slice(1).filter((r) => r[3] === '1').every((r) => r[4] === 'Named by hand'));
+  assert.equal(new Set(csv.slice(1).map((r) => r[3]).filter((c) => c !== 'other')).size, k - 1);
+  // Undo brings the topic back; merging again gives the same result.
+  await page.click('#fb-undo');
+  await page.waitForFunction((n) => document.querySelectorAll('#fb-cards .cluster-card').length === n, k);
+  assert.deepEqual(await cardSizes(), sizes);
+  await page.selectOption(`#fb-topic-${k - 1}-merge`, '0');
+  await page.click(`#fb-topic-${k - 1}-merge-go`);
+  await page.waitForFunction((n) => document.querySelectorAll('#fb-cards .cluster-card').length === n, k - 1);
+  assert.deepEqual(await cardSizes(), merged);
+  await shot('5b-explorer-topics');
+
+  // Save the topics: the model as JSON, with the new name and the merged topic.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#fb-save')]);
+  assert.equal(dl.suggestedFilename(), 'nunchi-topics.json');
+  const savedText = await readFile(await dl.path(), 'utf8');
+  const saved = JSON.parse(savedText);
+  assert.equal(saved.topics.length, k - 1);
+  assert.equal(saved.topics[0].label, 'Named by hand');
+  assert.deepEqual(saved.topics.map((t) => t.size), merged);
+  assert.equal(saved.topics[0].centroids.length, 2, 'a merged topic keeps both centroids');
+
+  // Load them back: a broken file is refused with the package's message; the saved one gives the same cards, no map.
+  await page.setInputFiles('#fb-topics-file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": 1}') });
+  await page.waitForFunction(() => document.getElementById('fb-status').dataset.state === 'error');
+  assert.match(await page.textContent('#fb-status'), /^Error: not a saved nunchi topic model/);
+  await page.setInputFiles('#fb-topics-file', { name: 'nunchi-topics.json', mimeType: 'application/json', buffer: Buffer.from(savedText) });
+  await page.waitForFunction(() => /^Loaded \d+ saved topics from nunchi-topics\.json\.$/.test(document.getElementById('fb-status').textContent));
+  assert.equal(await page.isVisible('#fb-map'), false);
+  assert.deepEqual(await cardSizes(), merged);
+  assert.equal((await cardNames())[0], '1. Named by hand');
+  assert.match(await page.textContent('#fb-summary-line'), new RegExp(`nunchi-topics\\.json: ${k - 1} topics, made from ${merged.reduce((a, b) => a + b, 0)} texts with all-MiniLM-L6-v2`));
+
+  // Place 40 new dated messages (rows 120-159 of the fixture, as a user's upload) in the loaded topics.
+  const fresh = rows.slice(120, 160);
+  const upload = ['text,date', ...fresh.map(([text, , date]) => `${quote(text)},${date}`)].join('\n') + '\n';
+  userTexts.push(...fresh.map(([text]) => text)); // the privacy test checks these never leave the page either
+  await page.setInputFiles('#fb-file', { name: 'new-messages.csv', mimeType: 'text/csv', buffer: Buffer.from(upload) });
+  await page.waitForFunction(() => /new-messages\.csv: 40 rows/.test(document.getElementById('fb-summary').textContent));
+  await runAndWait('fb', '#fb-assign');
+  assert.match(await page.textContent('#fb-status'), /^Done: 40 texts placed\./);
+  const counts = await page.locator('#fb-placed-counts tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.topic, Number(tr.querySelector('td').dataset.value)]));
+  assert.equal(counts.length, k - 1 + 2, 'a row per topic, then new and other');
+  assert.equal(counts.reduce((a, [, n]) => a + n, 0), 40);
+  assert.equal(await rowsIn('#fb-placed-table'), 40);
+  assert.ok(await trendLines('fb-placed-trends') >= 1);
+  // The same placements as the package in Node with the saved file.
+  const placed = await assignTopics(encoder, savedText, fresh.map(([text]) => text), { sentiment: true });
+  encoder.dispose();
+  const expected = new Map([...saved.topics.map((_, i) => [String(i), 0]), ['new', 0], ['other', 0]]);
+  for (const p of placed.placements) {
+    const key = p.topic !== null ? String(p.topic) : p.isNew ? 'new' : 'other';
+    expected.set(key, expected.get(key) + 1);
+  }
+  assert.deepEqual(counts, [...expected]);
+  const placedCsv = await download('#fb-placed-export');
+  assert.deepEqual(placedCsv[0], ['text', 'date', 'topic', 'name', 'new', 'positive']);
+  assert.equal(placedCsv.length, 41);
+  placedCsv.slice(1).forEach((r, i) => {
+    const p = placed.placements[i];
+    assert.equal(r[0], fresh[i][0]);
+    assert.equal(r[2], p.topic !== null ? String(p.topic + 1) : p.isNew ? 'new' : 'other');
+    assert.equal(r[4], String(p.isNew));
+    if (p.topic === 0) assert.equal(r[3], 'Named by hand');
+  });
+  await shot('5c-explorer-placed');
+  // The bundled sample again, as the language test expects (a bundled sample follows the language; a user's file stays).
+  await page.click('#fb-sample');
+  await page.waitForFunction(() => /customer-messages\.csv: 900 rows/.test(document.getElementById('fb-summary').textContent));
+});
+
+/** The elements sticking out past the page's right edge (the innermost ones), to say what overflows. */
+const sticksOut = () => page.evaluate(() => {
+  const w = document.documentElement.clientWidth;
+  const out = [...document.body.querySelectorAll('*')].filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > w + 1);
+  return out.filter((e) => !out.some((o) => o !== e && e.contains(o)))
+    .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.split(' ').join('.')}` : ''}`)
+    .slice(0, 5).join(', ');
 });
 
 test('phone width: the page still fits', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(await overflow() <= 1, `explorer: horizontal overflow ${await overflow()}px`);
+  assert.ok(await overflow() <= 1, `explorer: horizontal overflow ${await overflow()}px (${await sticksOut()})`);
+  // The explorer's charts (the texts placed in saved topics, above) are drawn again for the narrower page.
+  assert.ok(await page.locator('#fb-results figure svg').count() > 0);
+  await page.waitForFunction(() => [...document.querySelectorAll('#fb-results figure svg')].every((s) => Number(s.getAttribute('width')) <= 390));
   await shot('6-phone-explorer');
   await page.click('#tab-classifier');
   assert.ok(await overflow() <= 1, `classifier: horizontal overflow ${await overflow()}px`);
@@ -487,7 +654,7 @@ test('privacy: every request stays on the origin and none carries user text', ()
   }
   const paths = [...new Set(requests.map((r) => new URL(r.url).pathname))];
   // The fine-tuned model's repository files (config, tokenizer, weights, the optional files) are model files too.
-  const known = /^\/(|index\.html|favicon\.ico|sw\.js|workbox-\w+\.js|assets\/[\w.-]+|models\/[\w.-]+\.gguf|hf\/[\w.-]+\/resolve\/main\/[\w./-]+|samples\/(movie-reviews|feedback|nsmc-reviews)\.csv)$/;
+  const known = /^\/(|index\.html|favicon\.ico|sw\.js|workbox-\w+\.js|assets\/[\w.-]+|models\/[\w.-]+\.gguf|hf\/[\w.-]+\/resolve\/main\/[\w./-]+|samples\/(movie-reviews|customer-messages|nsmc-reviews)\.csv)$/;
   for (const p of requests.filter((r) => !r.url.startsWith('blob:')).map((r) => new URL(r.url).pathname)) {
     assert.match(p, known, 'only the page, its assets, the samples and the models are requested');
   }

@@ -182,6 +182,14 @@ test('task inputs are checked: clear errors, and the module stays usable', async
   await assert.rejects(zeroShot(e, ['x'], { labels: ['only one'] }), { code: 'E_INPUT' });
   await assert.rejects(zeroShot(e, ['x'], { labels: ['same', 'same'] }), { code: 'E_INPUT' });
   await assert.rejects(zeroShot(e, ['x'], { labels: ['a', 'b'], colour: 'red' }), { code: 'E_INPUT' });
+  // Descriptions keyed by label: matched by name (in Rust), whatever order they are written in.
+  const reviews = ['An utterly dull film.', 'A warm, funny delight.'];
+  const keyed = await zeroShot(e, reviews, { labels: ['negative', 'positive'], descriptions: { positive: 'A very positive review', negative: 'A very negative review' } });
+  const ordered = await zeroShot(e, reviews, { labels: ['negative', 'positive'], descriptions: ['A very negative review', 'A very positive review'] });
+  assert.deepEqual(keyed, ordered);
+  assert.deepEqual(Object.keys((await zeroShot(e, reviews, { descriptions: { bad: 'A very negative review', good: 'A very positive review' } }))[0].scores), ['bad', 'good']);
+  await assert.rejects(zeroShot(e, reviews, { labels: ['negative', 'positive'], descriptions: { positive: 'x', neutral: 'y' } }), /do not exist: neutral/);
+  await assert.rejects(zeroShot(e, reviews, { descriptions: { positive: 3 } }), { code: 'E_INPUT' });
   await assert.rejects(trainClassifier(e, ['a', 'b'], ['x']), { code: 'E_INPUT' });
   await assert.rejects(trainClassifier(e, ['a', 'b', 'c'], ['x', 'x', 'x']), { code: 'E_INPUT' });
   await assert.rejects(cluster(e, ['one', 'two'], { k: 5 }), { code: 'E_INPUT' });

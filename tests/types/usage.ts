@@ -143,6 +143,11 @@ export async function tasks(encoder: Encoder, t5: Text2Text, texts: string[], la
   console.log(zs[0].label, zs[0].score, zs[0].scores.billing);
   // @ts-expect-error labels are required
   await zeroShot(encoder, texts, {});
+  // Descriptions keyed by label, in any order; the labels are their keys unless given.
+  await zeroShot(encoder, texts, { labels: ['negative', 'positive'], descriptions: { positive: 'A good review', negative: 'A bad review' } });
+  await zeroShot(encoder, texts, { descriptions: { negative: 'A bad review', positive: 'A good review' } });
+  // @ts-expect-error a description is a string
+  await zeroShot(encoder, texts, { descriptions: { negative: 1 } });
   // @ts-expect-error zeroShot takes no template
   await zeroShot(encoder, texts, { labels, template: '{text}' });
 

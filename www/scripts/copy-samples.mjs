@@ -1,28 +1,29 @@
 // Copies the demo's sample data into public/samples/ (run by `npm run dev` and
-// `npm run build`), with the licence notes. Source: ../shared/data, or $NUNCHI_DATA.
+// `npm run build`), with the licence notes. Source: ../shared/data, or $NUNCHI_DATA, and the
+// repository's own tests/fixtures/.
 //   movie-reviews.csv  text,label,split: 150 positive and 150 negative Rotten Tomatoes
 //                      sentences (the first 150 lines of each file), interleaved, split by
 //                      the project's rule: a line is test when its 0-based index is divisible by 10.
-//   feedback.csv       text,category: 304 BANKING77 test messages, 38 from each of 8 intents,
-//                      round-robin, so any first N rows mix the intents evenly.
+//   customer-messages.csv  text,intent,date: 900 messages to Brightline, a fictional energy and
+//                      broadband provider (30 intents × 30, dated over about three months, shuffled),
+//                      written for this project: tests/fixtures/feedback-intents/messages.csv, as it is.
 //   nsmc-reviews.csv   text,label,split: 150 negative (부정) and 150 positive (긍정) Korean movie reviews
 //                      (NSMC, from nsmc/dev.txt), interleaved, split by the project's rule (a
 //                      data row is test when its 0-based index is divisible by 10): each label's
 //                      first 15 test and first 135 train rows, the test rows first, so the first
 //                      30 rows are the test split and any first N rows mix the labels.
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = process.env.NUNCHI_DATA ?? path.resolve(here, '../../../shared/data');
+const messages = path.resolve(here, '../../tests/fixtures/feedback-intents/messages.csv');
 const out = path.resolve(here, '../public/samples');
+rmSync(out, { recursive: true, force: true }); // no sample left over from an earlier build
 mkdirSync(out, { recursive: true });
 
 const PER_LABEL = 150;
-const FEEDBACK_INTENTS = ['card_arrival', 'exchange_rate', 'lost_or_stolen_card', 'top_up_failed',
-  'cash_withdrawal_charge', 'change_pin', 'transfer_timing', 'Refund_not_showing_up'];
-const PER_INTENT = 38;
 
 const quote = (s) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 const lines = (file) => readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim());
@@ -62,38 +63,9 @@ for (const split of ['test', 'train']) {
 }
 writeFileSync(path.join(out, 'nsmc-reviews.csv'), korean.join('\n') + '\n');
 
-// Feedback: a small CSV parser is enough for this file (quoted fields, CRLF).
-function parseCsv(text) {
-  const rows = [];
-  let row = [], field = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') q = false; else field += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = ''; if (row.some((f) => f !== '')) rows.push(row); row = [];
-    } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
-}
-const [header, ...rows] = parseCsv(readFileSync(path.join(data, 'banking77/test.csv'), 'utf8'));
-const [ti, ci] = [header.indexOf('text'), header.indexOf('category')];
-const byIntent = new Map(FEEDBACK_INTENTS.map((c) => [c, []]));
-for (const r of rows) byIntent.get(r[ci])?.push(r[ti].trim());
-const feedback = ['text,category'];
-for (let i = 0; i < PER_INTENT; i++) {
-  for (const c of FEEDBACK_INTENTS) {
-    const t = byIntent.get(c)[i];
-    if (t === undefined) throw new Error(`banking77: intent ${c} has fewer than ${PER_INTENT} test messages`);
-    feedback.push(`${quote(t)},${c}`);
-  }
-}
-writeFileSync(path.join(out, 'feedback.csv'), feedback.join('\n') + '\n');
-copyFileSync(path.join(data, 'banking77/LICENSE'), path.join(out, 'BANKING77-LICENSE.txt'));
+// Customer messages: the project's own dated feedback fixture, copied as it is.
+copyFileSync(messages, path.join(out, 'customer-messages.csv'));
+const feedbackRows = readFileSync(messages, 'utf8').split('\n').filter(Boolean).length - 1;
 writeFileSync(path.join(out, 'NOTICE.txt'), `Sample data bundled with the nunchi demo.
 
 movie-reviews.csv: sentences from the Movie Review polarity dataset v1.0
@@ -101,9 +73,10 @@ movie-reviews.csv: sentences from the Movie Review polarity dataset v1.0
 relationships for sentiment categorization with respect to rating scales", ACL 2005),
 Cornell, released for research use: https://www.cs.cornell.edu/people/pabo/movie-review-data/
 
-feedback.csv: messages from the BANKING77 test set (Casanueva et al. 2020,
-"Efficient Intent Detection with Dual Sentence Encoders"), licensed CC-BY-4.0
-(BANKING77-LICENSE.txt): https://github.com/PolyAI-LDN/task-specific-datasets
+customer-messages.csv: 900 short messages to Brightline, a fictional home energy and
+broadband provider, each with an intent and a date. Written by hand for nunchi (no text
+copied or paraphrased from any dataset; no real companies or people), licensed as nunchi
+itself: Apache-2.0.
 
 nsmc-reviews.csv: Korean movie reviews from the Naver sentiment movie corpus v1.0
 (NSMC, Lucy Park, https://github.com/e9t/nsmc), reviews scraped from Naver Movies.
@@ -112,4 +85,4 @@ CC0 1.0 Universal (public domain dedication): https://creativecommons.org/public
 Labels: 부정 = negative (the corpus's 0, ratings 1-4), 긍정 = positive (its 1, ratings 9-10).
 The demo uses these reviews for the Korean feedback explorer sample as well.
 `);
-console.log(`samples: ${reviews.length - 1} movie reviews, ${korean.length - 1} Korean reviews, ${feedback.length - 1} feedback messages -> ${path.relative(process.cwd(), out)}`);
+console.log(`samples: ${reviews.length - 1} movie reviews, ${korean.length - 1} Korean reviews, ${feedbackRows} customer messages -> ${path.relative(process.cwd(), out)}`);

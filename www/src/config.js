@@ -19,7 +19,8 @@ export const ENCODERS = { en: ENCODER_URL, ko: MULTILINGUAL_URL };
 export const SAMPLES = {
   en: {
     reviews: { url: `${base}samples/movie-reviews.csv`, name: 'movie-reviews.csv', limit: 100 },
-    feedback: { url: `${base}samples/feedback.csv`, name: 'feedback.csv', limit: 120 },
+    // Dated messages to a fictional energy and broadband provider: topics, and their trends per week.
+    feedback: { url: `${base}samples/customer-messages.csv`, name: 'customer-messages.csv', limit: 120 },
   },
   // There is no Korean support-ticket data here: the explorer gets the NSMC movie reviews too.
   ko: {

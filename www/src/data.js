@@ -16,9 +16,9 @@ const quote = (v) => {
 /** CSV text from a header and rows. */
 export const toCsv = (header, rows) => [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 
-/** Replaces `link`'s target with a Blob URL of `csv` (freeing the previous one). */
-export function setDownload(link, csv, filename) {
+/** Replaces `link`'s target with a Blob URL of `csv` (or other text of `type`), freeing the previous one. */
+export function setDownload(link, csv, filename, type = 'text/csv') {
   if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
-  link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  link.href = URL.createObjectURL(new Blob([csv], { type }));
   link.download = filename;
 }

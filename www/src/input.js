@@ -13,18 +13,23 @@ import { readFile, tableFromText } from './data.js';
  * in the file (the train/test rule counts the rows left out too).
  * Its words are the i18n strings `${id}.paste`, `.sample`, `.sampleHint` and
  * `.labelColumn`; `sample()` gives the current language's { url, name, limit }.
+ * With `dates: true` there is a date column too (`${id}.dateColumn`; none unless
+ * a column is named date, created, created_at or timestamp), and get() gives
+ * `dates` (one string per kept text, or null when no date column is chosen).
  */
-export function inputBlock(container, { id, sample }) {
+export function inputBlock(container, { id, sample, dates: withDates = false }) {
   let table = null; // from a file or the sample; null means the textarea
   const textarea = h('textarea', { id: `${id}-text`, rows: 6, placeholder: t('input.placeholder'), 'data-i18n-attr': 'placeholder:input.placeholder' });
   const file = h('input', { type: 'file', id: `${id}-file`, accept: '.csv,.txt,text/csv,text/plain' });
   const textCol = h('select', { id: `${id}-text-col` });
   const labelCol = h('select', { id: `${id}-label-col` });
+  const dateCol = withDates ? h('select', { id: `${id}-date-col` }) : null;
   const limit = h('input', { type: 'number', id: `${id}-limit`, min: 1, step: 1, inputmode: 'numeric', placeholder: 'all' });
   const summary = h('p', { class: 'hint', id: `${id}-summary`, 'aria-live': 'polite' });
   const columns = h('div', { class: 'columns', hidden: true },
     ht('label', 'input.textColumn', { for: `${id}-text-col` }), textCol,
-    ht('label', `${id}.labelColumn`, { for: `${id}-label-col` }), labelCol);
+    ht('label', `${id}.labelColumn`, { for: `${id}-label-col` }), labelCol,
+    ...(dateCol ? [ht('label', `${id}.dateColumn`, { for: `${id}-date-col` }), dateCol] : []));
   const clear = ht('button', 'input.clear', { type: 'button', hidden: true, onclick: () => useTable(null) });
   const describe = () => {
     summary.textContent = table ? t('input.summary', { name: table.name, rows: table.rows.length, columns: table.columns.join(', ') }) : '';
@@ -46,6 +51,11 @@ export function inputBlock(container, { id, sample }) {
     textCol.value = String(Math.max(0, find(['text', 'review', 'feedback', 'comment', 'message'])));
     const li = find(['label', 'category', 'sentiment', 'intent']);
     labelCol.value = li >= 0 ? String(li) : '';
+    if (dateCol) {
+      opts(dateCol, true);
+      const di = find(['date', 'created', 'created_at', 'timestamp']);
+      dateCol.value = di >= 0 ? String(di) : '';
+    }
   }
 
   file.addEventListener('change', async () => { if (file.files[0]) useTable(await readFile(file.files[0])); });
@@ -85,16 +95,18 @@ export function inputBlock(container, { id, sample }) {
       const n = Number(limit.value) > 0 ? Number(limit.value) : Infinity;
       if (!table) {
         const texts = textarea.value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, n);
-        return { texts, labels: null, split: null, rows: texts.map((_, i) => i), name: 'pasted' };
+        return { texts, labels: null, split: null, dates: null, rows: texts.map((_, i) => i), name: 'pasted' };
       }
       const rows = table.rows.slice(0, n);
       const ti = Number(textCol.value);
       const li = labelCol.value === '' ? -1 : Number(labelCol.value);
       const si = table.columns.findIndex((c) => c.toLowerCase() === 'split');
+      const di = dateCol && dateCol.value !== '' ? Number(dateCol.value) : -1;
       const kept = rows.map((_, i) => i).filter((i) => rows[i][ti]);
       return {
         texts: kept.map((i) => rows[i][ti]),
         labels: li >= 0 ? kept.map((i) => rows[i][li]) : null,
+        dates: di >= 0 ? kept.map((i) => rows[i][di]) : null,
         split: si >= 0 && si !== ti && si !== li ? kept.map((i) => rows[i][si]) : null,
         rows: kept,
         name: table.name,

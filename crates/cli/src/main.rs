@@ -264,9 +264,10 @@ enum Command {
         #[command(flatten)]
         source: SourceArgs,
         /// Widen (> 1) or narrow (< 1) how far from a topic a text may lie
-        /// before it counts as new; 1 = the farthest text the topic was made from.
-        #[arg(long, default_value_t = 1.0)]
-        radius_scale: f32,
+        /// before it counts as new, against the farthest text the topic was
+        /// made from (default 1.1).
+        #[arg(long)]
+        radius_scale: Option<f32>,
         #[arg(long)]
         output: Option<PathBuf>,
         /// Skip the zero-shot sentiment in the trends.

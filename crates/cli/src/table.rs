@@ -5,11 +5,7 @@ use std::path::Path;
 use nunchi_engine::{Error, ErrorKind, Result};
 use nunchi_tasks::table::{is_csv_name, Table};
 
-use crate::text_input::{lines_of, read_file_lossy, read_lossy};
-
-pub fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
-}
+use crate::text_input::{io_error, lines_of, read_file_lossy, read_lossy};
 
 fn is_csv(path: Option<&Path>) -> bool {
     path.and_then(|p| p.file_name()).and_then(|n| n.to_str()).is_some_and(is_csv_name)
@@ -108,7 +104,7 @@ pub fn split_list(value: &str, separator: char) -> Vec<String> {
 /// A CSV writer on the output file, or stdout.
 pub fn csv_writer(path: Option<&Path>) -> Result<csv::Writer<Box<dyn std::io::Write>>> {
     let sink: Box<dyn std::io::Write> = match path {
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| io_error(p, e))?),
+        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| io_error(p.display(), e))?),
         None => Box::new(std::io::stdout()),
     };
     Ok(csv::Writer::from_writer(sink))

@@ -55,10 +55,15 @@ pub fn invalid_utf8_warning(source: &str, lines: &[usize]) -> Option<String> {
     ))
 }
 
+/// An `E_IO` error naming what was being read or written (a path, "stdin").
+pub fn io_error(what: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Io, format!("{what}: {e}"))
+}
+
 /// Reads all of `reader` (a file, stdin) as text, lossily, warning on stderr once.
 pub fn read_lossy(mut reader: impl Read, source: &str) -> Result<String> {
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|e| Error::new(ErrorKind::Io, format!("{source}: {e}")))?;
+    reader.read_to_end(&mut bytes).map_err(|e| io_error(source, e))?;
     let decoded = decode_lossy(&bytes);
     if let Some(warning) = invalid_utf8_warning(source, &decoded.invalid_lines) {
         eprintln!("{warning}");
@@ -68,7 +73,7 @@ pub fn read_lossy(mut reader: impl Read, source: &str) -> Result<String> {
 
 /// Reads the file at `path` as text, lossily, warning on stderr once.
 pub fn read_file_lossy(path: &std::path::Path) -> Result<String> {
-    let file = std::fs::File::open(path).map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", path.display())))?;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path.display(), e))?;
     read_lossy(file, &path.display().to_string())
 }
 

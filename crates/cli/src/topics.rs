@@ -10,12 +10,13 @@ use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::{GenerateOptions, SentenceEncoder};
 use nunchi_tasks::cluster::{title_prompt, StageTiming, SENTIMENT_DESCRIPTIONS};
 use nunchi_tasks::kmeans::check_k;
-use nunchi_tasks::trends::{topic_trends, Period, Trends};
+use nunchi_tasks::topics::DEFAULT_RADIUS_SCALE;
+use nunchi_tasks::trends::{check_dates, topic_trends, Period, Trends};
 use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Rows, TopicModel};
 
-use crate::table::{csv_error, csv_writer, io_error, read_dated_texts, read_texts};
+use crate::table::{csv_error, csv_writer, read_dated_texts, read_texts};
 use crate::tasks::{load_encoder, load_text2text, progress_line};
-use crate::text_input::read_file_lossy;
+use crate::text_input::{io_error, read_file_lossy};
 
 /// Where the texts come from, and their dates when trends are asked for.
 pub struct TextSource<'a> {
@@ -37,6 +38,7 @@ impl TextSource<'_> {
         Ok(match self.date_column {
             Some(dates) => {
                 let (texts, dates) = read_dated_texts(self.input, self.column, dates)?;
+                check_dates(&dates.iter().map(String::as_str).collect::<Vec<_>>())?;
                 (texts, Some(dates), period)
             }
             None => (read_texts(self.input, self.column)?, None, period),
@@ -114,7 +116,7 @@ pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
         eprintln!("{:>16}: {:8.1} ms", t.stage, t.ms);
     }
     if let Some(path) = a.save {
-        std::fs::write(path, report.model.to_json()).map_err(|e| io_error(path, e))?;
+        std::fs::write(path, report.model.to_json()).map_err(|e| io_error(path.display(), e))?;
         eprintln!("nunchi: saved {} topics to {}", report.model.topics.len(), path.display());
     }
     write_trends_csv(a.source.trends, trends.as_ref(), &report.model)?;
@@ -153,7 +155,8 @@ pub struct AssignArgs<'a> {
     pub quant: &'a str,
     pub topics: &'a Path,
     pub source: TextSource<'a>,
-    pub radius_scale: f32,
+    /// Default [`DEFAULT_RADIUS_SCALE`].
+    pub radius_scale: Option<f32>,
     pub output: Option<&'a Path>,
     pub sentiment: bool,
 }
@@ -165,20 +168,13 @@ pub fn assign_texts(a: AssignArgs) -> Result<()> {
         .map_err(|e| Error::input(format!("{}: {}", a.topics.display(), e.message())))?;
     let (texts, dates, period) = a.source.read()?;
     let encoder = load_encoder(a.model, a.quant)?;
-    if encoder.dim() != model.dim {
-        return Err(Error::input(format!(
-            "{} was made with {} ({} dimensions); {} gives {}: use the same encoder",
-            a.topics.display(),
-            model.model,
-            model.dim,
-            a.model,
-            encoder.dim()
-        )));
-    }
+    model
+        .check_encoder(&encoder.meta().name, encoder.dim())
+        .map_err(|e| Error::input(format!("{}: {}", a.topics.display(), e.message())))?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let x = embed_all(&encoder, &refs, &model.prefix, &mut progress_line("embedded"))?;
     let rows = Rows::new(&x, encoder.dim())?;
-    let placed = model.assign(rows, a.radius_scale)?;
+    let placed = model.assign(rows, a.radius_scale.unwrap_or(DEFAULT_RADIUS_SCALE))?;
     let new = placed.iter().filter(|p| p.is_new).count();
     eprintln!("nunchi: {} texts: {} in topics, {new} new", texts.len(), placed.iter().filter(|p| p.topic.is_some()).count());
     if let Some(dates) = &dates {
@@ -241,7 +237,7 @@ fn write_trends_csv(path: Option<&Path>, trends: Option<&Trends>, model: &TopicM
 fn write_output(path: Option<&Path>, value: &serde_json::Value) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::backend(e.to_string()))?;
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| io_error(p, e)),
+        Some(p) => std::fs::write(p, text).map_err(|e| io_error(p.display(), e)),
         None => Ok(writeln!(std::io::stdout(), "{text}")?),
     }
 }

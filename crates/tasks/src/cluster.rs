@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::classify::{ZeroShot, DEFAULT_ZERO_SHOT_TEMPERATURE};
 use crate::keywords::{class_keywords, Keyword};
-use crate::kmeans::{choose_k, kmeans, KMeansOptions};
+use crate::kmeans::{choose_k, fit, KMeansOptions};
 use crate::pca::pca_2d;
 use crate::rows::{dot, l2_normalized, Rows};
 use crate::topics::{Centroid, Topic, TopicModel, TOPIC_MODEL_FORMAT};
@@ -142,7 +142,7 @@ pub fn cluster(texts: &[&str], embeddings: Rows, opts: &ClusterOptions, clock: &
             (choice.k, choice.scores, choice.close)
         }
     };
-    let km = kmeans(x, &KMeansOptions { k, seed: opts.seed, ..KMeansOptions::default() })?;
+    let km = fit(x, &KMeansOptions { k, seed: opts.seed, ..KMeansOptions::default() })?;
     stages.done("k-means");
 
     let min_size = opts.min_cluster_size.unwrap_or((n / 100).max(2));

@@ -62,10 +62,21 @@ fn positional(items: &[&str], labels: &[String], order: LabelOrder) -> Result<Ve
 }
 
 fn by_label(items: &[&str], labels: &[String]) -> Result<Vec<String>> {
+    let pairs = items.iter().map(|item| split_item(item)).collect::<Result<Vec<_>>>()?;
+    descriptions_by_label(&pairs, labels)
+}
+
+/// One description per label, in `labels`' order, from `(label, description)`
+/// pairs in any order (the package's `{ label: description }` objects): every
+/// label exactly once, no other; descriptions trimmed and non-empty.
+pub fn descriptions_by_label(pairs: &[(&str, &str)], labels: &[String]) -> Result<Vec<String>> {
     let mut found: Vec<Option<String>> = vec![None; labels.len()];
     let (mut unknown, mut twice) = (Vec::new(), Vec::new());
-    for item in items {
-        let (key, description) = split_item(item)?;
+    for &(key, description) in pairs {
+        let description = description.trim();
+        if description.is_empty() {
+            return Err(Error::input(format!("the description of label '{key}' is empty")));
+        }
         match labels.iter().position(|l| l == key) {
             None => unknown.push(key),
             Some(i) if found[i].is_some() => twice.push(key),
@@ -127,6 +138,18 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(got, ["A very negative review", "A very positive review"]);
+    }
+
+    #[test]
+    fn pairs_from_an_object_are_matched_by_name() {
+        let l = labels(&["negative", "positive"]);
+        let got = descriptions_by_label(&[("positive", " Good "), ("negative", "Bad")], &l).expect("valid");
+        assert_eq!(got, ["Bad", "Good"]);
+        let e = descriptions_by_label(&[("positive", "Good"), ("neutral", "Meh")], &l).expect_err("unknown").to_string();
+        assert!(e.contains("do not exist: neutral"), "{e}");
+        let e = descriptions_by_label(&[("positive", "Good")], &l).expect_err("missing").to_string();
+        assert!(e.contains("leave out these labels: negative"), "{e}");
+        assert!(descriptions_by_label(&[("positive", "Good"), ("negative", "  ")], &l).is_err());
     }
 
     #[test]

@@ -65,11 +65,12 @@ pub struct TrainingSet<'a> {
 }
 
 impl TrainingSet<'_> {
-    fn check(&self) -> Result<()> {
+    /// The examples line up and are labelled well; returns the examples per label.
+    fn check(&self) -> Result<Vec<usize>> {
         if self.x.len() != self.y.len() {
             return Err(Error::input(format!("{} embeddings for {} labels", self.x.len(), self.y.len())));
         }
-        check_labelled(self.y, self.labels).map(|_| ())
+        check_labelled(self.y, self.labels)
     }
 }
 
@@ -94,14 +95,20 @@ pub fn check_labelled(y: &[usize], labels: &[String]) -> Result<Vec<usize>> {
 /// the texts, so a file that cannot be trained on fails at once.
 pub fn check_training_plan(y: &[usize], labels: &[String], folds: Option<usize>) -> Result<()> {
     let counts = check_labelled(y, labels)?;
-    if let Some(k) = folds {
-        check_fold_count(k)?;
-        if let Some((short, n)) = class_short_of_folds(&counts, k) {
-            return Err(Error::input(format!(
-                "label '{}' has {n} examples, fewer than the {k} folds of cross-validation (each fold must test every label)",
-                labels[short]
-            )));
-        }
+    match folds {
+        Some(k) => check_folds(&counts, labels, k),
+        None => Ok(()),
+    }
+}
+
+/// `k` folds are possible, and every label has at least `k` examples (`counts`).
+fn check_folds(counts: &[usize], labels: &[String], k: usize) -> Result<()> {
+    check_fold_count(k)?;
+    if let Some((short, n)) = class_short_of_folds(counts, k) {
+        return Err(Error::input(format!(
+            "label '{}' has {n} examples, fewer than the {k} folds of cross-validation (each fold must test every label)",
+            labels[short]
+        )));
     }
     Ok(())
 }
@@ -197,8 +204,7 @@ pub struct CrossValidation {
 
 /// Stratified k-fold cross-validation of a head on labelled embeddings.
 pub fn cross_validate(data: TrainingSet, kind: HeadKind, folds: usize, seed: u64) -> Result<CrossValidation> {
-    data.check()?;
-    check_training_plan(data.y, data.labels, Some(folds))?;
+    check_folds(&data.check()?, data.labels, folds)?;
     let splits = stratified_k_fold(data.y, data.labels.len(), folds, seed)?;
     let mut predicted = vec![0usize; data.y.len()];
     let mut fold_accuracy = Vec::with_capacity(folds);

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::folds::{below, shuffle};
 use crate::kernels;
+use crate::minibatch::{minibatch_kmeans, MINI_BATCH_ABOVE};
 use crate::rows::Rows;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,7 +92,18 @@ pub fn kmeans(x: Rows, opts: &KMeansOptions) -> Result<KMeans> {
     best.ok_or_else(|| Error::input("k-means made no run"))
 }
 
-fn check_finite(x: Rows) -> Result<()> {
+/// k-means as clustering runs it: full Lloyd passes up to
+/// [`MINI_BATCH_ABOVE`] rows, mini-batch k-means past that (at most 3
+/// restarts: each already sees many random batches).
+pub fn fit(x: Rows, opts: &KMeansOptions) -> Result<KMeans> {
+    if x.len() > MINI_BATCH_ABOVE {
+        minibatch_kmeans(x, &KMeansOptions { restarts: opts.restarts.min(3), ..opts.clone() })
+    } else {
+        kmeans(x, opts)
+    }
+}
+
+pub(crate) fn check_finite(x: Rows) -> Result<()> {
     match x.iter().position(|r| r.iter().any(|v| !v.is_finite())) {
         Some(i) => Err(Error::input(format!("item {i} has a non-finite value"))),
         None => Ok(()),
@@ -101,7 +113,7 @@ fn check_finite(x: Rows) -> Result<()> {
 /// Greedy k-means++ (as scikit-learn): each new centre is the best, by the
 /// resulting potential, of `2 + ⌊ln k⌋` candidates drawn with probability
 /// proportional to the squared distance to the nearest centre so far.
-fn seed_plus_plus(x: Rows, k: usize, rng: &mut Rng) -> Vec<f32> {
+pub(crate) fn seed_plus_plus(x: Rows, k: usize, rng: &mut Rng) -> Vec<f32> {
     let (n, d) = (x.len(), x.dim());
     let trials = 2 + (k as f64).ln().floor() as usize;
     let first = below(rng, n);
@@ -378,7 +390,7 @@ pub fn choose_k_among(x: Rows, ks: &[usize], seed: u64) -> Result<KChoice> {
     let matrix = symmetric_sq_dists(&data, d);
     let mut scores = Vec::new();
     for &k in ks {
-        let km = kmeans(x, &KMeansOptions { restarts: 3, ..KMeansOptions::new(k, seed) })?;
+        let km = fit(x, &KMeansOptions { restarts: 3, ..KMeansOptions::new(k, seed) })?;
         let labels: Vec<usize> = idx.iter().map(|&i| km.assignments[i]).collect();
         let score = match cluster_counts(&labels, k, m) {
             Ok(counts) => {

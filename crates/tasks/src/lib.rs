@@ -30,6 +30,7 @@ pub mod kmeans;
 mod lbfgs;
 pub mod logistic;
 pub mod metrics;
+pub mod minibatch;
 pub mod pca;
 pub mod stopwords;
 
@@ -39,7 +40,7 @@ pub mod table;
 
 pub use classify::{default_prefix, embed_all, Predictions, PromptClassifier, ZeroShot};
 pub use cluster::{cluster, ClusterOptions, ClusterReport};
-pub use descriptions::{match_descriptions, LabelOrder};
+pub use descriptions::{descriptions_by_label, match_descriptions, LabelOrder};
 pub use head::{check_labelled, check_training_plan, cross_validate, Classifier, HeadKind, TrainingSet};
 pub use rows::Rows;
 pub use task_model::{classify_with_model, LabelMap};

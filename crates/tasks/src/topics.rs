@@ -22,6 +22,12 @@ use crate::rows::{l2_normalized, Rows};
 /// The saved form's version; readers refuse other versions.
 pub const TOPIC_MODEL_FORMAT: u32 = 1;
 
+/// How far past its farthest member a topic reaches by default. Measured on
+/// the feedback fixture (tests/quality.rs): at 1.1, 2–3% of held-out messages
+/// of the topics' own intents come out new, and 92–97% of movie reviews
+/// (texts from elsewhere); at 1.0, up to 6% and 99%; at 1.3, none and 25–55%.
+pub const DEFAULT_RADIUS_SCALE: f32 = 1.1;
+
 /// Radii are stored this much larger than measured, so that the farthest
 /// member, embedded again in another batch (last-bit differences), stays in.
 const RADIUS_MARGIN: f32 = 1e-3;
@@ -108,7 +114,9 @@ impl Centroid {
 
 impl TopicModel {
     /// Places each embedding (any pooling; normalized here) in a topic.
-    /// `radius_scale` widens (> 1) or narrows (< 1) every topic's reach.
+    /// `radius_scale` widens (> 1) or narrows (< 1) every topic's reach
+    /// ([`DEFAULT_RADIUS_SCALE`] by default; at 1 or more the texts a topic
+    /// was made from all stay in it).
     pub fn assign(&self, embeddings: Rows, radius_scale: f32) -> Result<Vec<Placement>> {
         if embeddings.dim() != self.dim {
             return Err(Error::input(format!(
@@ -186,6 +194,21 @@ impl TopicModel {
         target.representatives = reps;
         target.size = total;
         target.centroids.extend(absorbed.centroids);
+        Ok(())
+    }
+
+    /// Refuses embeddings from another encoder than the topics were made with
+    /// (by name when both are known, and by dimension).
+    pub fn check_encoder(&self, name: &str, dim: usize) -> Result<()> {
+        let other_name = !name.is_empty() && !self.model.is_empty() && name != self.model;
+        if other_name || dim != self.dim {
+            return Err(Error::input(format!(
+                "these topics were made with {} ({} dimensions), not {} ({dim}): use the same encoder",
+                if self.model.is_empty() { "another encoder" } else { &self.model },
+                self.dim,
+                if name.is_empty() { "this encoder" } else { name }
+            )));
+        }
         Ok(())
     }
 

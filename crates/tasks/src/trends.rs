@@ -203,6 +203,12 @@ pub fn topic_trends(
     Ok(Trends { period, periods, sizes, other, sentiment })
 }
 
+/// Whether every date reads, checked before the costly embedding; the error
+/// names the first rows (1-based) that do not.
+pub fn check_dates(dates: &[&str]) -> Result<()> {
+    parse_dates(dates).map(|_| ())
+}
+
 /// Every date, or an error naming the first rows (1-based) that are not dates.
 fn parse_dates(dates: &[&str]) -> Result<Vec<Day>> {
     let parsed: Vec<Option<Day>> = dates.iter().map(|d| Day::parse(d)).collect();

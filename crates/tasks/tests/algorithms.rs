@@ -239,6 +239,33 @@ fn kmeans_recovers_planted_clusters_and_choose_k_finds_five() {
 }
 
 #[test]
+fn many_rows_run_mini_batch_k_means_as_well_as_full_passes() {
+    use nunchi_tasks::kmeans::fit;
+    use nunchi_tasks::minibatch::MINI_BATCH_ABOVE;
+    let (x, y) = planted(6, MINI_BATCH_ABOVE / 6 + 500, 16, 0.25, 5);
+    let rows = Rows::new(&x, 16).unwrap();
+    assert!(rows.len() > MINI_BATCH_ABOVE);
+    let t = Instant::now();
+    let mini = fit(rows, &KMeansOptions::new(6, 3)).unwrap();
+    let mini_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let full = kmeans(rows, &KMeansOptions::new(6, 3)).unwrap();
+    eprintln!(
+        "{} rows: mini-batch {mini_s:.2} s ({} steps), full {:.2} s",
+        rows.len(),
+        mini.iterations,
+        t.elapsed().as_secs_f64()
+    );
+    let (ari_mini, ari_full) =
+        (adjusted_rand_index(&y, &mini.assignments).unwrap(), adjusted_rand_index(&y, &full.assignments).unwrap());
+    eprintln!("ARI mini-batch {ari_mini:.4}, full {ari_full:.4}; inertia {:.1} vs {:.1}", mini.inertia, full.inertia);
+    assert!(ari_mini >= ari_full - 0.01 && ari_full > 0.9);
+    assert!(mini.inertia <= full.inertia * 1.01, "{} vs {}", mini.inertia, full.inertia);
+    let again = fit(rows, &KMeansOptions::new(6, 3)).unwrap();
+    assert_eq!(again.assignments, mini.assignments, "seeded");
+}
+
+#[test]
 fn saved_topics_place_texts_where_clustering_put_them() {
     // 4 planted groups of 60, plus 3 strays that fold into "other".
     let (mut x, _) = planted(4, 60, 16, 0.1, 9);

@@ -49,6 +49,14 @@ pub fn zero_shot_predict(
     predictions_object(&zs.predict(rows(text_data, dim)?).map_err(to_js)?)
 }
 
+/// One description per label, in `labels`' order, from an object's keys and
+/// values (`{ positive: 'A very positive review', … }`): every label once.
+#[wasm_bindgen(js_name = describeLabels)]
+pub fn describe_labels(keys: Vec<String>, descriptions: Vec<String>, labels: Vec<String>) -> Result<Vec<String>, JsValue> {
+    let pairs: Vec<(&str, &str)> = keys.iter().map(String::as_str).zip(descriptions.iter().map(String::as_str)).collect();
+    nunchi_tasks::descriptions_by_label(&pairs, &labels).map_err(to_js)
+}
+
 /// How the tasks embed `texts` (the one rule `embed_all` follows natively):
 /// `{ batches: Uint32Array[], pooling, normalize }`, the batches as indices
 /// into `texts`, shortest first; `defaultPooling` is the model's own;

@@ -25,10 +25,24 @@ pub fn topic_names(model: &str) -> Result<Vec<String>, JsValue> {
     Ok(read(model)?.topics.iter().map(|t| t.name()).collect())
 }
 
-/// `[{ topic, isNew, distance }]` for each embedding (row-major, `dim` wide).
+/// `[{ topic, isNew, distance }]` for each embedding (row-major, `dim` wide);
+/// `radiusScale` defaults to the tasks' own.
 #[wasm_bindgen(js_name = placeInTopics)]
-pub fn place_in_topics(model: &str, data: &[f32], dim: usize, radius_scale: f32) -> Result<JsValue, JsValue> {
-    to_js_value(&read(model)?.assign(rows(data, dim)?, radius_scale).map_err(to_js)?)
+pub fn place_in_topics(model: &str, data: &[f32], dim: usize, radius_scale: Option<f32>) -> Result<JsValue, JsValue> {
+    let scale = radius_scale.unwrap_or(nunchi_tasks::topics::DEFAULT_RADIUS_SCALE);
+    to_js_value(&read(model)?.assign(rows(data, dim)?, scale).map_err(to_js)?)
+}
+
+/// Refuses an encoder other than the topics were made with (name and dimension).
+#[wasm_bindgen(js_name = checkTopicEncoder)]
+pub fn check_topic_encoder(model: &str, name: &str, dim: usize) -> Result<(), JsValue> {
+    read(model)?.check_encoder(name, dim).map_err(to_js)
+}
+
+/// Whether every date reads (`YYYY-MM-DD`), before any embedding.
+#[wasm_bindgen(js_name = checkDates)]
+pub fn check_dates_js(dates: Vec<String>) -> Result<(), JsValue> {
+    nunchi_tasks::trends::check_dates(&dates.iter().map(String::as_str).collect::<Vec<_>>()).map_err(to_js)
 }
 
 /// The model with topic `from` folded into topic `into`.
