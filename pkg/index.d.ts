@@ -481,6 +481,22 @@ export declare function topicTrends(
   model: TopicModel | string, topics: (number | null)[], dates: string[], options?: TopicTrendsOptions,
 ): Promise<TopicTrends>;
 
+/** The language of a set of texts, by rule. */
+export interface LanguageReport {
+  /** ISO 639-1 code of the language most texts are in; 'latin' for Latin script that is not English; 'und' without letters. */
+  language: string;
+  /** The share of the texts (with letters) in it. */
+  share: number;
+  /** Texts per language, most first. */
+  counts: [string, number][];
+  /** The English encoders suit these texts; otherwise use a multilingual one (multilingual-e5-small). */
+  english: boolean;
+  /** Why the answer may be wrong (mixed languages, texts too short), or null. */
+  unsure: string | null;
+}
+/** Which language texts are in: scripts, and English function words for Latin script. */
+export declare function detectLanguage(texts: string[]): Promise<LanguageReport>;
+
 // ---------------------------------------------------------------- the user's files
 
 /** A file read as a table: named columns, rows of trimmed strings as wide as the header. */

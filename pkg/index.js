@@ -323,6 +323,7 @@ export function wasmMemoryBytes() {
 
 export {
   zeroShot, classify, textClassification, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
+  detectLanguage,
 } from './tasks.js';
 export { readTable, splitRows } from './data.js';
 export { assignTopics, loadTopics, mergeTopics, topicNames, topicTrends } from './topics.js';

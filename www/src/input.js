@@ -3,7 +3,8 @@
 // A language switch keeps what the user pasted or chose, and swaps a bundled
 // sample for the new language's.
 import { h, ht } from './ui.js';
-import { t, onLangChange } from './i18n.js';
+import { detectLanguage } from 'nunchi';
+import { t, lang, setLang, onLangChange } from './i18n.js';
 import { readFile, tableFromText } from './data.js';
 
 /**
@@ -31,9 +32,24 @@ export function inputBlock(container, { id, sample, dates: withDates = false }) 
     ht('label', `${id}.labelColumn`, { for: `${id}-label-col` }), labelCol,
     ...(dateCol ? [ht('label', `${id}.dateColumn`, { for: `${id}-date-col` }), dateCol] : []));
   const clear = ht('button', 'input.clear', { type: 'button', hidden: true, onclick: () => useTable(null) });
+  // Which encoder suits the texts: the English page runs MiniLM, the Korean one multilingual-e5.
+  const languageHint = h('p', { class: 'hint language-hint', id: `${id}-language`, hidden: true, 'aria-live': 'polite' });
   const describe = () => {
     summary.textContent = table ? t('input.summary', { name: table.name, rows: table.rows.length, columns: table.columns.join(', ') }) : '';
   };
+
+  /** Says so when the texts do not suit the encoder of the page's language (Korean texts on the English page). */
+  async function suggestEncoder() {
+    const texts = api.get().texts.slice(0, 200);
+    const report = texts.length && lang() === 'en' ? await detectLanguage(texts) : null;
+    if (!report || report.english || report.language === 'und') { languageHint.hidden = true; return; }
+    languageHint.replaceChildren(...(report.language === 'ko'
+      ? [t('input.looksKorean'), ' ', ht('button', 'input.useKorean', { type: 'button', class: 'link', onclick: () => setLang('ko') })]
+      : [t('input.notEnglish', { language: report.language })]));
+    languageHint.hidden = false;
+  }
+  let typing;
+  textarea.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(suggestEncoder, 400); });
 
   function useTable(next) {
     table = next;
@@ -56,6 +72,7 @@ export function inputBlock(container, { id, sample, dates: withDates = false }) 
       const di = find(['date', 'created', 'created_at', 'timestamp']);
       dateCol.value = di >= 0 ? String(di) : '';
     }
+    suggestEncoder();
   }
 
   file.addEventListener('change', async () => { if (file.files[0]) useTable(await readFile(file.files[0])); });
@@ -80,7 +97,7 @@ export function inputBlock(container, { id, sample, dates: withDates = false }) 
     h('div', { class: 'sample-row' }, sampleButton, ht('span', `${id}.sampleHint`, { class: 'hint' })),
     ht('label', `${id}.paste`, { for: `${id}-text` }), textarea,
     h('div', { class: 'file-row' }, ht('label', 'input.file', { for: `${id}-file` }), file, clear),
-    summary, columns,
+    summary, columns, languageHint,
     h('div', { class: 'limit-row' }, ht('label', 'input.limit', { for: `${id}-limit` }), limit),
   );
 
@@ -88,9 +105,10 @@ export function inputBlock(container, { id, sample, dates: withDates = false }) 
     // Only the bundled sample is swapped; pasted text and the user's own file stay as they are.
     if (table?.sampleUrl && table.sampleUrl !== sample().url) loadSample();
     else describe();
+    suggestEncoder();
   });
 
-  return {
+  const api = {
     get() {
       const n = Number(limit.value) > 0 ? Number(limit.value) : Infinity;
       if (!table) {
@@ -113,4 +131,5 @@ export function inputBlock(container, { id, sample, dates: withDates = false }) 
       };
     },
   };
+  return api;
 }

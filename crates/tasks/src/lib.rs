@@ -27,6 +27,7 @@ pub mod folds;
 pub(crate) mod kernels;
 pub mod keywords;
 pub mod kmeans;
+pub mod language;
 mod lbfgs;
 pub mod logistic;
 pub mod metrics;

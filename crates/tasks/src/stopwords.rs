@@ -19,6 +19,12 @@ pub fn is_stop_word(token: &str) -> bool {
     ENGLISH.binary_search(&token).is_ok() || KOREAN.binary_search(&token).is_ok()
 }
 
+/// Whether `word` (lowercase) is an English function word: the language
+/// detector's sign of English.
+pub fn is_english_stop_word(word: &str) -> bool {
+    ENGLISH.binary_search(&word).is_ok()
+}
+
 static ENGLISH: &[&str] = &[
     "a",
     "about",

@@ -445,6 +445,32 @@ fn nsmc_split() {
     assert_eq!(positives, 19773);
 }
 
+// ---- language ------------------------------------------------------------------
+
+#[test]
+fn language_of_the_bundled_data_sets() {
+    use nunchi_tasks::language::{detect_language, detect_text};
+    let mr = datasets::movie_reviews(&data_dir().join("mr_polarity")).unwrap().test.texts;
+    let banking = datasets::banking77(&data_dir().join("banking77")).unwrap().test.texts;
+    let nsmc = datasets::nsmc(&data_dir().join("nsmc")).unwrap().test.texts;
+    for (name, texts, language, floor) in
+        [("MR", &mr, "en", 0.97), ("BANKING77", &banking, "en", 0.97), ("NSMC", &nsmc, "ko", 0.97)]
+    {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let report = detect_language(&refs);
+        let right = refs.iter().filter(|t| detect_text(t).language == language).count() as f64 / refs.len() as f64;
+        eprintln!("{name}: {} texts, {right:.4} detected {language}; set: {report:?}", refs.len());
+        assert_eq!(report.language, language, "{name}");
+        assert!(report.unsure.is_none(), "{name}: {:?}", report.unsure);
+        assert!(right >= floor, "{name}: {right}");
+    }
+    // Half English, half Korean: the larger half, and unsure because the set is mixed.
+    let mixed: Vec<&str> = mr.iter().take(60).chain(nsmc.iter().take(40)).map(String::as_str).collect();
+    let report = detect_language(&mixed);
+    assert_eq!(report.language, "en");
+    assert!(report.unsure.as_deref().is_some_and(|u| u.contains("mix")), "{report:?}");
+}
+
 // ---- bad input -----------------------------------------------------------------
 
 #[test]

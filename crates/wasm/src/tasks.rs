@@ -57,6 +57,13 @@ pub fn describe_labels(keys: Vec<String>, descriptions: Vec<String>, labels: Vec
     nunchi_tasks::descriptions_by_label(&pairs, &labels).map_err(to_js)
 }
 
+/// `{ language, share, counts, english, unsure }`: the language of a set of texts, by rule.
+#[wasm_bindgen(js_name = detectLanguage)]
+pub fn detect_language(texts: Vec<String>) -> Result<JsValue, JsValue> {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    to_js_value(&nunchi_tasks::language::detect_language(&refs))
+}
+
 /// How the tasks embed `texts` (the one rule `embed_all` follows natively):
 /// `{ batches: Uint32Array[], pooling, normalize }`, the batches as indices
 /// into `texts`, shortest first; `defaultPooling` is the model's own;
