@@ -29,7 +29,7 @@ pub fn minibatch_kmeans(x: Rows, opts: &KMeansOptions) -> Result<KMeans> {
     let mut best: Option<KMeans> = None;
     for _ in 0..opts.restarts.max(1) {
         let mut rng = Rng::new(streams.next_u64());
-        let run = one_run(x, opts, &mut rng);
+        let run = one_run(x, opts, &mut rng)?;
         if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
             best = Some(run);
         }
@@ -37,12 +37,12 @@ pub fn minibatch_kmeans(x: Rows, opts: &KMeansOptions) -> Result<KMeans> {
     best.ok_or_else(|| nunchi_engine::Error::input("k-means made no run"))
 }
 
-fn one_run(x: Rows, opts: &KMeansOptions, rng: &mut Rng) -> KMeans {
+fn one_run(x: Rows, opts: &KMeansOptions, rng: &mut Rng) -> Result<KMeans> {
     let (n, d, k) = (x.len(), x.dim(), opts.k);
     // k-means++ on a random sample of 3 batches (at least 3k rows), as scikit-learn's `init_size`.
     let sample = (3 * BATCH).max(3 * k).min(n);
     let picked: Vec<f32> = (0..sample).flat_map(|_| x.row(below(rng, n)).iter().copied()).collect();
-    let mut centroids = seed_plus_plus(Rows::new(&picked, d).unwrap_or(x), k, rng);
+    let mut centroids = seed_plus_plus(Rows::new(&picked, d)?, k, rng);
     let mut counts = vec![0u64; k];
     let steps = (opts.max_iter.max(1) * n).div_ceil(BATCH);
     let (mut smoothed, mut best, mut stale) = (None::<f64>, f64::INFINITY, 0);
@@ -55,7 +55,7 @@ fn one_run(x: Rows, opts: &KMeansOptions, rng: &mut Rng) -> KMeans {
         for row in batch.chunks_exact_mut(d) {
             row.copy_from_slice(x.row(below(rng, n)));
         }
-        let rows = Rows::new(&batch[..m * d], d).unwrap_or(x);
+        let rows = Rows::new(&batch[..m * d], d)?;
         nearest_centroids(rows, &centroids, k, &mut nearest[..m], &mut dist[..m]);
         sums.iter_mut().for_each(|s| *s = 0.0);
         let mut seen = vec![0u64; k];
@@ -90,5 +90,5 @@ fn one_run(x: Rows, opts: &KMeansOptions, rng: &mut Rng) -> KMeans {
     let mut all_dist = vec![0.0f32; n];
     nearest_centroids(x, &centroids, k, &mut assignments, &mut all_dist);
     let inertia = all_dist.iter().map(|&v| f64::from(v)).sum();
-    KMeans { k, dim: d, centroids, assignments, inertia, iterations: taken }
+    Ok(KMeans { k, dim: d, centroids, assignments, inertia, iterations: taken })
 }
