@@ -3,7 +3,8 @@
 // customer messages).
 //
 // Embedding 10,000 texts is the slow stage, so it is measured on a sample in
-// wasm and extrapolated; the embeddings the later stages run on come from the
+// wasm and extrapolated: in Node on 1 thread, and in headless Chromium by one
+// Worker and by a pool of 2 Workers (the same sample, taking turns); the embeddings the later stages run on come from the
 // native CLI (`nunchi embed` on the f32 model, which is faster natively; the
 // stages after embedding do not depend on the quantization).
 //
@@ -17,6 +18,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchCommand, dataDir, emitResults, isMain, machine, models, resultsPath, root } from './common.mjs';
 import { clusterTables } from './report.mjs';
+import { singleVsPool } from './pool.mjs';
+import { openTestPage } from '../tests/browser/chromium.mjs';
 
 const encoderFile = path.join(models, 'all-MiniLM-L6-v2-q8_0.gguf');
 const t5File = path.join(models, 'flan-t5-small-generated-q8_0.gguf');
@@ -26,28 +29,21 @@ const K_RANGE = [2, 10];
 const RESTARTS = 10; // crates/tasks/src/kmeans.rs: KMeansOptions' default
 const TITLE_TOKENS = 12;
 
-function banking77Texts() {
-  const csv = readFileSync(path.join(dataDir, 'banking77/train.csv'), 'utf8');
-  const texts = [];
-  // text,category rows; texts may be quoted and contain commas or doubled quotes.
-  for (const line of csv.split(/\r?\n/).slice(1)) {
-    if (!line.trim()) continue;
-    const cut = line.lastIndexOf(',');
-    let text = line.slice(0, cut);
-    if (text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).replaceAll('""', '"');
-    texts.push(text);
-  }
-  return texts;
+/** BANKING77's training messages, read by the package's own CSV parser. */
+async function banking77Texts(readTable) {
+  const table = await readTable(readFileSync(path.join(dataDir, 'banking77/train.csv'), 'utf8'), 'train.csv');
+  const column = table.columns.indexOf('text');
+  return table.rows.map((row) => row[column]);
 }
 
 export async function main(argv = process.argv.slice(2)) {
   const pkg = (f) => import(pathToFileURL(path.join(root, 'pkg', f)).href);
-  const { Encoder, Text2Text, embedAll } = await pkg('index.js');
+  const { Encoder, Text2Text, embedAll, readTable } = await pkg('index.js');
   const { ensureWasm } = await pkg('runtime.js');
   const { clusterEmbeddings, titlePrompt } = await pkg('wasm/nunchi_wasm.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: cargo build --release -p nunchi-cli`);
 
-  const texts = banking77Texts();
+  const texts = await banking77Texts(readTable);
   const stages = [];
   const time = async (stage, fn) => {
     const t = performance.now();
@@ -65,6 +61,17 @@ export async function main(argv = process.argv.slice(2)) {
   const wasmPerText = (performance.now() - t0) / SAMPLE;
   stages.push({ stage: 'embed (wasm)', ms: wasmPerText * texts.length });
 
+  // In the page: one Worker, then a pool of 2, on the same sample in batches of 32.
+  const { page, close } = await openTestPage();
+  try {
+    const r = await page.evaluate(singleVsPool, { texts: sample, size: 2, rounds: 1, batches: [32] });
+    const { single, pool } = r.out[0].ms;
+    stages.push({ stage: 'embed (page, one worker)', ms: (single[0] / SAMPLE) * texts.length });
+    stages.push({ stage: 'embed (page, pool of 2)', ms: (pool[0] / SAMPLE) * texts.length });
+  } finally {
+    await close();
+  }
+
   const native = await time('embed (native)', () =>
     execFileSync(cli, ['embed', '--model', path.join(models, 'all-MiniLM-L6-v2'), '--quant', 'f32'], { input: texts.join('\n'), maxBuffer: 1 << 30 }).toString());
   const rows = native.trim().split('\n').map((l) => JSON.parse(l));
@@ -72,7 +79,7 @@ export async function main(argv = process.argv.slice(2)) {
   const embeddings = new Float32Array(texts.length * dim);
   rows.forEach((r, i) => embeddings.set(r, i * dim));
 
-  const report = clusterEmbeddings(texts, embeddings, dim, undefined, K_RANGE[0], K_RANGE[1], undefined, 20261125);
+  const report = clusterEmbeddings(texts, embeddings, dim, undefined, K_RANGE[0], K_RANGE[1], undefined, 20261125, 'all-MiniLM-L6-v2', '', undefined);
   stages.push(...report.timings.map((t) => ({ stage: t.stage, ms: t.ms })));
 
   const t5 = await Text2Text.load(t5File);
@@ -82,8 +89,8 @@ export async function main(argv = process.argv.slice(2)) {
 
   console.log(`${texts.length} texts → k = ${report.k} (silhouette ${JSON.stringify(report.kScores.map(([k, s]) => [k, +s.toFixed(3)]))}), ` +
     `${report.clusters.length} clusters, ${report.other.length} in other`);
-  const wasmTotal = stages.filter((s) => s.stage !== 'embed (native)').reduce((a, s) => a + s.ms, 0);
-  console.log(`in-page total (wasm stages): ${(wasmTotal / 1000).toFixed(1)} s`);
+  const afterEmbedding = stages.filter((s) => !s.stage.startsWith('embed')).reduce((a, s) => a + s.ms, 0);
+  console.log(`after embedding: ${(afterEmbedding / 1000).toFixed(1)} s`);
   const tables = clusterTables({ texts: texts.length, stages, sample: SAMPLE, nativeThreads: os.cpus().length, kRange: K_RANGE,
     k: report.k, restarts: RESTARTS, clusters: report.clusters.length, titleTokens: TITLE_TOKENS });
   return emitResults({ file: resultsPath('cluster', argv), name: 'cluster', command: benchCommand('cluster', argv), machine: machine({ extra: "the package's wasm on 1 thread" }), tables });

@@ -19,7 +19,7 @@ import { benchCommand, cli, emitResults, isMain, machine, polarityFile, resultsP
 import { poolTables } from './report.mjs';
 
 /** In the page: the same texts through one worker and a pool, alternating; ms per round. */
-async function singleVsPool({ texts, size, rounds, batches }) {
+export async function singleVsPool({ texts, size, rounds, batches }) {
   const { createWorkerClient, createWorkerPool } = await import('/pkg/client.js');
   const model = '/models/all-MiniLM-L6-v2-q8_0.gguf';
   const client = createWorkerClient();

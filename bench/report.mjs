@@ -148,7 +148,9 @@ export function demoTables({ steps }) {
  * (crates/tasks/src/cluster.rs names them "choose k", "k-means", …). */
 export function clusterStageLabel(stage, ctx) {
   switch (stage) {
-    case 'embed (wasm)': return `embed, MiniLM q8_0 wasm (extrapolated from ${ctx.sample} texts)`;
+    case 'embed (wasm)': return `embed, MiniLM q8_0 wasm in Node, 1 thread (extrapolated from ${ctx.sample} texts)`;
+    case 'embed (page, one worker)': return 'embed in Chromium, one Worker (the same sample)';
+    case 'embed (page, pool of 2)': return 'embed in Chromium, a pool of 2 Workers (the same sample)';
     case 'embed (native)': return `embed, native f32 CLI on ${ctx.nativeThreads} threads (for reference)`;
     case 'choose k': return `choose k by silhouette, ${ctx.kRange[0]}..=${ctx.kRange[1]} (chose ${ctx.k})`;
     case 'k-means': return `k-means++, ${ctx.restarts} restarts`;
@@ -157,6 +159,32 @@ export function clusterStageLabel(stage, ctx) {
     case 'titles': return `titles, T5 q8_0 (${ctx.clusters} clusters × ${ctx.titleTokens} tokens)`;
     default: return stage;
   }
+}
+
+/**
+ * cluster-cli.json: `runs` of { n, stages: [{ stage, ms }], wallS, peakMb, topics }, one per size,
+ * as `nunchi cluster` reported them; `version` and `quant` for the caption.
+ */
+export function clusterCliTables({ runs, version, quant, dim = 384 }) {
+  const stageNames = [...new Set(runs.flatMap((r) => r.stages.map((s) => s.stage)))];
+  const stageSeconds = (r, name) => (r.stages.find((s) => s.stage === name)?.ms ?? Number.NaN) / 1000;
+  return {
+    stages: table({
+      caption: `\`nunchi cluster\` (${version}, MiniLM ${quant}, k chosen by silhouette, sentiment on) on MR and BANKING77 texts cycled to each size: each stage's time as the CLI reports it`,
+      columns: ['stage', ...runs.map((r) => `${num(r.n)} texts, s`)],
+      rows: [
+        ...stageNames.map((name) => [name, ...runs.map((r) => stageSeconds(r, name))]),
+        ['whole run (wall clock)', ...runs.map((r) => r.wallS)],
+      ],
+      digits: 2,
+    }),
+    memory: table({
+      caption: `peak resident memory of the whole process (GNU time), beside the embeddings it must hold (texts × ${dim} floats)`,
+      columns: ['texts', 'peak memory, MB', 'embeddings, MB', 'topics'],
+      rows: runs.map((r) => [num(r.n), r.peakMb, (r.n * dim * 4) / 2 ** 20, r.topics]),
+      digits: 0,
+    }),
+  };
 }
 
 /** cluster.json: `stages` of { stage, ms } over `texts` texts; `ctx` for the labels ({@link clusterStageLabel}). */

@@ -1,5 +1,5 @@
 import type {
-  Embeddings, EmbedOptions, GenerateOptions, LoadOptions, ModelInfo, ModelSource, CandidateScore, TextClassifierScores,
+  pipeline, Embeddings, EmbedOptions, GenerateOptions, LoadOptions, ModelInfo, ModelSource, CandidateScore, TextClassifierScores,
 } from './index.js';
 
 /** A model living in the worker. `info` is a snapshot from load time; `refreshInfo()` updates it. */
@@ -30,6 +30,11 @@ export interface WorkerClient {
   Encoder: { load(source: ModelSource, options?: LoadOptions): Promise<WorkerEncoder> };
   TextClassifier: { load(source: ModelSource, options?: LoadOptions): Promise<WorkerTextClassifier> };
   Text2Text: { load(source: ModelSource, options?: LoadOptions): Promise<WorkerText2Text> };
+  /**
+   * transformers.js' `pipeline()`, as from 'nunchi', with the model in the worker: inference
+   * runs there; the tasks' light numeric steps run in the page.
+   */
+  pipeline: typeof pipeline;
   terminate(): void;
 }
 

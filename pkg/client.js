@@ -12,7 +12,7 @@ export function startWorker() {
 const MAX_THREADS = 16;
 
 /**
- * Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, TextClassifier, Text2Text }`.
+ * Wraps a worker running `nunchi/worker` in the main API: `{ Encoder, TextClassifier, Text2Text, pipeline }`.
  * `threads`: 'auto' (default) uses the wasm threads build on every core when the
  * page is cross-origin isolated, else one thread; a number asks for that many.
  */
@@ -102,5 +102,12 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
     async score(prompt, candidates) { return call('score', [this.handle, prompt, candidates]); }
   }
 
-  return { Encoder, TextClassifier, Text2Text, terminate: () => worker.terminate() };
+  // transformers.js' pipeline() over the worker's models. Imported on first use, so a
+  // page that never calls it does not load the tasks' module.
+  async function pipeline(task, model, opts) {
+    const { createPipeline } = await import('./pipeline.js');
+    return createPipeline({ Encoder, TextClassifier, Text2Text })(task, model, opts);
+  }
+
+  return { Encoder, TextClassifier, Text2Text, pipeline, terminate: () => worker.terminate() };
 }

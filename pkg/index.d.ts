@@ -471,6 +471,8 @@ export declare function loadTopics(model: TopicModel | string): Promise<TopicMod
 export declare function topicNames(model: TopicModel | string): Promise<string[]>;
 /** A new model with topic `from` folded into `into` (both centroids kept); later topics move down by one. */
 export declare function mergeTopics(model: TopicModel | string, into: number, from: number): Promise<TopicModel>;
+/** Each text's topic after `mergeTopics(model, into, from)`: `from`'s texts join `into`, later topics move down by one. */
+export declare function topicsAfterMerge(topics: (number | null)[], into: number, from: number): Promise<(number | null)[]>;
 export interface TopicTrendsOptions {
   period?: string;
   /** Each text's probability of "positive", for sentiment per period. */
@@ -530,3 +532,169 @@ export interface RowSplit {
  * otherwise labelled rows train and unlabelled ones ('') are test, to predict.
  */
 export declare function splitRows(labels: string[], options?: SplitRowsOptions): Promise<RowSplit>;
+
+// ---------------------------------------------------------------- pipeline (transformers.js' API)
+
+/** transformers.js' task names that `pipeline` runs, with their aliases. */
+export type PipelineTask =
+  | 'feature-extraction' | 'embeddings'
+  | 'text-classification' | 'sentiment-analysis'
+  | 'zero-shot-classification'
+  | 'text2text-generation';
+
+/** Load progress in transformers.js' shapes, tagged by `status`. `name` is the model as given to `pipeline`. */
+export type PipelineProgressInfo =
+  | { status: 'initiate'; name: string; file: string }
+  | { status: 'download'; name: string; file: string }
+  | { status: 'progress'; name: string; file: string; progress: number; loaded: number; total: number }
+  | { status: 'progress_total'; name: string; progress: number; loaded: number; total: number; files: Record<string, { loaded: number; total: number }> }
+  | { status: 'done'; name: string; file: string }
+  | { status: 'ready'; task: string; model: string };
+
+/**
+ * transformers.js' pipeline options that nunchi honours; the others (`config`, `cache_dir`,
+ * `local_files_only`, `revision`, `subfolder`, `model_file_name`, `use_external_data_format`,
+ * `session_options`) are refused with `E_INPUT`.
+ */
+export interface PipelineOptions {
+  /** Load progress: `initiate`, `download`, `progress_total`, `progress` (0–100), `done` per file, then `ready`. */
+  progress_callback?: (info: PipelineProgressInfo) => void;
+  /** `'wasm'` and `'cpu'` run on the wasm CPU path; default nunchi's `'auto'` (WebGPU only where a timed call shows it faster). */
+  device?: 'auto' | 'cpu' | 'wasm' | 'webgpu';
+  /**
+   * Weight format for Hugging Face safetensors: `'fp32'` → f32, `'fp16'` → f16, `'q8'`/`'int8'` → q8_0,
+   * `'q4'` → q4_0, `'auto'` → the default (q8_0). A .gguf keeps its own format: another dtype is `E_INPUT`.
+   */
+  dtype?: 'auto' | 'fp32' | 'fp16' | 'q8' | 'int8' | 'q4';
+}
+
+/** transformers.js' Tensor, as feature-extraction returns it: row-major float32. */
+export interface Tensor<List = number[][] | number[][][]> {
+  readonly type: 'float32';
+  readonly data: Float32Array;
+  /** `[texts, dim]` when pooled; `[texts, tokens, dim]` for `pooling: 'none'` (padding positions hold zeros). */
+  readonly dims: number[];
+  /** Elements in `data`. */
+  readonly size: number;
+  /** Nested arrays, one level per dimension. */
+  tolist(): List;
+}
+
+export interface FeatureExtractionOptions {
+  /** Default `'none'` (token vectors), as in transformers.js; `'first_token'` is `'cls'`. */
+  pooling?: 'none' | 'mean' | 'cls' | 'first_token';
+  /** L2-normalize the last dimension (default false, as in transformers.js). */
+  normalize?: boolean;
+  /** Only `false`: nunchi returns float32 embeddings. */
+  quantize?: false;
+}
+
+/** Every pipeline: callable, with its task, its nunchi model, and `dispose()`. */
+interface PipelineBase<Model> {
+  /** The task's transformers.js name (aliases resolved). */
+  readonly task: string;
+  /** The nunchi model underneath (an `Encoder`, `TextClassifier` or `Text2Text`, or the Worker client's). */
+  readonly model: Model;
+  /** Frees the model; later calls reject with `E_INPUT`. */
+  dispose(): Promise<void>;
+}
+
+/** A loaded encoder, as `pipeline` holds it (this package's or the Worker client's). */
+export interface PipelineEncoder extends EmbeddingModel {
+  embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
+  readonly info: ModelInfo;
+  dispose(): void;
+}
+export interface PipelineTextClassifier extends SequenceClassificationModel {
+  readonly info: ModelInfo;
+  dispose(): void;
+}
+export interface PipelineText2Text extends TextToTextModel {
+  readonly info: ModelInfo;
+  dispose(): void;
+}
+
+export interface FeatureExtractionPipeline extends PipelineBase<PipelineEncoder> {
+  (texts: string | string[], options: FeatureExtractionOptions & { pooling: 'mean' | 'cls' | 'first_token' }): Promise<Tensor<number[][]>>;
+  (texts: string | string[], options?: FeatureExtractionOptions & { pooling?: 'none' }): Promise<Tensor<number[][][]>>;
+  (texts: string | string[], options?: FeatureExtractionOptions): Promise<Tensor>;
+}
+
+export interface TextClassificationPipelineOptions {
+  /** How many labels per text, most probable first (default 1); `null` for every label. */
+  top_k?: number | null;
+}
+export interface TextClassificationSingle {
+  label: string;
+  score: number;
+}
+export type TextClassificationOutput = TextClassificationSingle[];
+/** One flat list for `top_k` 1; a list per text otherwise (unwrapped for a single string). */
+type TextClassificationResult<Q, K> = Q extends string[]
+  ? ([K] extends [1 | undefined] ? TextClassificationOutput : 1 extends K ? TextClassificationOutput | TextClassificationOutput[] : TextClassificationOutput[])
+  : TextClassificationOutput;
+export interface TextClassificationPipeline extends PipelineBase<PipelineTextClassifier> {
+  <Q extends string | string[], const O extends TextClassificationPipelineOptions = {}>(
+    texts: Q, options?: O,
+  ): Promise<TextClassificationResult<Q, O extends { top_k: infer K } ? K : undefined>>;
+}
+
+export interface ZeroShotClassificationPipelineOptions {
+  /** Each label's hypothesis, embedded in its place; `{}` is the label. Default `'This example is {}.'`. */
+  hypothesis_template?: string;
+  /** Only `false`: label embeddings rank labels against each other. */
+  multi_label?: false;
+}
+export interface ZeroShotClassificationOutput {
+  sequence: string;
+  /** Most probable first. */
+  labels: string[];
+  scores: number[];
+}
+export interface ZeroShotClassificationPipeline extends PipelineBase<PipelineEncoder> {
+  /** At least two candidate labels (nunchi ranks them against each other). */
+  <T extends string | string[]>(
+    texts: T, candidate_labels: string | string[], options?: ZeroShotClassificationPipelineOptions,
+  ): Promise<T extends string[] ? ZeroShotClassificationOutput[] : ZeroShotClassificationOutput>;
+}
+
+/** transformers.js' generation options that nunchi honours; the others are refused with `E_INPUT`. */
+export interface Text2TextGenerationPipelineOptions {
+  /** Default 256, as in transformers.js. */
+  max_new_tokens?: number;
+  /** Sample instead of greedy decoding (default false); each call draws anew. */
+  do_sample?: boolean;
+  /** With `do_sample` (default 1). */
+  temperature?: number;
+  /** With `do_sample` (default 50; 0 turns it off). */
+  top_k?: number;
+  /** With `do_sample` (default 1). */
+  top_p?: number;
+  /** Only 1: nunchi decodes one sequence. */
+  num_beams?: 1;
+  /** Only 1. */
+  num_beam_groups?: 1;
+  /** Only 1. */
+  num_return_sequences?: 1;
+  /** Only true: nunchi always decodes with a key/value cache. */
+  use_cache?: true;
+}
+export interface Text2TextGenerationSingle {
+  generated_text: string;
+}
+export type Text2TextGenerationOutput = Text2TextGenerationSingle[];
+export interface Text2TextGenerationPipeline extends PipelineBase<PipelineText2Text> {
+  /** One `{ generated_text }` per text. */
+  (texts: string | string[], options?: Text2TextGenerationPipelineOptions): Promise<Text2TextGenerationOutput>;
+}
+
+/**
+ * transformers.js' `pipeline()` for the four text tasks nunchi runs, with its option
+ * names and output shapes. `model` is a nunchi source (a Hugging Face repository URL
+ * with safetensors, a nunchi `.gguf`, bytes, or a Node path), as `Encoder.load` takes.
+ * An option nunchi cannot honour is `E_INPUT`, naming it.
+ */
+export declare function pipeline(task: 'feature-extraction' | 'embeddings', model: ModelSource, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
+export declare function pipeline(task: 'text-classification' | 'sentiment-analysis', model: ModelSource, options?: PipelineOptions): Promise<TextClassificationPipeline>;
+export declare function pipeline(task: 'zero-shot-classification', model: ModelSource, options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+export declare function pipeline(task: 'text2text-generation', model: ModelSource, options?: PipelineOptions): Promise<Text2TextGenerationPipeline>;

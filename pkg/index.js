@@ -3,6 +3,7 @@ import { ensureWasm, yieldToEventLoop, threadInfo, loadedBindings } from './runt
 import { nunchiError, abortError } from './errors.js';
 import { checkCallOptions } from './options.js';
 import { resolveSource } from './source.js';
+import { createPipeline } from './pipeline.js';
 
 /** Shared by every model kind: options, source resolution, device choice, progress, timing. */
 async function loadModel(className, source, opts, where, workload) {
@@ -321,9 +322,16 @@ export function wasmMemoryBytes() {
   return loadedBindings()?.wasmMemoryBytes() ?? 0;
 }
 
+/**
+ * transformers.js' `pipeline(task, model, options)` for feature-extraction,
+ * text-classification, zero-shot-classification and text2text-generation, over
+ * these models (docs/migration.md lists every option and what it maps to).
+ */
+export const pipeline = createPipeline({ Encoder, TextClassifier, Text2Text });
+
 export {
   zeroShot, classify, textClassification, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
   detectLanguage,
 } from './tasks.js';
 export { readTable, splitRows } from './data.js';
-export { assignTopics, loadTopics, mergeTopics, topicNames, topicTrends } from './topics.js';
+export { assignTopics, loadTopics, mergeTopics, topicNames, topicTrends, topicsAfterMerge } from './topics.js';

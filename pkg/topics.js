@@ -35,6 +35,23 @@ export async function mergeTopics(model, into, from) {
   return wasm.mergeTopics(modelJson(model, 'mergeTopics'), into, from);
 }
 
+/** Topic indices (or null) as the wasm calls take them: -1 for none. */
+function topicIndices(topics, where) {
+  if (!Array.isArray(topics) || topics.some((t) => t !== null && !Number.isInteger(t))) {
+    throw nunchiError('E_INPUT', `${where}: topics must be an array of topic indices or null`);
+  }
+  return Int32Array.from(topics, (t) => t ?? -1);
+}
+
+/**
+ * Each text's topic after `mergeTopics(model, into, from)`: the texts of
+ * `from` join `into` and later topics move down by one, as the merge does.
+ */
+export async function topicsAfterMerge(topics, into, from) {
+  const wasm = await ensureWasm();
+  return Array.from(wasm.topicsAfterMerge(topicIndices(topics, 'topicsAfterMerge'), into, from), (t) => (t < 0 ? null : t));
+}
+
 /**
  * Texts per topic per period: `topics[i]` is text i's topic index (or null),
  * `dates[i]` its date (YYYY-MM-DD). `{ period, periods, sizes, other, sentiment }`.
@@ -43,11 +60,9 @@ export async function topicTrends(model, topics, dates, opts) {
   const { period = 'week', positive } = checkCallOptions('topicTrends', opts);
   const wasm = await ensureWasm();
   const checked = wasm.checkTopicModel(modelJson(model, 'topicTrends'));
-  if (!Array.isArray(topics) || topics.some((t) => t !== null && !Number.isInteger(t))) {
-    throw nunchiError('E_INPUT', 'topicTrends: topics must be an array of topic indices or null');
-  }
+  const indices = topicIndices(topics, 'topicTrends');
   checkDates(wasm, dates, topics.length, 'topicTrends');
-  return wasm.topicTrends(Int32Array.from(topics, (t) => t ?? -1), checked.topics.length, dates, period, positive);
+  return wasm.topicTrends(indices, checked.topics.length, dates, period, positive);
 }
 
 /**

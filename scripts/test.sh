@@ -11,14 +11,20 @@ cd "$(dirname "$0")/.."
 . scripts/stages.sh
 trap print_stages EXIT
 
+# CI machines can be short of disk: with NUNCHI_CI_SLIM=1 (.ci/run sets it), build
+# outputs that no later stage reads are removed once their stage is done.
+drop_when_slim() { if [ "${NUNCHI_CI_SLIM:-0}" = 1 ]; then rm -rf "$@"; fi; }
+
 stage "cargo fmt --check" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+drop_when_slim target/debug # clippy's; every later build is a release one
 stage "models" ./scripts/prepare-models.sh
 stage "Rust tests (release)" cargo test --release --workspace
 # The threads build's column split, spinning team and packed runs side by side, on rayon's native pool
-# (bit-identical to one thread).
-stage "Rust tests, threads feature" cargo test --release -p nunchi-engine --features threads --test q8 --test team
-stage "Rust tests, threads feature (models)" cargo test --release -p nunchi-models --features threads --test concurrent_embed
+# (bit-identical to one thread). Selected from the whole workspace, so that dependencies resolve
+# their features as in the run above and are reused, not built again.
+stage "Rust tests, threads feature" cargo test --release --workspace --features nunchi-models/threads \
+  --test q8 --test team --test concurrent_embed
 stage "wasm package" ./scripts/build-wasm.sh
 # Our wasm SIMD128 kernels against their scalar twins and candle, on wasm32 under Node
 # (wasm-bindgen-test-runner comes with the wasm-bindgen-cli that build-wasm.sh installs).

@@ -44,10 +44,16 @@ const offline = VitePWA({
   },
 });
 
+// Cross-origin isolation lets the package's worker run the wasm threads build on
+// every core (clustering thousands of texts is mostly embedding). `credentialless`
+// keeps cross-origin model downloads (Hugging Face, which answers CORS) working.
+const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' };
+
 export default defineConfig({
   plugins: [serveModels(), offline],
   // nunchi finds its worker and wasm by `new URL(..., import.meta.url)`; keep it out of pre-bundling.
   optimizeDeps: { exclude: ['nunchi'] },
   worker: { format: 'es' },
-  server: { fs: { allow: [here, path.resolve(here, '../pkg')] } },
+  server: { headers: isolated, fs: { allow: [here, path.resolve(here, '../pkg')] } },
+  preview: { headers: isolated },
 });

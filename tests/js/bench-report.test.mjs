@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserTables, flopPerToken, footer, header, webgpuTables } from '../../bench/browser/report.mjs';
-import { clusterTables, demoTables, poolTables, ratio, resultsDocument, round, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
+import { clusterCliTables, clusterTables, demoTables, poolTables, ratio, resultsDocument, round, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
 import { evalPlan, evalTables } from '../../bench/eval-report.mjs';
 import { renderTable, validateResults } from '../../bench/render-docs.mjs';
 
@@ -185,19 +185,31 @@ test('demo: visitor, in seconds', () => {
 });
 
 test('cluster: banking77-10k, stage names labelled', () => {
-  const stages = [['embed (wasm)', 485_000], ['embed (native)', 241_000], ['choose k', 3200], ['k-means', 700], ['representatives', 10],
+  const stages = [['embed (wasm)', 485_000], ['embed (page, one worker)', 300_000], ['embed (page, pool of 2)', 155_000], ['embed (native)', 241_000], ['choose k', 3200], ['k-means', 700], ['representatives', 10],
     ['keywords', 40], ['2-D map', 230], ['titles', 2600]].map(([stage, ms]) => ({ stage, ms }));
-  const tables = clusterTables({ texts: 10003, stages, sample: 320, nativeThreads: 2, kRange: [2, 10], k: 6, restarts: 3, clusters: 6, titleTokens: 12 });
+  const tables = clusterTables({ texts: 10003, stages, sample: 320, nativeThreads: 2, kRange: [2, 10], k: 6, restarts: 10, clusters: 6, titleTokens: 12 });
   const t = tables['banking77-10k'];
   assert.match(t.caption, /BANKING77's 10,003 training messages/);
-  assert.deepEqual(t.rows[0], ['embed, MiniLM q8_0 wasm (extrapolated from 320 texts)', 485]);
-  assert.deepEqual(t.rows[2], ['choose k by silhouette, 2..=10 (chose 6)', 3.2]);
-  assert.deepEqual(t.rows[4], ['representatives', 0.01]);
+  assert.deepEqual(t.rows[0], ['embed, MiniLM q8_0 wasm in Node, 1 thread (extrapolated from 320 texts)', 485]);
+  assert.deepEqual(t.rows[2], ['embed in Chromium, a pool of 2 Workers (the same sample)', 155]);
+  assert.deepEqual(t.rows[4], ['choose k by silhouette, 2..=10 (chose 6)', 3.2]);
+  assert.deepEqual(t.rows[6], ['representatives', 0.01]);
   const doc = committed('cluster');
   if (doc) {
     assertSameLayout('cluster', tables);
     assert.deepEqual(t.rows.map((r) => r[0]), doc.tables['banking77-10k'].rows.map((r) => r[0]));
   }
+});
+
+test('cluster-cli: stages per size, the whole run, and peak memory beside the embeddings', () => {
+  const run = (n, scale) => ({ n, wallS: 30 * scale, peakMb: 100 + 2 * scale, topics: 9,
+    stages: [['load model', 200], ['embed', 25_000 * scale], ['choose k', 900], ['k-means', 300 * scale]].map(([stage, ms]) => ({ stage, ms })) });
+  const tables = clusterCliTables({ runs: [run(10_000, 1), run(100_000, 10)], version: 'nunchi 0.1.0', quant: 'f32' });
+  assert.deepEqual(tables.stages.columns, ['stage', '10,000 texts, s', '100,000 texts, s']);
+  assert.deepEqual(tables.stages.rows[1], ['embed', 25, 250]);
+  assert.deepEqual(tables.stages.rows.at(-1), ['whole run (wall clock)', 30, 300]);
+  assert.deepEqual(tables.memory.rows[1], ['100,000', 120, 146, 9]);
+  assertSameLayout('cluster-cli', tables);
 });
 
 /** A synthetic `nunchi eval --json` file: `results` of [method, training texts, weighted F1, accuracy]. */

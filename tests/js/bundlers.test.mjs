@@ -4,7 +4,9 @@
 // built with each bundler's own CLI and default settings. Each build is served
 // by a plain static file server and opened in headless Chromium, which embeds
 // two golden texts on the main thread and through the Worker client
-// (`nunchi/client`), with the q8_0 GGUF from models/.
+// (`nunchi/client`), through `pipeline('feature-extraction')` in both places
+// (the client's loads its module on first use: a chunk of its own), and through
+// `nunchi/ai-sdk`, with the q8_0 GGUF from models/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -110,10 +112,13 @@ async function checkApp(base) {
     await page.goto(`${base}/`);
     await page.waitForFunction(() => typeof window.nunchiSmoke === 'function');
     const r = await page.evaluate((args) => window.nunchiSmoke(args), { model: MODEL, texts });
+    assert.deepEqual(Object.keys(r).sort(), ['aiSdk', 'main', 'pipeline', 'worker', 'workerPipeline']);
     for (const [where, got] of Object.entries(r)) {
       assert.deepEqual(got.dims, [2, 384], where);
-      assert.ok(got.isF32, `${where}: a Float32Array`);
-      assert.equal(got.device, 'wasm-simd', where);
+      if (where !== 'aiSdk') { // the AI SDK takes arrays of numbers
+        assert.ok(got.isF32, `${where}: a Float32Array`);
+        assert.equal(got.device, 'wasm-simd', where);
+      }
       got.rows.forEach((row, k) => {
         const c = cosine(row, golden.embeddings[PICK[k]]);
         assert.ok(c >= 0.99, `${where}: cosine ${c} with sentence-transformers for ${JSON.stringify(texts[k])}`);
@@ -121,7 +126,9 @@ async function checkApp(base) {
     }
     // The two texts differ, and main thread and worker agree.
     assert.ok(cosine(r.main.rows[0], r.main.rows[1]) < 0.9);
-    r.main.rows.forEach((row, k) => assert.ok(cosine(row, r.worker.rows[k]) > 0.99999, 'main thread and worker agree'));
+    for (const [where, got] of Object.entries(r)) {
+      r.main.rows.forEach((row, k) => assert.ok(cosine(row, got.rows[k]) > 0.99999, `${where} agrees with the main thread's Encoder`));
+    }
     assert.deepEqual(errors, [], 'no page errors, console errors or warnings');
   } finally {
     await context.close();
@@ -129,7 +136,7 @@ async function checkApp(base) {
 }
 
 for (const [name, b] of Object.entries(BUNDLERS)) {
-  test(`${name} build: an app importing 'nunchi' and 'nunchi/client' embeds in Chromium from a static server`, async () => {
+  test(`${name} build: an app importing 'nunchi', 'nunchi/client' and 'nunchi/ai-sdk' embeds in Chromium from a static server`, async () => {
     await installPackage(b.fixture);
     const out = mkdtempSync(path.join(os.tmpdir(), `nunchi-${name}-`));
     outDirs.push(out);

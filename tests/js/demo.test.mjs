@@ -150,10 +150,12 @@ test('movie-review sample, zero-shot: results, accuracy and the confusion matrix
   await page.fill('#cls-filter', '');
 });
 
-test('Cancel stops a long job', async () => {
+test('a long job says how long it has left, and Cancel stops it', async () => {
   await page.fill('#cls-limit', '300');
   await page.click('#cls-run');
   await page.waitForFunction(() => /^Embedding \d+ of 300/.test(document.getElementById('cls-status').textContent), null, { timeout: LONG });
+  // After a second of embedding, the rate so far gives the time left.
+  await page.waitForFunction(() => /^Embedding \d+ of 300 texts… \(about \d+ (s|min) left\)$/.test(document.getElementById('cls-status').textContent), null, { timeout: LONG });
   assert.equal(await page.isVisible('#cls-cancel'), true);
   await page.click('#cls-cancel');
   await page.waitForFunction(() => document.getElementById('cls-status').textContent === 'Cancelled.');

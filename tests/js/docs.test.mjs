@@ -194,3 +194,16 @@ test('docs/errors.md lists the package\'s ErrorCode type, and every code the Jav
   assert.ok(raised.size >= 4, [...raised].join());
   for (const code of raised) assert.ok(documented.includes(code), `${code} is raised but not in docs/errors.md`);
 });
+
+test('docs/migration.md lists every transformers.js option the pipeline knows, under its call', async () => {
+  const { PIPELINE_OPTIONS } = await import('../../pkg/pipeline-options.js');
+  const text = read('docs/migration.md');
+  for (const [call, options] of Object.entries(PIPELINE_OPTIONS)) {
+    const heading = call === 'pipeline' ? '### pipeline(task, model, options)' : `### ${call}`;
+    const start = text.indexOf(`${heading}\n`);
+    assert.ok(start >= 0, `docs/migration.md has no section "${heading}"`);
+    const next = text.indexOf('\n#', start + heading.length);
+    const section = text.slice(start, next < 0 ? undefined : next);
+    for (const name of Object.keys(options)) assert.ok(section.includes(`\`${name}\``), `${call}: option ${name} is not in its table`);
+  }
+});

@@ -1,9 +1,14 @@
 // The built npm package (pkg/), used as a user would, in Node: parity with the
 // PyTorch goldens at the same tolerances as the Rust tests, streaming,
-// seeds, cancellation, error codes, memory and disposal.
+// seeds, cancellation, error codes, memory and disposal; and the package as
+// published: what `npm pack` ships, `npm publish --dry-run`, and the tarball
+// installed into an empty project, every entry point imported by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Encoder, Text2Text, wasmMemoryBytes } from '../../pkg/index.js';
@@ -115,4 +120,88 @@ test('1,000 embeds do not grow wasm memory past the first call', async () => {
   for (let i = 0; i < 1000; i++) await enc.embed([`review number ${i}`]);
   assert.equal(wasmMemoryBytes(), after);
   enc.dispose();
+});
+
+const run = promisify(execFile);
+const pkgDir = path.join(root, 'pkg');
+const manifest = () => JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+/** Whether `file` (a packed path) is covered by an entry of `files` (a folder ends in '/'). */
+const covers = (entry, file) => (entry.endsWith('/') ? file.startsWith(entry) : file === entry);
+/** Every string target of `exports`, as a packed path. */
+const exportTargets = (exports) => (typeof exports === 'string'
+  ? [exports.replace(/^\.\//, '')]
+  : Object.values(exports).flatMap(exportTargets));
+
+test('npm pack ships only the files in `files`, all of them, every exports target and every module they import', async () => {
+  const m = manifest();
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--offline'], { cwd: pkgDir });
+  const packed = JSON.parse(stdout)[0].files.map((f) => f.path);
+  assert.deepEqual(packed.filter((f) => f !== 'package.json' && !m.files.some((e) => covers(e, f))), [], 'nothing outside `files`');
+  for (const entry of m.files) assert.ok(packed.some((f) => covers(entry, f)), `${entry} is listed in files but not packed`);
+  for (const target of [...exportTargets(m.exports), m.main, m.types].map((t) => t.replace(/^\.\//, ''))) {
+    assert.ok(packed.includes(target), `${target} (exports, main or types) is not packed`);
+  }
+  for (const file of ['wasm/nunchi_wasm_bg.wasm', 'wasm-threads/nunchi_wasm_bg.wasm', 'README.md', 'CHANGELOG.md']) {
+    assert.ok(packed.includes(file), `${file} is not packed`);
+  }
+  // Each packed module's relative imports and URLs (`new URL('./…', import.meta.url)`) are packed.
+  for (const file of packed.filter((f) => /^[^/]+\.js$/.test(f))) {
+    const text = readFileSync(path.join(pkgDir, file), 'utf8');
+    for (const [, rel] of text.matchAll(/(?:from\s+|import\(\s*|new URL\(\s*)'(\.\/[^']+)'/g)) {
+      const target = path.posix.normalize(rel);
+      assert.ok(packed.includes(target), `${file} loads ${rel}, which is not packed`);
+    }
+  }
+  // Peers, not dependencies: the adapters' frameworks are the user's to install.
+  assert.equal(m.dependencies, undefined);
+  for (const peer of ['@langchain/core', 'ai']) {
+    assert.ok(m.peerDependencies[peer], `${peer} is a peer dependency`);
+    assert.equal(m.peerDependenciesMeta[peer]?.optional, true, `${peer} is optional`);
+  }
+});
+
+test('npm publish --dry-run passes, offline', async () => {
+  const { stdout, stderr } = await run('npm', ['publish', '--dry-run', '--offline'], { cwd: pkgDir });
+  assert.match(stdout, new RegExp(`\\+ nunchi@${manifest().version.replaceAll('.', '\\.')}`));
+  // npm would fix up (and warn about) a malformed package.json; it must not have to.
+  assert.doesNotMatch(stderr, /auto-corrected|invalid|errors? in your package\.json/i, stderr);
+});
+
+test('the tarball installed into an empty project: every entry point imports by name and embeds', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nunchi-install-'));
+  try {
+    const { stdout } = await run('npm', ['pack', '--json', '--offline', '--pack-destination', dir], { cwd: pkgDir });
+    const tarball = path.join(dir, JSON.parse(stdout)[0].filename);
+    const app = path.join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    await run('npm', ['install', tarball, '--offline', '--no-package-lock', '--no-audit', '--no-fund'], { cwd: app });
+    // The optional peers, as a user who uses the adapters installs them (here: this repository's copies).
+    mkdirSync(path.join(app, 'node_modules/@langchain'), { recursive: true });
+    symlinkSync(path.join(root, 'node_modules/@langchain/core'), path.join(app, 'node_modules/@langchain/core'), 'dir');
+    symlinkSync(path.join(root, 'node_modules/ai'), path.join(app, 'node_modules/ai'), 'dir');
+    writeFileSync(path.join(app, 'main.mjs'), `
+      import { Encoder, pipeline } from 'nunchi';
+      import { createWorkerClient, createWorkerPool } from 'nunchi/client';
+      import { NunchiEmbeddings } from 'nunchi/langchain';
+      import { nunchiEmbeddingModel } from 'nunchi/ai-sdk';
+      import { embed } from 'ai';
+      const model = process.argv[2];
+      const extractor = await pipeline('feature-extraction', model);
+      const tensor = await extractor(['late parcel'], { pooling: 'mean', normalize: true });
+      const lc = await new NunchiEmbeddings({ encoder: extractor.model }).embedQuery('late parcel');
+      const sdk = (await embed({ model: nunchiEmbeddingModel(extractor.model), value: 'late parcel' })).embedding;
+      console.log(JSON.stringify({
+        dims: tensor.dims, lc: lc.length, sdk: sdk.length, same: lc.every((x, i) => Math.abs(x - sdk[i]) < 1e-6),
+        client: typeof createWorkerClient + typeof createWorkerPool, encoder: typeof Encoder.load,
+        worker: import.meta.resolve('nunchi/worker').endsWith('/node_modules/nunchi/worker.js'),
+      }));
+    `);
+    const out = await run(process.execPath, ['main.mjs', model('all-MiniLM-L6-v2-q8_0.gguf')], { cwd: app });
+    assert.deepEqual(JSON.parse(out.stdout), {
+      dims: [1, 384], lc: 384, sdk: 384, same: true, client: 'functionfunction', encoder: 'function', worker: true,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

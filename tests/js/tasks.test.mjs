@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import {
   Encoder, Text2Text, zeroShot, classify, trainClassifier, Classifier, evaluate, cluster, embedAll, readTable, splitRows,
-  assignTopics, loadTopics, mergeTopics, topicNames, topicTrends,
+  assignTopics, loadTopics, mergeTopics, topicNames, topicTrends, topicsAfterMerge,
 } from '../../pkg/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -164,10 +164,14 @@ test('saved topics place the same texts where clustering did, new texts by inten
   assert.equal(merged.topics.length, model.topics.length - 1);
   assert.equal(merged.topics[0].size, model.topics[0].size + model.topics[1].size);
   const remerged = (await assignTopics(e, merged, made.texts, { sentiment: false })).placements;
+  const expected = await topicsAfterMerge(report.assignments, 0, 1);
   remerged.forEach((p, k) => {
     const before = report.assignments[k];
     assert.equal(p.topic, before === null ? null : before <= 1 ? 0 : before - 1);
+    assert.equal(p.topic, expected[k]);
   });
+  // Into a later topic: the texts of both land at its index after the move down.
+  assert.deepEqual(await topicsAfterMerge([0, 1, 2, 3, null], 3, 1), [0, 2, 1, 2, null]);
 
   await assert.rejects(loadTopics('{"format":1}'), { code: 'E_INPUT' });
   await assert.rejects(mergeTopics(model, 0, 0), { code: 'E_INPUT' });

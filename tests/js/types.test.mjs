@@ -8,6 +8,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS, VALUES } from '../../pkg/options.js';
+import { PIPELINE_OPTIONS, supportedOptions } from '../../pkg/pipeline-options.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path) => readFileSync(root + path, 'utf8');
@@ -87,7 +88,7 @@ function propsOf(all, name) {
   return props;
 }
 
-const DTS = ['pkg/index.d.ts', 'pkg/client.d.ts'];
+const DTS = ['pkg/index.d.ts', 'pkg/client.d.ts', 'pkg/langchain.d.ts', 'pkg/ai-sdk.d.ts'];
 
 test('tests/types/usage.ts type-checks against the .d.ts files', () => {
   const tsc = root + 'node_modules/.bin/tsc';
@@ -147,10 +148,36 @@ function jsExports(path) {
 }
 
 test('the .d.ts files declare exactly the values the JS modules export', () => {
-  for (const [js, dts] of [['pkg/index.js', 'pkg/index.d.ts'], ['pkg/client.js', 'pkg/client.d.ts']]) {
+  const pairs = ['index', 'client', 'langchain', 'ai-sdk'].map((m) => [`pkg/${m}.js`, `pkg/${m}.d.ts`]);
+  for (const [js, dts] of pairs) {
     const declared = [...stripComments(read(dts)).matchAll(/export\s+declare\s+(?:function|class|const)\s+(\w+)/g)]
       .map((m) => m[1]);
     assert.deepEqual([...new Set(declared)].sort(), jsExports(js), `${dts} against ${js}`);
+  }
+});
+
+/** Which .d.ts interface types each pipeline call's transformers.js options. */
+const PIPELINE_INTERFACES = {
+  pipeline: 'PipelineOptions',
+  'feature-extraction': 'FeatureExtractionOptions',
+  'text-classification': 'TextClassificationPipelineOptions',
+  'zero-shot-classification': 'ZeroShotClassificationPipelineOptions',
+  'text2text-generation': 'Text2TextGenerationPipelineOptions',
+};
+
+test("the pipeline's option table and its .d.ts interfaces name the same options and values", () => {
+  const all = interfaces(DTS);
+  assert.deepEqual(Object.keys(PIPELINE_OPTIONS).sort(), Object.keys(PIPELINE_INTERFACES).sort());
+  for (const [call, name] of Object.entries(PIPELINE_INTERFACES)) {
+    const props = propsOf(all, name);
+    assert.deepEqual([...props.keys()].sort(), supportedOptions(call).sort(), `${call}: the options ${name} types`);
+    for (const [key, handling] of Object.entries(PIPELINE_OPTIONS[call])) {
+      if (handling.values) {
+        const typed = [...props.get(key).matchAll(/'([^']*)'/g)].map((m) => m[1]).sort();
+        assert.deepEqual(typed, Object.keys(handling.values).sort(), `${call}: the values of '${key}' in ${name}`);
+      }
+      if ('only' in handling) assert.equal(props.get(key).trim(), String(handling.only), `${call}: '${key}' typed as its one value`);
+    }
   }
 });
 

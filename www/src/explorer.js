@@ -7,7 +7,7 @@
 // One source of truth: the topic model (`report.model`, or a loaded one) and,
 // for clustered texts, their assignments. Names always come from the package's
 // `topicNames` (the user's label, else the title, else the keywords).
-import { cluster, assignTopics, loadTopics, mergeTopics, topicNames, topicTrends } from 'nunchi';
+import { cluster, assignTopics, loadTopics, mergeTopics, topicNames, topicTrends, topicsAfterMerge } from 'nunchi';
 import { loadModel, currentT5 } from './models.js';
 import { inputBlock } from './input.js';
 import { SAMPLES } from './config.js';
@@ -105,14 +105,14 @@ export function initExplorer() {
 
   async function merge(into, from) {
     const model = await mergeTopics(state.model, into, from);
-    const target = into > from ? into - 1 : into;
-    // Texts of `from` join `into`; the topics after `from` move down by one.
-    const remap = (a) => (a === null ? null : a === from ? target : a > from ? a - 1 : a);
+    const [target] = await topicsAfterMerge([into], into, from);
+    const renumber = (topics) => topicsAfterMerge(topics, into, from);
+    const placed = state.placed && await renumber(state.placed.placements.map((p) => p.topic));
     const next = await withTrends({
       ...state,
       model,
-      assignments: state.assignments?.map(remap),
-      placed: state.placed && { ...state.placed, placements: state.placed.placements.map((p) => ({ ...p, topic: remap(p.topic) })) },
+      assignments: state.assignments && await renumber(state.assignments),
+      placed: placed && { ...state.placed, placements: state.placed.placements.map((p, i) => ({ ...p, topic: placed[i] })) },
     });
     const names = await topicNames(model);
     await change(next, t('fb.merged', { from: from + 1, into: target + 1, name: names[target] }), `fb-topic-${target}`);

@@ -57,8 +57,31 @@ export async function runJob({ run, cancel, bar, status }, fn) {
   }
 }
 
-/** A task onProgress that drives `progress` from TaskProgress events. */
-export const taskProgress = (progress) => (e) => {
-  const frac = e.total ? e.done / e.total : null;
-  progress(frac, describeTask(e));
+/**
+ * Seconds left at the rate since `start` (ms) when `from` of `total` were done,
+ * or null until a second of work gives a rate worth going by.
+ */
+export function secondsLeft(start, from, done, total, now = performance.now()) {
+  const elapsed = (now - start) / 1000;
+  if (elapsed < 1 || done <= from || done >= total) return null;
+  return (elapsed / (done - from)) * (total - done);
+}
+
+/** "about 40 s left", "about 3 min left". */
+export const describeTimeLeft = (seconds) => (seconds < 90
+  ? t('job.secondsLeft', { n: Math.max(1, Math.round(seconds)) })
+  : t('job.minutesLeft', { n: Math.round(seconds / 60) }));
+
+/**
+ * A task onProgress that drives `progress` from TaskProgress events, with the
+ * time left in each counted stage (embedding, scoring, titles) at its rate so far.
+ */
+export const taskProgress = (progress) => {
+  let stage = null;
+  return (e) => {
+    if (stage?.status !== e.status) stage = { status: e.status, start: performance.now(), from: e.done ?? 0 };
+    const frac = e.total ? e.done / e.total : null;
+    const left = e.total ? secondsLeft(stage.start, stage.from, e.done, e.total) : null;
+    progress(frac, left === null ? describeTask(e) : `${describeTask(e)} ${describeTimeLeft(left)}`);
+  };
 };

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use nunchi_engine::{Error, ErrorKind, Result};
 use nunchi_tasks::table::{is_csv_name, Table};
+use nunchi_tasks::trends::check_dates_of_rows;
 
 use crate::text_input::{io_error, lines_of, read_file_lossy, read_lossy};
 
@@ -48,15 +49,23 @@ pub fn read_dated_texts(path: Option<&Path>, column: &str, dates: &str) -> Resul
     let Some(path) = path.filter(|p| is_csv(Some(p))) else {
         return Err(Error::input(format!("a date column ('{dates}') needs a .csv file with a header as --input")));
     };
-    let (texts, dates): (Vec<String>, Vec<String>) = read_csv_columns(path, &[column, dates])?
-        .into_iter()
-        .filter(|row| !row[0].trim().is_empty())
-        .map(|mut row| (std::mem::take(&mut row[0]), std::mem::take(&mut row[1])))
-        .unzip();
+    let mut texts = Vec::new();
+    let mut kept_dates = Vec::new();
+    let mut rows = Vec::new();
+    for (i, mut row) in read_csv_columns(path, &[column, dates])?.into_iter().enumerate() {
+        if !row[0].trim().is_empty() {
+            texts.push(std::mem::take(&mut row[0]));
+            kept_dates.push(std::mem::take(&mut row[1]));
+            rows.push(i + 1);
+        }
+    }
     if texts.is_empty() {
         return Err(Error::input(format!("{} holds no texts", path.display())));
     }
-    Ok((texts, dates))
+    // Checked before any embedding, naming the file's own data rows.
+    check_dates_of_rows(&kept_dates.iter().map(String::as_str).collect::<Vec<_>>(), &rows)
+        .map_err(|e| Error::input(format!("{}: {}", path.display(), e.message())))?;
+    Ok((texts, kept_dates))
 }
 
 /// Labelled texts from a CSV: the texts, each text's label index, and the

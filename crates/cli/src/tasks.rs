@@ -16,12 +16,31 @@ use crate::table::{csv_error, csv_writer, read_labelled, read_texts, split_list}
 
 /// Prints `label: done/total` on one stderr line, rewritten in place.
 pub fn progress_line(label: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
+    let started = std::time::Instant::now();
     move |done, total| {
-        eprint!("\r{label}: {done}/{total}");
+        let elapsed = started.elapsed().as_secs_f64();
+        // The rate so far gives the time left, once there is a second of it to go by.
+        let left = if elapsed >= 1.0 && done > 0 && done < total {
+            format!(", {} left", duration_words(elapsed / done as f64 * (total - done) as f64))
+        } else {
+            String::new()
+        };
+        // Padded, so a shorter line covers the last one.
+        eprint!("\r{:<48}", format!("{label}: {done}/{total}{left}"));
         if done == total {
             eprintln!();
         }
         Ok(())
+    }
+}
+
+/// "40 s", "3 min", "1 h 05 min": how long a job has left, to the nearest useful unit.
+fn duration_words(seconds: f64) -> String {
+    let s = seconds.round().max(1.0) as u64;
+    match s {
+        0..90 => format!("{s} s"),
+        90..5400 => format!("{} min", (s + 30) / 60),
+        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
     }
 }
 
@@ -176,4 +195,18 @@ pub fn train(a: TrainArgs) -> Result<()> {
         a.out.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_words;
+
+    #[test]
+    fn time_left_reads_in_seconds_minutes_then_hours() {
+        assert_eq!(duration_words(0.2), "1 s");
+        assert_eq!(duration_words(89.4), "89 s");
+        assert_eq!(duration_words(150.0), "3 min");
+        assert_eq!(duration_words(5399.0), "90 min");
+        assert_eq!(duration_words(3.0 * 3600.0 + 5.0 * 60.0), "3 h 05 min");
+    }
 }

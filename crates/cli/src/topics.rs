@@ -11,7 +11,7 @@ use nunchi_models::{GenerateOptions, SentenceEncoder};
 use nunchi_tasks::cluster::{title_prompt, StageTiming, SENTIMENT_DESCRIPTIONS};
 use nunchi_tasks::kmeans::check_k;
 use nunchi_tasks::topics::DEFAULT_RADIUS_SCALE;
-use nunchi_tasks::trends::{check_dates, topic_trends, Period, Trends};
+use nunchi_tasks::trends::{topic_trends, Period, Trends};
 use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Rows, TopicModel};
 
 use crate::table::{csv_error, csv_writer, read_dated_texts, read_texts};
@@ -38,7 +38,6 @@ impl TextSource<'_> {
         Ok(match self.date_column {
             Some(dates) => {
                 let (texts, dates) = read_dated_texts(self.input, self.column, dates)?;
-                check_dates(&dates.iter().map(String::as_str).collect::<Vec<_>>())?;
                 (texts, Some(dates), period)
             }
             None => (read_texts(self.input, self.column)?, None, period),

@@ -187,6 +187,12 @@ fn cluster_saves_topics_that_assign_reuses_with_weekly_trends() {
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("not a saved nunchi topic model"));
     let bad = nunchi(&[&["cluster", "--period", "fortnight"][..], &common].concat());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown period 'fortnight'"));
+
+    // A bad date is named by its data row in the file, rows without text counted.
+    let dated = path("dated.csv");
+    std::fs::write(&dated, "text,date\nfirst,2026-09-01\n,2026-09-02\nthird,2026-13-01\n").expect("write");
+    let bad = nunchi(&["cluster", "--model", &model(ENCODER), "--input", &dated, "--date-column", "date", "--k", "1"]);
+    assert_error(&bad, "1 date(s) are not YYYY-MM-DD dates: row 3 ('2026-13-01')");
 }
 
 /// The data rows of a CSV with a header.

@@ -172,8 +172,7 @@ impl TopicModel {
             )));
         }
         let absorbed = self.topics.remove(from);
-        let into = if from < into { into - 1 } else { into };
-        let target = &mut self.topics[into];
+        let target = &mut self.topics[index_after_merge(into, from, into)];
         let total = target.size + absorbed.size;
         target.sentiment = match (target.sentiment, absorbed.sentiment) {
             (Some(a), Some(b)) if total > 0 => Some((a * target.size as f32 + b * absorbed.size as f32) / total as f32),
@@ -235,5 +234,17 @@ impl TopicModel {
             return Err(Error::input("saved topic model is inconsistent: every topic needs centroids of the model's dimension"));
         }
         Ok(m)
+    }
+}
+
+/// Where topic `topic` is after [`TopicModel::merge`]`(into, from)`: `from`'s
+/// texts join `into`, and the topics after `from` move down by one. Callers
+/// keep their own per-text topic lists in step with the model by this rule.
+pub fn index_after_merge(into: usize, from: usize, topic: usize) -> usize {
+    let topic = if topic == from { into } else { topic };
+    if topic > from {
+        topic - 1
+    } else {
+        topic
     }
 }

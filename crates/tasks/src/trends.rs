@@ -209,8 +209,19 @@ pub fn check_dates(dates: &[&str]) -> Result<()> {
     parse_dates(dates).map(|_| ())
 }
 
+/// [`check_dates`] for dates read from a file's rows, naming the bad ones by
+/// `rows[i]`, the file's (1-based) data row of `dates[i]`: rows without text
+/// are skipped before the dates are checked, so positions would mislead.
+pub fn check_dates_of_rows(dates: &[&str], rows: &[usize]) -> Result<()> {
+    parse_dates_naming(dates, |i| rows.get(i).copied().unwrap_or(i + 1)).map(|_| ())
+}
+
 /// Every date, or an error naming the first rows (1-based) that are not dates.
 fn parse_dates(dates: &[&str]) -> Result<Vec<Day>> {
+    parse_dates_naming(dates, |i| i + 1)
+}
+
+fn parse_dates_naming(dates: &[&str], row_of: impl Fn(usize) -> usize) -> Result<Vec<Day>> {
     let parsed: Vec<Option<Day>> = dates.iter().map(|d| Day::parse(d)).collect();
     let bad: Vec<String> = parsed
         .iter()
@@ -218,7 +229,7 @@ fn parse_dates(dates: &[&str]) -> Result<Vec<Day>> {
         .enumerate()
         .filter(|(_, (p, _))| p.is_none())
         .take(5)
-        .map(|(i, (_, text))| format!("row {} ('{}')", i + 1, text.chars().take(30).collect::<String>()))
+        .map(|(i, (_, text))| format!("row {} ('{}')", row_of(i), text.chars().take(30).collect::<String>()))
         .collect();
     if !bad.is_empty() {
         let total = parsed.iter().filter(|p| p.is_none()).count();

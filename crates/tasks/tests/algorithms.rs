@@ -18,6 +18,7 @@ use nunchi_tasks::kmeans::{choose_k, kmeans, silhouette, KMeansOptions};
 use nunchi_tasks::logistic::{LogisticOptions, LogisticRegression};
 use nunchi_tasks::metrics::evaluate;
 use nunchi_tasks::pca::pca_2d;
+use nunchi_tasks::topics::index_after_merge;
 use nunchi_tasks::{Rows, TopicModel};
 use serde_json::Value;
 
@@ -300,21 +301,21 @@ fn saved_topics_place_texts_where_clustering_put_them() {
     let narrow = model.assign(Rows::new(&x, 16).unwrap(), 0.5).unwrap();
     assert!(narrow.iter().any(|p| p.is_new) && narrow.iter().any(|p| p.topic.is_some()));
 
-    // Merged topics keep both centroids: their texts land in the merged topic.
+    // Merged topics keep both centroids: their texts land in the merged topic,
+    // at the index `index_after_merge` gives (into a topic before or after `from`).
+    for (into, from) in [(0, 2), (3, 1)] {
+        let mut merged = model.clone();
+        merged.merge(into, from).unwrap();
+        assert_eq!(merged.topics.len(), 3);
+        let target = index_after_merge(into, from, into);
+        assert_eq!(merged.topics[target].size, model.topics[into].size + model.topics[from].size);
+        let again: Vec<Option<usize>> = merged.assign(Rows::new(&x, 16).unwrap(), 1.0).unwrap().iter().map(|p| p.topic).collect();
+        let expected: Vec<Option<usize>> =
+            report.assignments.iter().map(|t| t.map(|t| index_after_merge(into, from, t))).collect();
+        assert_eq!(again, expected);
+    }
     let mut merged = model.clone();
-    merged.merge(0, 2).unwrap();
-    assert_eq!(merged.topics.len(), 3);
-    assert_eq!(merged.topics[0].size, model.topics[0].size + model.topics[2].size);
-    let remap = |t: Option<usize>| {
-        t.map(|t| match t {
-            2 => 0,
-            3 => 2,
-            t => t,
-        })
-    };
-    let again: Vec<Option<usize>> = merged.assign(Rows::new(&x, 16).unwrap(), 1.0).unwrap().iter().map(|p| p.topic).collect();
-    assert_eq!(again, report.assignments.iter().map(|&t| remap(t)).collect::<Vec<_>>());
-    assert!(merged.merge(1, 1).is_err() && merged.merge(0, 3).is_err());
+    assert!(merged.merge(1, 1).is_err() && merged.merge(0, 4).is_err());
 
     // Damaged or foreign files are refused with a reason.
     assert!(model.assign(Rows::new(&x[..32], 32).unwrap(), 1.0).unwrap_err().message().contains("same encoder"));

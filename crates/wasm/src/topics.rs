@@ -2,6 +2,7 @@
 //! topic trends over time (`nunchi_tasks::topics`, `nunchi_tasks::trends`).
 //! Models cross the boundary as their JSON text, checked on every call.
 
+use nunchi_tasks::topics::index_after_merge;
 use nunchi_tasks::trends::{topic_trends, Period};
 use nunchi_tasks::TopicModel;
 use wasm_bindgen::prelude::*;
@@ -51,6 +52,19 @@ pub fn merge_topics(model: &str, into: usize, from: usize) -> Result<JsValue, Js
     let mut m = read(model)?;
     m.merge(into, from).map_err(to_js)?;
     to_js_value(&m)
+}
+
+/// Each text's topic after `mergeTopics(model, into, from)` (-1 stays "none"),
+/// by the rule the merge itself follows.
+#[wasm_bindgen(js_name = topicsAfterMerge)]
+pub fn topics_after_merge(topics: &[i32], into: usize, from: usize) -> Vec<i32> {
+    topics
+        .iter()
+        .map(|&t| match usize::try_from(t) {
+            Ok(t) => i32::try_from(index_after_merge(into, from, t)).unwrap_or(-1),
+            Err(_) => -1,
+        })
+        .collect()
 }
 
 /// `{ period, periods, sizes, other, sentiment }`: texts per topic and
