@@ -19,6 +19,7 @@ stage "cargo fmt --check" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 drop_when_slim target/debug # clippy's; every later build is a release one
 stage "models" ./scripts/prepare-models.sh
+# Every crate's tests, the fuzz targets' stable smoke among them (crates/fuzzing: seeds, regressions, seeded mutations).
 stage "Rust tests (release)" cargo test --release --workspace
 # The threads build's column split, spinning team and packed runs side by side, on rayon's native pool
 # (bit-identical to one thread). Selected from the whole workspace, so that dependencies resolve

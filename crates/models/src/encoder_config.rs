@@ -5,6 +5,8 @@
 //! relative position bias) and the classification head a task checkpoint adds.
 
 use nunchi_engine::{Activation, Error, Result};
+
+use crate::position_bias::check_buckets;
 use serde::Deserialize;
 
 /// The encoder variants nunchi runs, one per Hugging Face `model_type` family.
@@ -406,7 +408,8 @@ impl EncoderConfig {
                 cfg.embedding_size =
                     if variant == Variant::Electra { b.embedding_size.unwrap_or(b.hidden_size) } else { b.hidden_size };
                 if matches!(variant, Variant::Roberta | Variant::MPNet) {
-                    cfg.position_offset = b.pad_token_id + 1;
+                    // Saturating: a huge id then fails `validate` (no positions left) instead of wrapping.
+                    cfg.position_offset = b.pad_token_id.saturating_add(1);
                 }
                 if variant == Variant::MPNet {
                     cfg.relative_bias = Some(RelativeBias { num_buckets: b.relative_attention_num_buckets, max_distance: 128 });
@@ -475,6 +478,16 @@ impl EncoderConfig {
     }
 
     fn validate(&self) -> Result<()> {
+        // Every tensor's shape comes from these: none may be empty.
+        if [self.vocab_size, self.hidden_size, self.embedding_size, self.intermediate_size].contains(&0) {
+            return Err(Error::format(format!(
+                "{} config: vocab_size, hidden_size and intermediate_size must be positive",
+                self.model_type
+            )));
+        }
+        if let Some(rb) = self.relative_bias {
+            check_buckets(rb.num_buckets, rb.max_distance, &self.model_type)?;
+        }
         if self.num_attention_heads == 0 || !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(Error::format(format!(
                 "{} config: hidden_size {} is not divisible by num_attention_heads {}",
@@ -589,6 +602,18 @@ mod tests {
         assert_eq!(cfg.problem_type, ProblemType::MultiLabel);
         json["id2label"] = serde_json::json!({"0": "a", "2": "c"});
         assert!(config(json).unwrap_err().to_string().contains("no label 1"));
+    }
+
+    #[test]
+    fn empty_sizes_impossible_buckets_and_a_padding_id_past_every_position_are_refused() {
+        let refused = |model_type: &str, key: &str, value: serde_json::Value| {
+            let mut json = bert_like(model_type);
+            json[key] = value;
+            config(json).unwrap_err().to_string()
+        };
+        assert!(refused("bert", "hidden_size", 0.into()).contains("must be positive"));
+        assert!(refused("mpnet", "relative_attention_num_buckets", 1.into()).contains("relative attention buckets"));
+        assert!(refused("roberta", "pad_token_id", u64::MAX.into()).contains("no positions past pad_token_id"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod buckets;
 pub mod classifier;
 pub mod encoder;
 pub mod encoder_config;
+mod gguf_check;
 pub mod legacy_tokenizer;
 pub mod model_file;
 pub mod position_bias;
@@ -14,6 +15,7 @@ pub mod sampling;
 pub mod t5;
 pub mod text2text;
 pub mod tokenizer;
+mod tokenizer_check;
 pub mod weights;
 
 pub use classifier::{Classification, ClassifierHead, TextClassifier};

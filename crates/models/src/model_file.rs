@@ -158,6 +158,8 @@ impl ModelFile {
         if bytes.len() < 4 || &bytes[..4] != b"GGUF" {
             return Err(Error::format("not a GGUF file (wrong magic bytes)"));
         }
+        // Refuses what would panic candle's reader, before it reads.
+        crate::gguf_check::check(bytes)?;
         let mut cursor = Cursor::new(bytes);
         let content = gguf_file::Content::read(&mut cursor).map_err(|e| Error::format(format!("corrupt GGUF header: {e}")))?;
         let version = match content.metadata.get(key::VERSION) {

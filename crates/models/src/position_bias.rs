@@ -3,7 +3,21 @@
 //! bucket and head; DeBERTa keeps an embedding per bucket, which its
 //! disentangled attention reads through the one-hot tables built here.
 
-use nunchi_engine::{Backend, Result};
+use nunchi_engine::{Backend, Error, Result};
+
+/// Refuses bucket settings [`relative_position_bucket`] cannot honour: it
+/// needs a few exact buckets (at least 4 in all) and log-spaced ones that
+/// reach past them (`max_distance` beyond half the buckets); otherwise it
+/// computes buckets below 0, and a lookup in the bias table fails.
+pub fn check_buckets(num_buckets: usize, max_distance: usize, what: &str) -> Result<()> {
+    if num_buckets < 4 || max_distance <= num_buckets / 2 {
+        return Err(Error::format(format!(
+            "{what} config: {num_buckets} relative attention buckets up to a distance of {max_distance} \
+             (needs at least 4 buckets, and a distance past half of them)"
+        )));
+    }
+    Ok(())
+}
 
 /// T5's relative position bucket (transformers' `_relative_position_bucket`),
 /// computed in f32 as PyTorch does so bucket edges agree exactly.
@@ -116,6 +130,22 @@ mod tests {
             15, 15, 15,
         ];
         assert_eq!(small, want);
+    }
+
+    /// Every accepted setting keeps every offset in its bucket table.
+    #[test]
+    fn accepted_bucket_settings_stay_in_their_table() {
+        assert!(super::check_buckets(8, 1, "t5").is_err());
+        assert!(super::check_buckets(2, 128, "mpnet").is_err());
+        for (buckets, distance) in [(4, 3), (8, 5), (32, 17), (32, 128), (33, 17)] {
+            assert!(super::check_buckets(buckets, distance, "t5").is_ok());
+            for bidirectional in [true, false] {
+                for rel in -300..300 {
+                    let b = relative_position_bucket(rel, bidirectional, buckets, distance);
+                    assert!(b < buckets, "{rel} in bucket {b} of {buckets} (distance {distance})");
+                }
+            }
+        }
     }
 
     /// Values from transformers' `T5Attention._relative_position_bucket` (32 buckets, max distance 128).

@@ -7,7 +7,7 @@ use nunchi_engine::{Activation, Backend, Error, Result};
 use serde::Deserialize;
 
 use crate::bert::MASKED;
-use crate::position_bias::PositionBias;
+use crate::position_bias::{check_buckets, PositionBias};
 use crate::weights::{WeightMap, Weights};
 
 fn default_buckets() -> usize {
@@ -64,9 +64,10 @@ impl T5Config {
     pub fn from_json(json: &str) -> Result<Self> {
         let cfg: Self = serde_json::from_str(json).map_err(|e| Error::format(format!("T5 config.json: {e}")))?;
         cfg.feed_forward()?;
-        if cfg.num_heads == 0 || cfg.relative_attention_num_buckets < 4 {
-            return Err(Error::format("T5 config: num_heads and relative_attention_num_buckets must be positive"));
+        if [cfg.vocab_size, cfg.d_model, cfg.d_kv, cfg.d_ff, cfg.num_heads].contains(&0) {
+            return Err(Error::format("T5 config: vocab_size, d_model, d_kv, d_ff and num_heads must be positive"));
         }
+        check_buckets(cfg.relative_attention_num_buckets, cfg.relative_attention_max_distance, "T5")?;
         Ok(cfg)
     }
 

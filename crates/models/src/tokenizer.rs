@@ -22,6 +22,8 @@ pub struct TextTokenizer {
 impl TextTokenizer {
     /// Parses `tokenizer.json`; sequences are cut to `max_tokens` including special tokens.
     pub fn from_json(json: &str, max_tokens: usize) -> Result<Self> {
+        // Refuses the malformed files the tokenizers crate would panic on.
+        crate::tokenizer_check::check(json)?;
         let mut inner = Tokenizer::from_bytes(json.as_bytes())
             .map_err(|e| Error::format(format!("tokenizer.json could not be parsed: {e}")))?;
         // Saved tokenizers often carry a training-time truncation/padding; we do our own.

@@ -178,14 +178,24 @@ impl Classifier {
         }
         check_labels(&c.labels)?;
         let classes = c.labels.len();
-        let consistent = match &c.head {
-            Head::Logistic(m) => {
-                m.classes == classes && m.dim == c.dim && m.weights.len() == classes * c.dim && m.bias.len() == classes
+        // Checked: a dimension from the file may be any number.
+        let size = classes.checked_mul(c.dim).filter(|_| c.dim > 0);
+        let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+        let (consistent, finite) = match &c.head {
+            Head::Logistic(m) => (
+                m.classes == classes && m.dim == c.dim && Some(m.weights.len()) == size && m.bias.len() == classes,
+                finite(&m.weights) && finite(&m.bias),
+            ),
+            Head::NearestCentroid(m) => {
+                (m.classes == classes && m.dim == c.dim && Some(m.centroids.len()) == size, finite(&m.centroids))
             }
-            Head::NearestCentroid(m) => m.classes == classes && m.dim == c.dim && m.centroids.len() == classes * c.dim,
         };
-        if !consistent || c.dim == 0 {
+        if !consistent {
             return Err(Error::input("saved classifier is inconsistent: its sizes do not match its labels"));
+        }
+        // A number past f32's range reads as infinity, which predicts NaN and saves as null.
+        if !finite {
+            return Err(Error::input("saved classifier is inconsistent: a weight is not a finite f32 number"));
         }
         Ok(c)
     }
@@ -254,5 +264,20 @@ mod tests {
         assert!(message(&[0, 1, 0, 1], &["a", "b"], Some(1)).contains("at least 2 folds"));
         let short = message(&[0, 0, 0, 1, 1, 0], &["a", "b"], Some(3));
         assert!(short.contains("label 'b' has 2 examples, fewer than the 3 folds"), "{short}");
+    }
+
+    #[test]
+    fn a_saved_head_with_an_infinite_weight_or_a_size_past_memory_is_refused() {
+        let json = |dim: &str, weight: &str| {
+            format!(
+                r#"{{"format":1,"model":"m","labels":["a","b"],"dim":{dim},"head":{{"kind":"nearest-centroid","classes":2,"dim":{dim},"centroids":[{weight},0.5]}}}}"#
+            )
+        };
+        assert!(Classifier::from_json(&json("1", "0.5")).is_ok());
+        let refused = |dim: &str, weight: &str| Classifier::from_json(&json(dim, weight)).expect_err("refused").to_string();
+        // 3.5e38 is past f32's range: it would read as infinity.
+        assert!(refused("1", "3.5e38").contains("not a finite f32"));
+        // 2 × (2⁶³ + 1) wraps to 2 in 64 bits: two centroids would have passed for it.
+        assert!(refused("9223372036854775809", "0.5").contains("sizes do not match"));
     }
 }
