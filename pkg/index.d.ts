@@ -14,8 +14,12 @@ export type ProgressEvent =
 /**
  * Where a model comes from: a URL of a nunchi `.gguf` file; a Hugging Face
  * repository base URL (`https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2`,
- * whose safetensors are quantized on load); a `File`/`Blob` or bytes of a `.gguf`;
- * in Node, a path to a `.gguf` file or a model folder.
+ * whose safetensors are quantized on load) or its Hub id
+ * (`sentence-transformers/all-MiniLM-L6-v2`; transformers.js' ONNX export ids such
+ * as `Xenova/all-MiniLM-L6-v2` name the original repository); a `File`/`Blob` or
+ * bytes of a `.gguf`; in Node, a path to a `.gguf` file or a model folder (a path
+ * that exists wins over a Hub id). In a page, write `./owner/name` for a folder on
+ * your own server.
  */
 export type ModelSource = string | URL | Blob | ArrayBuffer | Uint8Array;
 
@@ -39,6 +43,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Weight format when loading Hugging Face safetensors (default `'q8_0'`). */
   quant?: 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4k';
+  /** Where Hub ids load from (default `'https://huggingface.co'`; a mirror's address). */
+  hubUrl?: string;
 }
 
 export interface ModelInfo {
@@ -84,6 +90,12 @@ export interface ModelInfo {
   pooling?: 'mean' | 'cls' | 'none';
   /** Whether `embed` L2-normalizes by default (encoders only). */
   normalize?: boolean;
+  /**
+   * The scripts the tokenizer's vocabulary reads (encoders only): `'latin'`, `'hangul'`,
+   * `'han'`, `'kana'`, `'cyrillic'`, … (all-MiniLM-L6-v2: `['latin']`). The tasks warn
+   * when the texts are in a script it does not read.
+   */
+  scripts?: string[];
   /** The labels, in the order of the scores (`TextClassifier` only; config.json's `id2label`). */
   labels?: string[];
   /**
@@ -213,6 +225,8 @@ export interface TextToTextModel {
 /** Progress of a task, tagged by `status`. */
 export type TaskProgress =
   | { status: 'embed'; done: number; total: number }
+  /** The encoder does not read the texts' language; `message` says which encoder to use. */
+  | { status: 'warning'; code: 'W_LANGUAGE'; language: string; message: string }
   | { status: 'classify'; done: number; total: number }
   | { status: 'train' }
   | { status: 'cluster' }

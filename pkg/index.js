@@ -7,10 +7,11 @@ import { createPipeline } from './pipeline.js';
 
 /** Shared by every model kind: options, source resolution, device choice, progress, timing. */
 async function loadModel(className, source, opts, where, workload) {
-  const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true } = checkCallOptions(where, opts);
+  const { onProgress, device = 'auto', signal, quant = 'q8_0', cache = true, hubUrl } = checkCallOptions(where, opts);
+  if (hubUrl !== undefined && typeof hubUrl !== 'string') throw nunchiError('E_INPUT', `${where}: hubUrl must be a URL string`);
   const t0 = performance.now();
   const WasmClass = (await ensureWasm())[className];
-  const src = await resolveSource(source, { onProgress, signal, cache });
+  const src = await resolveSource(source, { onProgress, signal, cache, hubUrl });
   if (signal?.aborted) throw abortError();
   onProgress?.({ status: 'parse' });
   const placed = await place(WasmClass, src, quant, device, where, workload);

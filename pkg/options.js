@@ -4,7 +4,7 @@
 // interfaces to it, so an option added here without its type fails a test.
 import { nunchiError, checkOptions } from './errors.js';
 
-const LOAD = ['onProgress', 'device', 'cache', 'signal', 'quant'];
+const LOAD = ['onProgress', 'device', 'cache', 'signal', 'quant', 'hubUrl'];
 const EMBED = ['pooling', 'normalize'];
 
 /** Option names per call, by the name errors use. */

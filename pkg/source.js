@@ -1,5 +1,5 @@
-// Turns a model source (URL, Hugging Face repo URL, File/Blob, bytes, or a Node
-// path) into bytes for the wasm core, reporting progress as it goes.
+// Turns a model source (URL, Hugging Face repo URL or Hub id, File/Blob, bytes,
+// or a Node path) into bytes for the wasm core, reporting progress as it goes.
 import { nunchiError, abortError } from './errors.js';
 import { ensureWasm } from './runtime.js';
 
@@ -115,23 +115,38 @@ async function tryFetchText(url, signal) {
 
 /**
  * Resolves a source to `{ kind: 'gguf', bytes }` or
- * `{ kind: 'hf', name, config, tokenizer, safetensors, extras }`.
+ * `{ kind: 'hf', name, config, tokenizer, safetensors, extras }`. A string is
+ * a URL; in Node, a path; or a Hub id (`owner/name`, at `hubUrl`), by Rust's
+ * rule (`hubRepoUrl`). In a page, a bare `owner/name` is a Hub id: write
+ * `./owner/name` for a folder on your own server.
  */
-export async function resolveSource(source, { onProgress, signal, cache = true } = {}) {
+export async function resolveSource(source, { onProgress, signal, cache = true, hubUrl } = {}) {
   if (source instanceof Uint8Array) return { kind: 'gguf', bytes: source };
   if (source instanceof ArrayBuffer) return { kind: 'gguf', bytes: new Uint8Array(source) };
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     return { kind: 'gguf', bytes: new Uint8Array(await source.arrayBuffer()) };
   }
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw nunchiError('E_INPUT', 'source must be a URL, a File/Blob, an ArrayBuffer/Uint8Array, or (in Node) a path');
+    throw nunchiError('E_INPUT', 'source must be a URL, a File/Blob, an ArrayBuffer/Uint8Array, a Hub id (owner/name) or (in Node) a path');
   }
   const text = String(source);
-  const isUrl = /^(https?|file|blob|data):/i.test(text) || !isNode;
-  if (!isUrl) return resolvePath(text, onProgress);
+  if (!/^(https?|file|blob|data):/i.test(text)) {
+    const local = isNode ? await resolvePath(text, onProgress) : undefined;
+    if (local) return local;
+    const wasm = await ensureWasm();
+    const repo = wasm.hubRepoUrl(text, hubUrl ?? wasm.defaultHubUrl());
+    if (repo) return resolveRepo(repo, onProgress, signal, cache);
+    if (isNode) {
+      throw nunchiError('E_INPUT', `no model at '${text}' (expected a .gguf file, a model folder, a URL or a Hub id such as sentence-transformers/all-MiniLM-L6-v2)`);
+    }
+  }
   if (/\.gguf($|\?)/i.test(text)) return { kind: 'gguf', bytes: await fetchModelBytes(text, onProgress, signal, cache) };
-  // A Hugging Face repository base URL: files live at {base}/resolve/main/{file}.
-  const base = text.replace(/\/+$/, '');
+  return resolveRepo(text, onProgress, signal, cache);
+}
+
+/** A Hugging Face repository base URL: files live at {base}/resolve/main/{file}. */
+async function resolveRepo(url, onProgress, signal, cache) {
+  const base = url.replace(/\/+$/, '');
   const file = (name) => `${base}/resolve/main/${name}`;
   const [config, tokenizer] = await Promise.all([
     fetchText(file('config.json'), onProgress, signal, cache),
@@ -150,6 +165,7 @@ export async function resolveSource(source, { onProgress, signal, cache = true }
   return { kind: 'hf', name: base.split('/').pop(), config, tokenizer, safetensors, extras };
 }
 
+/** The model at a Node path, or `undefined` when nothing is there. */
 async function resolvePath(path, onProgress) {
   const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
   const nodePath = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:path');
@@ -157,7 +173,7 @@ async function resolvePath(path, onProgress) {
   try {
     stat = await fs.stat(path);
   } catch {
-    throw nunchiError('E_INPUT', `no model at '${path}' (expected a .gguf file, a model folder or a URL)`);
+    return undefined;
   }
   if (!stat.isDirectory()) {
     const bytes = new Uint8Array(await fs.readFile(path));

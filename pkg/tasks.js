@@ -34,11 +34,38 @@ export function taskPrefix(encoder, prefix) {
 
 const withPrefix = (texts, prefix) => (prefix ? texts.map((t) => prefix + t) : texts);
 
+/** Languages each encoder was warned about on the console, so a page hears it once. */
+const warnedLanguages = new WeakMap();
+
+/**
+ * When the encoder's vocabulary does not suit the texts' language (Rust's rule,
+ * `encoderFit`: Korean texts and all-MiniLM-L6-v2), says what to use instead:
+ * a `{ status: 'warning', code: 'W_LANGUAGE', language, message }` progress
+ * event, or without `onProgress`, console.warn once per encoder and language.
+ */
+function warnOnLanguage(wasm, encoder, texts, onProgress) {
+  const { scripts, model } = encoder.info ?? {};
+  if (!Array.isArray(scripts)) return;
+  const fit = wasm.encoderFit(texts, scripts, model ?? 'this encoder');
+  if (!fit.advice) return;
+  if (onProgress) {
+    onProgress({ status: 'warning', code: 'W_LANGUAGE', language: fit.language, message: fit.advice });
+    return;
+  }
+  const seen = warnedLanguages.get(encoder) ?? new Set();
+  warnedLanguages.set(encoder, seen);
+  if (!seen.has(fit.language)) {
+    seen.add(fit.language);
+    console.warn(`nunchi: ${fit.advice}`);
+  }
+}
+
 /**
  * Embeds any number of texts after the task prefix, by the plan the native
  * tasks follow (Rust's `embed_batches`: shortest first in batches, the
  * model's pooling, L2-normalized), reporting `{ status: 'embed', done, total }`
- * and stopping on `signal`. Returns `{ data: Float32Array (n × dim), dim }` in
+ * (after a `warning` when the encoder does not read the texts' language) and
+ * stopping on `signal`. Returns `{ data: Float32Array (n × dim), dim }` in
  * input order.
  */
 export async function embedAll(encoder, texts, opts) {
@@ -47,8 +74,9 @@ export async function embedAll(encoder, texts, opts) {
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
     throw nunchiError('E_INPUT', `embedAll: batchSize must be a positive integer, got ${batchSize}`);
   }
-  texts = withPrefix(texts, taskPrefix(encoder, prefix));
   const wasm = await ensureWasm();
+  warnOnLanguage(wasm, encoder, texts, onProgress);
+  texts = withPrefix(texts, taskPrefix(encoder, prefix));
   const { batches, pooling, normalize } = wasm.taskEmbedPlan(texts, encoder.info?.pooling ?? 'mean', batchSize ?? 0);
   let data;
   let dim = 0;

@@ -87,3 +87,39 @@ test('detectLanguage: Korean reviews are Korean, English ones English, a mix say
   assert.equal((await detectLanguage([])).language, 'und');
   await assert.rejects(detectLanguage('hello'), { code: 'E_INPUT' });
 });
+
+test('the tasks warn when the encoder cannot read the texts: Korean reviews and MiniLM, not e5', async () => {
+  const reviews = nsmc(true, 10).texts;
+  const minilm = await Encoder.load(path.join(models, 'all-MiniLM-L6-v2-q8_0.gguf'));
+  try {
+    assert.deepEqual(minilm.info.scripts, ['latin'], 'an English BERT vocabulary reads Latin script alone');
+    const e5 = await enc();
+    assert.ok(['latin', 'hangul', 'han', 'kana'].every((s) => e5.info.scripts.includes(s)), e5.info.scripts.join());
+    const events = [];
+    await zeroShot(minilm, reviews, { labels: ['negative', 'positive'], onProgress: (e) => events.push(e) });
+    const warning = events.find((e) => e.status === 'warning');
+    assert.equal(warning.code, 'W_LANGUAGE');
+    assert.equal(warning.language, 'ko');
+    assert.match(warning.message, /Korean.*multilingual-e5-small/s);
+    assert.equal(events[0], warning, 'before any embedding');
+
+    // Without onProgress: one console warning per encoder and language, however many calls.
+    const warned = [];
+    const original = console.warn;
+    console.warn = (message) => warned.push(message);
+    try {
+      await embedAll(minilm, reviews);
+      await embedAll(minilm, reviews.slice(0, 3));
+      await embedAll(e5, reviews);
+    } finally {
+      console.warn = original;
+    }
+    assert.equal(warned.length, 1, warned.join('\n'));
+    assert.match(warned[0], /^nunchi: the texts look Korean/);
+    const quiet = [];
+    await embedAll(e5, reviews, { onProgress: (e) => quiet.push(e.status) });
+    assert.ok(!quiet.includes('warning'), 'e5 reads Hangul');
+  } finally {
+    minilm.dispose();
+  }
+});

@@ -230,3 +230,24 @@ test('every option nunchi cannot honour is E_INPUT naming it; a dtype a .gguf do
   assert.equal(ok.length, 1);
   for (const p of [extractor, zero, sentiment, generator]) await p.dispose();
 });
+
+test('Hub ids load from hubUrl; transformers.js export ids name the original repository; ONNX-only ones are refused', async () => {
+  const folder = path.join(models, 'all-MiniLM-L6-v2');
+  const repo = await serveRepo(folder, 'sentence-transformers/all-MiniLM-L6-v2');
+  const hubUrl = new URL(repo.url).origin;
+  try {
+    const texts = ['a refund for my order', 'the film was dull'];
+    const local = await Encoder.load(folder);
+    const byId = await Encoder.load('sentence-transformers/all-MiniLM-L6-v2', { hubUrl });
+    const viaExport = await Encoder.load('Xenova/all-MiniLM-L6-v2', { hubUrl });
+    const want = Array.from((await local.embed(texts)).data);
+    assert.deepEqual(Array.from((await byId.embed(texts)).data), want, 'same files, same result');
+    assert.deepEqual(Array.from((await viaExport.embed(texts)).data), want);
+    for (const m of [local, byId, viaExport]) m.dispose();
+    await assert.rejects(pipeline('feature-extraction', 'onnx-community/some-model-ONNX'), isInput('ONNX'));
+    await assert.rejects(Encoder.load('no-such-owner/no-such-model', { hubUrl }), (e) => e.code === 'E_IO' && e.message.includes('404'));
+    await assert.rejects(Encoder.load('a/b', { hubUrl: 42 }), isInput('hubUrl'));
+  } finally {
+    await repo.close();
+  }
+});

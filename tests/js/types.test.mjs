@@ -185,7 +185,7 @@ test('checkCallOptions gives the E_INPUT errors the package always gave', async 
   const { checkCallOptions } = await import('../../pkg/options.js');
   const fails = (fn, message) => assert.throws(fn, (e) => e.code === 'E_INPUT' && e.message === message);
   fails(() => checkCallOptions('Encoder.load', { devcie: 'cpu' }),
-    "Encoder.load: unknown option 'devcie' (expected one of onProgress, device, cache, signal, quant)");
+    "Encoder.load: unknown option 'devcie' (expected one of onProgress, device, cache, signal, quant, hubUrl)");
   fails(() => checkCallOptions('Encoder.load', { device: 'tpu' }),
     "Encoder.load: unknown device 'tpu' (expected one of auto, cpu, webgpu)");
   fails(() => checkCallOptions('Text2Text.load', { quant: 'q5' }),

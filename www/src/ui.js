@@ -79,6 +79,8 @@ export const describeTimeLeft = (seconds) => (seconds < 90
 export const taskProgress = (progress) => {
   let stage = null;
   return (e) => {
+    // The page says which encoder suits the texts itself (input.js).
+    if (e.status === 'warning') return;
     if (stage?.status !== e.status) stage = { status: e.status, start: performance.now(), from: e.done ?? 0 };
     const frac = e.total ? e.done / e.total : null;
     const left = e.total ? secondsLeft(stage.start, stage.from, e.done, e.total) : null;

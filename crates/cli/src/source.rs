@@ -1,10 +1,11 @@
-//! Where a model comes from: a GGUF file, a Hugging Face folder, or an
-//! http(s) URL of either a GGUF file or a Hugging Face repository.
+//! Where a model comes from: a GGUF file, a Hugging Face folder, an http(s)
+//! URL of either a GGUF file or a Hugging Face repository, or a Hub id
+//! (`owner/name`, at `HF_ENDPOINT` when set, as the Hugging Face tools do).
 
 use std::path::Path;
 
 use nunchi_engine::{Error, Quant, Result};
-use nunchi_models::{HfParts, ModelFile};
+use nunchi_models::{hub, HfParts, ModelFile};
 
 /// Opens `spec` (path or URL), quantizing Hugging Face weights to `quant`.
 pub fn open(spec: &str, quant: &str) -> Result<ModelFile> {
@@ -13,10 +14,18 @@ pub fn open(spec: &str, quant: &str) -> Result<ModelFile> {
         return open_url(spec, quant);
     }
     let path = Path::new(spec);
-    if !path.exists() {
-        return Err(Error::input(format!("no model at '{spec}' (expected a .gguf file, a model folder or a URL)")));
+    if path.exists() {
+        return ModelFile::open(path, quant);
     }
-    ModelFile::open(path, quant)
+    // A path that is not there but is shaped as `owner/name` is a Hub id.
+    let endpoint = std::env::var("HF_ENDPOINT").unwrap_or_else(|_| hub::DEFAULT_ENDPOINT.to_string());
+    match hub::repo_url(spec, &endpoint)? {
+        Some(url) => open_url(&url, quant),
+        None => Err(Error::input(format!(
+            "no model at '{spec}' (expected a .gguf file, a model folder, a URL or a Hub id such as \
+             sentence-transformers/all-MiniLM-L6-v2)"
+        ))),
+    }
 }
 
 fn fetch(url: &str) -> Result<Vec<u8>> {

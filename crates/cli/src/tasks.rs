@@ -6,6 +6,7 @@ use std::time::Instant;
 use nunchi_engine::{CpuBackend, Error, Result};
 use nunchi_models::{SentenceEncoder, Text2Text, TextClassifier};
 use nunchi_tasks::classify::{check_labels, DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
+use nunchi_tasks::language::{encoder_fit, vocabulary_scripts};
 use nunchi_tasks::{
     check_training_plan, classify_with_model, default_prefix, embed_all, match_descriptions, Classifier, HeadKind, LabelOrder,
     Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot,
@@ -13,6 +14,17 @@ use nunchi_tasks::{
 
 use crate::source;
 use crate::table::{csv_error, csv_writer, read_labelled, read_texts, split_list};
+
+/// Embeds the texts a task runs on, with a progress line, after warning on
+/// stderr when the encoder's vocabulary does not suit their language (Korean
+/// texts and all-MiniLM-L6-v2): the rule is `nunchi_tasks::language`'s.
+pub fn embed_texts(encoder: &SentenceEncoder<CpuBackend>, texts: &[&str], prefix: &str) -> Result<Vec<f32>> {
+    let scripts = vocabulary_scripts(&encoder.tokenizer().pieces());
+    if let Some(advice) = encoder_fit(texts, &scripts, &encoder.meta().name).advice {
+        eprintln!("nunchi: warning: {advice}");
+    }
+    embed_all(encoder, texts, prefix, &mut progress_line("embedded"))
+}
 
 /// Prints `label: done/total` on one stderr line, rewritten in place.
 pub fn progress_line(label: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
@@ -106,7 +118,7 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
             let encoder = load_encoder(a.model, a.quant)?;
             let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
             let zero_shot = ZeroShot::from_encoder(&encoder, labels, &descriptions, DEFAULT_ZERO_SHOT_TEMPERATURE, prefix)?;
-            let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
+            let x = embed_texts(&encoder, &refs, prefix)?;
             zero_shot.predict(Rows::new(&x, encoder.dim())?)?
         }
         _ => {
@@ -115,7 +127,7 @@ pub fn classify(a: ClassifyArgs) -> Result<()> {
             let head = Classifier::from_json(&json)?;
             let encoder = load_encoder(a.model, a.quant)?;
             let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
-            let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
+            let x = embed_texts(&encoder, &refs, prefix)?;
             head.predict(Rows::new(&x, encoder.dim())?)?
         }
     };
@@ -176,7 +188,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let encoder = load_encoder(a.model, a.quant)?;
     let refs: Vec<&str> = data.texts.iter().map(String::as_str).collect();
     let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
-    let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
+    let x = embed_texts(&encoder, &refs, prefix)?;
     let set = TrainingSet { x: Rows::new(&x, encoder.dim())?, y: &data.labels, labels: &data.names };
     if let Some(folds) = folds {
         let cv = nunchi_tasks::cross_validate(set, kind, folds, 20261125)?;

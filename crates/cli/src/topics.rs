@@ -15,7 +15,7 @@ use nunchi_tasks::trends::{topic_trends, Period, Trends};
 use nunchi_tasks::{cluster, default_prefix, embed_all, ClusterOptions, Rows, TopicModel};
 
 use crate::table::{csv_error, csv_writer, read_dated_texts, read_texts};
-use crate::tasks::{load_encoder, load_text2text, progress_line};
+use crate::tasks::{embed_texts, load_encoder, load_text2text};
 use crate::text_input::{io_error, read_file_lossy};
 
 /// Where the texts come from, and their dates when trends are asked for.
@@ -74,7 +74,7 @@ pub fn cluster_texts(a: ClusterArgs) -> Result<()> {
     let encoder = load_encoder(a.model, a.quant)?;
     let load_ms = clock();
     let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
-    let x = embed_all(&encoder, &refs, prefix, &mut progress_line("embedded"))?;
+    let x = embed_texts(&encoder, &refs, prefix)?;
     let embed_ms = clock() - load_ms;
     let opts = ClusterOptions {
         k: a.k,
@@ -171,7 +171,7 @@ pub fn assign_texts(a: AssignArgs) -> Result<()> {
         .check_encoder(&encoder.meta().name, encoder.dim())
         .map_err(|e| Error::input(format!("{}: {}", a.topics.display(), e.message())))?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let x = embed_all(&encoder, &refs, &model.prefix, &mut progress_line("embedded"))?;
+    let x = embed_texts(&encoder, &refs, &model.prefix)?;
     let rows = Rows::new(&x, encoder.dim())?;
     let placed = model.assign(rows, a.radius_scale.unwrap_or(DEFAULT_RADIUS_SCALE))?;
     let new = placed.iter().filter(|p| p.is_new).count();

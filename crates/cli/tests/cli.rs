@@ -147,6 +147,8 @@ fn convert_writes_a_self_contained_gguf() {
 #[test]
 fn errors_are_one_line_with_a_non_zero_exit() {
     assert_one_line_error(&nunchi(&["embed", "--model", "/no/such/model.gguf"], "x\n"), "no model at");
+    // A Hub id of an ONNX-only repository is refused before any download.
+    assert_one_line_error(&nunchi(&["embed", "--model", "onnx-community/some-model-ONNX"], "x\n"), "ONNX");
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.gguf");
     std::fs::write(&junk, b"GGUF\x03\x00\x00\x00garbage").unwrap();

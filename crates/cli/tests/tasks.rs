@@ -278,6 +278,25 @@ fn classify_korean_with_the_multilingual_model_and_its_prefix() {
     assert_ne!(run(&["--prefix", ""]), with_prefix, "--prefix overrides the model's prefix");
 }
 
+/// Korean texts given to the English encoder are classified, with a warning
+/// that names the language and the encoder to use; the multilingual one runs silent.
+#[test]
+fn an_encoder_that_cannot_read_the_texts_language_is_warned_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("reviews.txt");
+    std::fs::write(&input, "정말 감동적인 영화였어요. 최고!\n시간 낭비, 최악의 영화.\n").expect("write");
+    let run = |encoder: &str| {
+        nunchi(&["classify", "--model", &model(encoder), "--labels", "긍정,부정", "--input", input.to_str().expect("path")])
+    };
+    let english = run(ENCODER);
+    stdout(&english);
+    let warning = String::from_utf8_lossy(&english.stderr);
+    assert!(warning.contains("nunchi: warning: the texts look Korean") && warning.contains("multilingual-e5-small"), "{warning}");
+    let multilingual = run("multilingual-e5-small-q4_0.gguf");
+    stdout(&multilingual);
+    assert!(!String::from_utf8_lossy(&multilingual.stderr).contains("warning"));
+}
+
 fn fixture(name: &str) -> String {
     repo().join("tests/fixtures/encoders").join(name).to_string_lossy().into_owned()
 }

@@ -54,7 +54,16 @@ fn serve(root: PathBuf) -> (String, Arc<Mutex<Vec<String>>>) {
 }
 
 fn embed(model: &str, text: &str) -> Vec<f64> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nunchi"))
+    embed_at(model, text, None)
+}
+
+/// `nunchi embed` with `HF_ENDPOINT` set to `hub`, when given.
+fn embed_at(model: &str, text: &str, hub: Option<&str>) -> Vec<f64> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nunchi"));
+    if let Some(hub) = hub {
+        command.env("HF_ENDPOINT", hub);
+    }
+    let mut child = command
         .args(["embed", "--model", model])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -86,8 +95,14 @@ fn a_hub_repo_url_and_a_gguf_url_load_like_local_files() {
     let gguf_url = embed(&format!("{base}/all-MiniLM-L6-v2-q8_0.gguf"), secret);
     assert_eq!(gguf_local, gguf_url);
 
+    // A Hub id, as transformers.js programs name models: its ONNX export's id
+    // loads the original repository's safetensors from the endpoint.
+    let by_id = embed_at("Xenova/all-MiniLM-L6-v2", secret, Some(&base));
+    assert_eq!(local, by_id);
+
     let log = log.lock().unwrap();
     assert!(log.iter().any(|p| p.ends_with("/resolve/main/model.safetensors")));
+    assert!(log.iter().any(|p| p.starts_with("/sentence-transformers/all-MiniLM-L6-v2/resolve/main/")));
     for path in log.iter() {
         assert!(!path.contains("private") && !path.contains("refund"), "user text sent to the server: {path}");
         let file = path.rsplit('/').next().unwrap();

@@ -8,6 +8,7 @@ pub mod classifier;
 pub mod encoder;
 pub mod encoder_config;
 mod gguf_check;
+pub mod hub;
 pub mod legacy_tokenizer;
 pub mod model_file;
 pub mod position_bias;

@@ -45,6 +45,11 @@ impl TextTokenizer {
         self.inner.get_vocab(true).values().copied().max().unwrap_or(0)
     }
 
+    /// The vocabulary's pieces, in no order (what `language::vocabulary_scripts` reads).
+    pub fn pieces(&self) -> Vec<String> {
+        self.inner.get_vocab(false).into_keys().collect()
+    }
+
     pub fn max_tokens(&self) -> usize {
         self.max_tokens
     }

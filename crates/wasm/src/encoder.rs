@@ -29,12 +29,23 @@ impl Model {
             Placed::Gpu(e, _) => (e.meta(), e.dim(), e.default_options()),
         }
     }
+
+    /// The scripts the tokenizer's vocabulary reads (`language::vocabulary_scripts`).
+    fn vocabulary_scripts(&self) -> Vec<&'static str> {
+        let pieces = match self {
+            Placed::Cpu(e) => e.tokenizer().pieces(),
+            Placed::Gpu(e, _) => e.tokenizer().pieces(),
+        };
+        nunchi_tasks::language::vocabulary_scripts(&pieces)
+    }
 }
 
 #[wasm_bindgen]
 pub struct Encoder {
     inner: Rc<Model>,
     bytes: usize,
+    /// Read once at load: the tasks compare them with their texts' language.
+    scripts: Vec<&'static str>,
 }
 
 model_constructors!(Encoder);
@@ -42,7 +53,8 @@ model_constructors!(Encoder);
 #[wasm_bindgen]
 impl Encoder {
     fn wrap(model: Model, bytes: usize) -> Encoder {
-        Encoder { inner: Rc::new(model), bytes }
+        let scripts = model.vocabulary_scripts();
+        Encoder { inner: Rc::new(model), bytes, scripts }
     }
 
     fn options(&self, pooling: Option<String>, normalize: Option<bool>) -> Result<EmbedOptions, JsValue> {
@@ -88,14 +100,17 @@ impl Encoder {
         }))
     }
 
-    /// `{ model, architecture, quant, bytes, maxTokens, testWeights, dim, pooling, normalize }`
-    /// (pooling and normalize: the model's defaults; the package adds the device).
+    /// `{ model, architecture, quant, bytes, maxTokens, testWeights, dim, pooling, normalize, scripts }`
+    /// (pooling and normalize: the model's defaults; scripts: those its vocabulary
+    /// reads; the package adds the device).
     pub fn info(&self) -> js_sys::Object {
         let (meta, dim, defaults) = self.inner.encoder_meta();
         let o = info_object(meta, "bert", self.bytes);
         set(&o, "dim", dim as f64);
         set(&o, "pooling", defaults.pooling.name());
         set(&o, "normalize", defaults.normalize);
+        let scripts: js_sys::Array = self.scripts.iter().map(|&s| JsValue::from(s)).collect();
+        set(&o, "scripts", scripts);
         o
     }
 

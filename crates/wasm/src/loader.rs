@@ -88,6 +88,19 @@ pub fn legacy_tokenizer_files() -> Vec<String> {
     nunchi_models::legacy_tokenizer::LEGACY_TOKENIZER_FILES.iter().map(|s| s.to_string()).collect()
 }
 
+/// The repository URL a Hub id (`owner/name`) names at `endpoint`, or
+/// `undefined` when `spec` is not shaped as one (the rule in `nunchi_models::hub`).
+#[wasm_bindgen(js_name = hubRepoUrl)]
+pub fn hub_repo_url(spec: &str, endpoint: &str) -> Result<Option<String>, JsValue> {
+    nunchi_models::hub::repo_url(spec, endpoint).map_err(to_js)
+}
+
+/// The Hub's address when no `hubUrl` is given.
+#[wasm_bindgen(js_name = defaultHubUrl)]
+pub fn default_hub_url() -> String {
+    nunchi_models::hub::DEFAULT_ENDPOINT.to_string()
+}
+
 /// Opens the WebGPU adapter and runs the known-answer self-test on it.
 async fn checked_gpu() -> Result<(GpuBackend, Arc<GpuContext>), JsValue> {
     let ctx = Arc::new(GpuContext::request().await.map_err(to_js)?);

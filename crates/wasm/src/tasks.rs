@@ -64,6 +64,15 @@ pub fn detect_language(texts: Vec<String>) -> Result<JsValue, JsValue> {
     to_js_value(&nunchi_tasks::language::detect_language(&refs))
 }
 
+/// `{ language, reads, advice? }`: whether an encoder whose vocabulary reads
+/// `scripts` (its `info.scripts`) suits `texts`, and what to do when not.
+#[wasm_bindgen(js_name = encoderFit)]
+pub fn encoder_fit(texts: Vec<String>, scripts: Vec<String>, model: &str) -> Result<JsValue, JsValue> {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
+    to_js_value(&nunchi_tasks::language::encoder_fit(&refs, &scripts, model))
+}
+
 /// How the tasks embed `texts` (the one rule `embed_all` follows natively):
 /// `{ batches: Uint32Array[], pooling, normalize }`, the batches as indices
 /// into `texts`, shortest first; `defaultPooling` is the model's own;
