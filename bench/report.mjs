@@ -187,6 +187,45 @@ export function clusterCliTables({ runs, version, quant, dim = 384 }) {
   };
 }
 
+/**
+ * soak.json: `cycles` of { seconds, mainWasm, workerWasm, jsHeap, v8Heap (bytes, null when not measured),
+ * pool ('same rows' or the error code of the batch cut short) } from `npm run bench:soak`, over `texts`
+ * texts, `minutes` asked: `memory`, each measure after the first cycle, after cycle `baseline` (what growth is
+ * measured from), after the last, its largest, and last/baseline; `cycles`, every cycle's figures.
+ */
+export function soakTables({ cycles, texts, minutes, baseline = 2 }) {
+  const mib = (b) => (finite(b) ? b / 2 ** 20 : null);
+  const measure = (label, key) => {
+    const values = cycles.map((c) => c[key]).filter(finite);
+    const [first, base, last] = [cycles[0]?.[key], cycles[Math.min(baseline, cycles.length) - 1]?.[key], cycles.at(-1)?.[key]];
+    return [label, mib(first), mib(base), mib(last), values.length ? mib(Math.max(...values)) : null, ratio(last, base)];
+  };
+  const outcomes = cycles.reduce((count, c) => ({ ...count, [c.pool]: (count[c.pool] ?? 0) + 1 }), {});
+  const seconds = cycles.reduce((a, c) => a + c.seconds, 0);
+  const what = `each on the main thread and in a Worker: load MiniLM q8_0 and Flan-T5 q8_0, embed ${num(texts)} texts, `
+    + 'train a head and classify, cluster, score with T5, dispose; then a pool of 2 Workers cut short mid-batch by terminate()';
+  return {
+    memory: table({
+      caption: `${num(cycles.length)} cycles in ${num(seconds / 60, 1)} min (asked: ${num(minutes, Number.isInteger(minutes) ? 0 : 1)} min), ${what} `
+        + `(outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}×`).join(', ')}). JS heap: after a full GC, `
+        + 'the heap snapshot\'s objects less V8\'s compiled code, plus ArrayBuffers; V8 heap: all of it, compiled code included',
+      columns: ['MiB', 'after cycle 1', `after cycle ${baseline}`, 'after the last', 'largest', `last / cycle ${baseline}`],
+      rows: [
+        measure('wasm memory, main thread', 'mainWasm'), measure('wasm memory, Worker', 'workerWasm'),
+        measure('JS heap, page (after GC)', 'jsHeap'), measure('V8 heap with compiled code, page (not checked)', 'v8Heap'),
+      ],
+      digits: 2,
+    }),
+    cycles: table({
+      caption: 'each cycle: its time, memory after it (MiB), and how the pool\'s batch cut short by terminate() ended',
+      columns: ['cycle', 'seconds', 'wasm, main thread', 'wasm, Worker', 'JS heap', 'V8 heap', 'pool cut short'],
+      rows: cycles.map((c, i) => [String(i + 1), c.seconds, mib(c.mainWasm), mib(c.workerWasm), mib(c.jsHeap), mib(c.v8Heap), c.pool]),
+      digits: 2,
+      columnDigits: [null, 0, 1, 1, 2, 2, null],
+    }),
+  };
+}
+
 /** cluster.json: `stages` of { stage, ms } over `texts` texts; `ctx` for the labels ({@link clusterStageLabel}). */
 export function clusterTables({ texts, stages, ...ctx }) {
   return {

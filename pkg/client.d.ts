@@ -35,6 +35,7 @@ export interface WorkerClient {
    * runs there; the tasks' light numeric steps run in the page.
    */
   pipeline: typeof pipeline;
+  /** Stops the worker: calls still running reject with `E_ABORTED`, later ones with `E_INPUT`. */
   terminate(): void;
 }
 
@@ -136,7 +137,7 @@ export interface WorkerPool {
     load(source: ModelSource, options?: LoadOptions): Promise<PooledTextClassifier>;
   };
   readonly size: number;
-  /** Stops every worker. */
+  /** Stops every worker: calls still running reject with `E_ABORTED`, later ones with `E_INPUT`. */
   terminate(): void;
 }
 

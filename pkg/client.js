@@ -23,6 +23,7 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
   }
   let nextId = 1;
   const pending = new Map();
+  let terminated = false;
 
   worker.addEventListener('message', ({ data }) => {
     const p = pending.get(data.id);
@@ -40,6 +41,7 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
   });
 
   function call(op, args, { onProgress, onToken, signal } = {}) {
+    if (terminated) return Promise.reject(nunchiError('E_INPUT', 'this worker client was terminated'));
     if (signal?.aborted) return Promise.reject(abortError());
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -69,7 +71,7 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
     /** Snapshot of the model's info, refreshed by `refreshInfo()`. */
     get info() { return this.#info; }
     async refreshInfo() { this.#info = await call('info', [this.handle]); return this.#info; }
-    dispose() { if (this.#handle !== undefined) call('dispose', [this.#handle]); this.#handle = undefined; }
+    dispose() { if (this.#handle !== undefined) call('dispose', [this.#handle]).catch(() => {}); this.#handle = undefined; }
   }
 
   // Options are checked here too, so mistakes fail before a message is sent
@@ -109,5 +111,21 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
     return createPipeline({ Encoder, TextClassifier, Text2Text })(task, model, opts);
   }
 
-  return { Encoder, TextClassifier, Text2Text, pipeline, terminate: () => worker.terminate() };
+  /**
+   * Stops the worker. Calls still running reject with `E_ABORTED` (a terminated worker never
+   * answers, so they would otherwise never settle); later calls reject with `E_INPUT`.
+   */
+  function terminate() {
+    terminated = true;
+    worker.terminate();
+    const running = [...pending.values()];
+    pending.clear();
+    for (const p of running) {
+      const e = abortError();
+      e.message = 'the worker was terminated during the call';
+      p.reject(e);
+    }
+  }
+
+  return { Encoder, TextClassifier, Text2Text, pipeline, terminate };
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserTables, flopPerToken, footer, header, webgpuTables } from '../../bench/browser/report.mjs';
-import { clusterCliTables, clusterTables, demoTables, poolTables, ratio, resultsDocument, round, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
+import { clusterCliTables, clusterTables, demoTables, poolTables, ratio, resultsDocument, round, soakTables, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
 import { evalPlan, evalTables } from '../../bench/eval-report.mjs';
 import { renderTable, validateResults } from '../../bench/render-docs.mjs';
 
@@ -210,6 +210,28 @@ test('cluster-cli: stages per size, the whole run, and peak memory beside the em
   assert.deepEqual(tables.stages.rows.at(-1), ['whole run (wall clock)', 30, 300]);
   assert.deepEqual(tables.memory.rows[1], ['100,000', 120, 146, 9]);
   assertSameLayout('cluster-cli', tables);
+});
+
+test('soak: memory after the first, the baseline (second) and the last cycle, the largest, last/baseline, and every cycle', () => {
+  const MiB = 2 ** 20;
+  const cycle = (seconds, main, worker, heap, v8, pool) => ({ seconds, mainWasm: main * MiB, workerWasm: worker * MiB, jsHeap: heap * MiB, v8Heap: v8 * MiB, pool });
+  const cycles = [cycle(90, 230, 231, 1.5, 1.4, 'E_ABORTED'), cycle(80, 240, 231, 1.6, 1.5, 'same rows'), cycle(70, 240, 232, 1.5, 1.54, 'E_ABORTED')];
+  const tables = soakTables({ cycles, texts: 1000, minutes: 15 });
+  assert.deepEqual(Object.keys(tables), ['memory', 'cycles']);
+  assert.deepEqual(tables.memory.columns, ['MiB', 'after cycle 1', 'after cycle 2', 'after the last', 'largest', 'last / cycle 2']);
+  assert.deepEqual(tables.memory.rows, [
+    ['wasm memory, main thread', 230, 240, 240, 240, '1.00×'],
+    ['wasm memory, Worker', 231, 231, 232, 232, '1.00×'],
+    ['JS heap, page (after GC)', 1.5, 1.6, 1.5, 1.6, '0.94×'],
+    ['V8 heap with compiled code, page (not checked)', 1.4, 1.5, 1.54, 1.54, '1.03×'],
+  ]);
+  assert.match(tables.memory.caption, /^3 cycles in 4\.0 min \(asked: 15 min\).*embed 1,000 texts.*E_ABORTED 2×, same rows 1×/);
+  assert.deepEqual(tables.cycles.rows[1], ['2', 80, 240, 231, 1.6, 1.5, 'same rows']);
+  assert.equal(tables.cycles.rows.length, 3);
+  // A measure a run could not take is a blank, not a zero.
+  const blank = soakTables({ cycles: cycles.map((c) => ({ ...c, jsHeap: null })), texts: 1000, minutes: 15 });
+  assert.deepEqual(blank.memory.rows[2], ['JS heap, page (after GC)', null, null, null, null, null]);
+  assertSameLayout('soak', tables);
 });
 
 /** A synthetic `nunchi eval --json` file: `results` of [method, training texts, weighted F1, accuracy]. */

@@ -156,6 +156,60 @@ test('an aborted pooled embed rejects with E_ABORTED, and errors leave the pool 
   assert.deepEqual(r.againDims, [8, 384], 'the pool still works after a failed load');
 });
 
+// A terminated worker never answers: calls running when terminate() is called must settle
+// (E_ABORTED), not hang; a new pool then gives the same rows.
+test('terminate() mid-batch rejects running calls with E_ABORTED, later calls with E_INPUT; a new pool gives the same rows', async () => {
+  const r = await page.evaluate(async ({ texts, model }) => {
+    const { createWorkerClient, createWorkerPool } = await import('/pkg/client.js');
+    const settle = (p) => Promise.race([
+      p.then((v) => ({ value: v }), (e) => ({ code: e.code, name: e.name, message: e.message })),
+      new Promise((resolve) => setTimeout(() => resolve({ code: 'still pending after 20 s' }), 20_000)),
+    ]);
+    const bits = (a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const out = {};
+
+    // One client: an embed in flight when the worker is terminated.
+    const client = createWorkerClient();
+    const enc = await client.Encoder.load(model, { device: 'cpu' });
+    const running = enc.embed(texts);
+    client.terminate();
+    out.client = await settle(running);
+    out.clientAfter = await settle(enc.embed(texts.slice(0, 2)));
+    out.clientLoadAfter = await settle(client.Encoder.load(model, { device: 'cpu' }));
+    enc.dispose(); // no unhandled rejection, no throw
+
+    // A pool: the first batch whole, the second cut short by terminate().
+    const pool = createWorkerPool({ size: 2 });
+    const pooled = await pool.Encoder.load(model, { device: 'cpu' });
+    const want = await pooled.embed(texts);
+    const cut = pooled.embed(texts);
+    pool.terminate();
+    out.pool = await settle(cut);
+    out.poolAfter = await settle(pooled.embed(texts));
+    // Terminated a moment later (the batch may or may not have finished): the same rows, or E_ABORTED.
+    const pool2 = createWorkerPool({ size: 2 });
+    const pooled2 = await pool2.Encoder.load(model, { device: 'cpu' });
+    const again = await pooled2.embed(texts);
+    out.restartedSame = same(bits(again.data), bits(want.data));
+    const late = pooled2.embed(texts);
+    setTimeout(() => pool2.terminate(), 30);
+    const lateResult = await settle(late);
+    out.late = lateResult.value ? (same(bits(lateResult.value.data), bits(want.data)) ? 'same rows' : 'different rows') : lateResult.code;
+    pool2.terminate();
+    return out;
+  }, { texts: TEXTS, model: MODEL });
+  assert.equal(r.client.code, 'E_ABORTED', JSON.stringify(r.client));
+  assert.equal(r.client.name, 'AbortError');
+  assert.match(r.client.message, /terminated/);
+  assert.equal(r.clientAfter.code, 'E_INPUT');
+  assert.equal(r.clientLoadAfter.code, 'E_INPUT');
+  assert.equal(r.pool.code, 'E_ABORTED', JSON.stringify(r.pool));
+  assert.equal(r.poolAfter.code, 'E_INPUT');
+  assert.ok(r.restartedSame, 'a new pool gives the same bits');
+  assert.ok(['same rows', 'E_ABORTED'].includes(r.late), r.late);
+});
+
 test('a pooled TextClassifier splits a batch: the bits of one worker, textClassification over it, abort and errors', async () => {
   const r = await page.evaluate(async ({ texts, model }) => {
     const { createWorkerClient, createWorkerPool, startWorker } = await import('/pkg/client.js');
