@@ -1,0 +1,117 @@
+//! SetFit's embedding phase, `Trainer.train_embeddings` with
+//! `CosineSimilarityLoss` and `num_iterations` set
+//! (<https://github.com/huggingface/setfit/blob/main/src/setfit/trainer.py>):
+//! sample pairs ([`crate::pairs`]), shuffle them each epoch (the
+//! sentence-transformers trainer's random sampler, last batch kept), and take
+//! one [`Trainer::step`] per batch with a linear warm-up and decay.
+
+use std::fmt::Display;
+
+use nunchi_engine::{Error, Result, Rng};
+use nunchi_models::tokenizer::TextTokenizer;
+use nunchi_models::Pooling;
+
+use crate::encoder::TrainableEncoder;
+use crate::optimizer::AdamWOptions;
+use crate::pairs::{contrastive_pairs, Pair, DEFAULT_NUM_ITERATIONS};
+use crate::schedule::LinearSchedule;
+use crate::shuffle::shuffle;
+use crate::trainer::{Sequence, StepStats, Trainer};
+
+/// Mixed into the seed for the epochs' batch order, so that it is a stream
+/// apart from the pair sampling's.
+const ORDER_STREAM: u64 = 0x6F72_6465_7273_6565;
+
+/// SetFit's training arguments for the embedding phase; the defaults are its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FineTuneOptions {
+    /// Positive and negative pairs per example (`num_iterations`).
+    pub num_iterations: usize,
+    /// Pairs per step (`batch_size`, 16).
+    pub batch_size: usize,
+    /// Passes over the pairs (`num_epochs`, 1).
+    pub epochs: usize,
+    /// The peak learning rate (`body_learning_rate`, 2e-5).
+    pub learning_rate: f64,
+    /// Share of the steps spent warming up (`warmup_proportion`, 0.1).
+    pub warmup_proportion: f64,
+    pub adamw: AdamWOptions,
+    /// Seeds the pairs and their order (`seed`, 42).
+    pub seed: u64,
+}
+
+impl Default for FineTuneOptions {
+    fn default() -> Self {
+        Self {
+            num_iterations: DEFAULT_NUM_ITERATIONS,
+            batch_size: 16,
+            epochs: 1,
+            learning_rate: 2e-5,
+            warmup_proportion: 0.1,
+            adamw: AdamWOptions::default(),
+            seed: 42,
+        }
+    }
+}
+
+impl FineTuneOptions {
+    fn check(&self) -> Result<()> {
+        if self.batch_size == 0 || self.epochs == 0 {
+            return Err(Error::input("batch_size and epochs must be at least 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(Error::input(format!("the learning rate must be a positive number, got {}", self.learning_rate)));
+        }
+        if !(0.0..=1.0).contains(&self.warmup_proportion) {
+            return Err(Error::input(format!("warmup_proportion must be in [0, 1], got {}", self.warmup_proportion)));
+        }
+        Ok(())
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FineTuneReport {
+    pub pairs: usize,
+    pub steps: usize,
+    /// Each step's batch loss, before its update.
+    pub losses: Vec<f32>,
+}
+
+/// Fine-tunes `encoder` on labelled texts as SetFit's embedding phase does;
+/// `on_step(step, total, stats)` is called after each step. Texts are used as
+/// given (add a model's query prefix before). Returns the trained encoder.
+pub fn fine_tune<L: PartialEq + Display>(
+    encoder: TrainableEncoder,
+    tokenizer: &TextTokenizer,
+    pooling: Pooling,
+    texts: &[&str],
+    labels: &[L],
+    opts: &FineTuneOptions,
+    mut on_step: impl FnMut(usize, usize, &StepStats),
+) -> Result<(TrainableEncoder, FineTuneReport)> {
+    opts.check()?;
+    let pairs = contrastive_pairs(texts, labels, opts.num_iterations, opts.seed)?;
+    let seqs = texts.iter().map(|t| tokenizer.encode(t).map(|enc| (enc.ids, enc.type_ids))).collect::<Result<Vec<Sequence>>>()?;
+    let per_epoch = pairs.len().div_ceil(opts.batch_size);
+    let total = per_epoch * opts.epochs;
+    let schedule = LinearSchedule::new(total, opts.warmup_proportion);
+    let mut trainer = Trainer::new(encoder, opts.adamw, opts.learning_rate, schedule, pooling, pad_id(tokenizer))?;
+    let mut order_rng = Rng::new(opts.seed ^ ORDER_STREAM);
+    let mut losses = Vec::with_capacity(total);
+    for _ in 0..opts.epochs {
+        let mut order: Vec<Pair> = pairs.clone();
+        shuffle(&mut order, &mut order_rng);
+        for batch in order.chunks(opts.batch_size) {
+            let stats = trainer.step(&seqs, batch)?;
+            losses.push(stats.loss);
+            on_step(trainer.steps(), total, &stats);
+        }
+    }
+    Ok((trainer.into_encoder(), FineTuneReport { pairs: pairs.len(), steps: total, losses }))
+}
+
+/// The padding id `SentenceEncoder` uses; padding is masked, so any id would do.
+fn pad_id(tokenizer: &TextTokenizer) -> u32 {
+    tokenizer.token_id("[PAD]").or_else(|| tokenizer.token_id("<pad>")).unwrap_or(0)
+}

@@ -1,0 +1,82 @@
+//! The training forward against the inference encoder on the same weights:
+//! pooled embeddings within 1e-5. The inference path (`BertModel`,
+//! `SentenceEncoder`) is the reference; the tiny models also check that the
+//! trained weights written back by `weight_map` load there under their names.
+
+use std::cell::RefCell;
+
+use crate::common::*;
+use nunchi_engine::{CpuBackend, Quant};
+use nunchi_models::bert::{BertModel, PackedBatch};
+use nunchi_models::{EmbedOptions, ModelFile, Pooling, SentenceEncoder};
+use nunchi_train::TrainableEncoder;
+
+/// Mean of each packed span's rows of `hidden` (`[1, tokens, dim]`, row-major).
+fn span_means(hidden: &[f32], spans: &[(usize, usize)], dim: usize) -> Vec<f32> {
+    let mut out = Vec::new();
+    for &(start, len) in spans {
+        for d in 0..dim {
+            out.push((start..start + len).map(|t| hidden[t * dim + d]).sum::<f32>() / len as f32);
+        }
+    }
+    out
+}
+
+fn check_tiny(model_type: &str, act: &str) {
+    let config = tiny_config(model_type, act, 2);
+    let trainable = TrainableEncoder::load(&random_weights(&config, 7), config.clone()).expect("load trainable");
+    // Lengths that pad: the training forward runs padded, the inference one packed.
+    let seqs = random_sequences(&[5, 9, 3, 12], 2, 40, 11);
+    let got = trainable.embed(&padded(&seqs), Pooling::Mean).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+
+    let weights = RefCell::new(trainable.weight_map().expect("weight map"));
+    let model = BertModel::load(CpuBackend::new(), &weights, config).expect("inference loads the written weights");
+    let packed = PackedBatch::pack(&seqs).unwrap();
+    let hidden = model.forward_packed(&packed).unwrap();
+    let want = span_means(&hidden.flatten_all().unwrap().to_vec1::<f32>().unwrap(), &packed.spans, 16);
+    let diff = max_abs_diff(&got, &want);
+    assert!(diff <= 1e-5, "{model_type}/{act}: max |diff| {diff}");
+}
+
+#[test]
+fn tiny_bert_matches_inference() {
+    check_tiny("bert", "gelu");
+}
+
+#[test]
+fn tiny_variants_and_activations_match_inference() {
+    check_tiny("roberta", "gelu");
+    check_tiny("distilbert", "gelu");
+    check_tiny("electra", "gelu");
+    check_tiny("bert", "gelu_new");
+    check_tiny("bert", "relu");
+}
+
+#[test]
+fn minilm_matches_the_sentence_encoder() {
+    let path = model_path("all-MiniLM-L6-v2");
+    let file = ModelFile::open(&path, Quant::F32).expect("open MiniLM");
+    let config = nunchi_models::EncoderConfig::from_json(&file.config_json).unwrap();
+    let trainable = TrainableEncoder::load(&file.weights, config).expect("load trainable MiniLM");
+    let encoder = SentenceEncoder::load(CpuBackend::new(), file).expect("load inference MiniLM");
+
+    let texts =
+        ["The film was a triumph.", "Terrible service, never again", "ok", "Where is the nearest train station from here?"];
+    let opts = EmbedOptions { pooling: Pooling::Mean, normalize: false };
+    let want = encoder.embed(&texts, &opts).unwrap().data;
+    let seqs: Vec<_> = texts.iter().map(|t| encoder.tokenizer().encode(t).map(|e| (e.ids, e.type_ids)).unwrap()).collect();
+    let got = trainable.embed(&padded(&seqs), Pooling::Mean).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let diff = max_abs_diff(&got, &want);
+    eprintln!("MiniLM f32: max |training − inference| = {diff:.2e}");
+    assert!(diff <= 1e-5, "max |diff| {diff}");
+}
+
+#[test]
+fn quantized_weights_are_refused() {
+    let path = model_path("all-MiniLM-L6-v2-q8_0.gguf");
+    let file = ModelFile::open(&path, Quant::Q8_0).expect("open");
+    let config = nunchi_models::EncoderConfig::from_json(&file.config_json).unwrap();
+    let err = TrainableEncoder::load(&file.weights, config).err().expect("q8_0 weights are refused");
+    assert_eq!(err.code(), "E_INPUT");
+    assert!(err.message().contains("float weights"), "{err}");
+}
