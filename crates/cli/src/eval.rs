@@ -116,6 +116,8 @@ pub struct EvalArgs<'a> {
     /// Zero-shot descriptions, '|'-separated: `label=description` items, or
     /// one per label in a built-in dataset's label order.
     pub descriptions: Option<&'a str>,
+    /// `setfit-N`'s pairs per text.
+    pub iterations: usize,
 }
 
 #[derive(Serialize)]
@@ -216,9 +218,18 @@ pub fn eval(a: EvalArgs) -> Result<()> {
                 let head = Classifier::train(&encoder.meta().name, set, HeadKind::Logistic)?;
                 (head.predict(Rows::new(test_x, dim)?)?.best, indices.len())
             }
+            m if m.starts_with("setfit-") => crate::eval_setfit::setfit_method(
+                a.model,
+                a.quant,
+                a.prefix,
+                a.iterations,
+                &m["setfit-".len()..],
+                (&train, &test),
+                SEED,
+            )?,
             other => {
                 return Err(Error::input(format!(
-                    "unknown method '{other}' (expected zero-shot, prompt, head-N, head-full or model)"
+                    "unknown method '{other}' (expected zero-shot, prompt, head-N, head-full, setfit-N or model)"
                 )))
             }
         };

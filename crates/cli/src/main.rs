@@ -4,6 +4,7 @@
 mod bench;
 mod commands;
 mod eval;
+mod eval_setfit;
 mod eval_topics;
 mod source;
 mod table;
@@ -218,6 +219,14 @@ enum Command {
         prefix: PrefixArg,
         #[arg(long, default_value = "q8_0")]
         quant: String,
+        /// Fine-tune the encoder on the labels first, SetFit's way, and save it
+        /// here as GGUF (in --quant); the head is then trained on its embeddings.
+        /// Needs f32 or f16 weights (a Hugging Face folder or URL, or an f32 GGUF).
+        #[arg(long)]
+        finetune: Option<PathBuf>,
+        /// Fine-tuning: positive and negative pairs per text (SetFit's num_iterations).
+        #[arg(long, default_value_t = 20, value_parser = at_least(1))]
+        iterations: usize,
     },
     /// Cluster texts into topics with keywords and sentiment (and titles
     /// with --t5); save the topics to place new texts in them later.
@@ -316,7 +325,8 @@ enum Command {
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
         /// Comma-separated: zero-shot, prompt, head-N (N per label), head-full,
-        /// model (--model is a fine-tuned classification model).
+        /// setfit-N (the encoder fine-tuned on head-N's sample, then its head;
+        /// needs f32 or f16 weights), model (--model is a fine-tuned classification model).
         #[arg(long)]
         methods: Option<String>,
         /// The model method: which dataset label each model label stands for,
@@ -344,6 +354,9 @@ enum Command {
         prefix: PrefixArg,
         #[arg(long, default_value = "q8_0")]
         quant: String,
+        /// setfit-N: positive and negative pairs per text (SetFit's num_iterations).
+        #[arg(long, default_value_t = 20, value_parser = at_least(1))]
+        iterations: usize,
     },
     /// Measure speed, load time and memory for f32, q8_0 and q4 models.
     Bench(bench::BenchArgs),
@@ -379,8 +392,10 @@ fn main() -> ExitCode {
                 prefix: prefix.prefix.as_deref(),
             })
         }
-        Command::Train { model, input, text_column, label_column, head, folds, out, prefix, quant } => {
+        Command::Train { model, input, text_column, label_column, head, folds, out, prefix, quant, finetune, iterations } => {
             tasks::train(tasks::TrainArgs {
+                finetune: finetune.as_deref(),
+                iterations,
                 model: &model,
                 quant: &quant,
                 input: &input,
@@ -431,7 +446,9 @@ fn main() -> ExitCode {
             json,
             prefix,
             quant,
+            iterations,
         } => eval::eval(eval::EvalArgs {
+            iterations,
             model: &model,
             quant: &quant,
             t5: t5.as_deref(),

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use nunchi_engine::{CpuBackend, Error, Result};
+use nunchi_engine::{CpuBackend, Error, Quant, Result};
 use nunchi_models::{SentenceEncoder, Text2Text, TextClassifier};
 use nunchi_tasks::classify::{check_labels, DEFAULT_TEMPLATE, DEFAULT_ZERO_SHOT_TEMPERATURE};
 use nunchi_tasks::language::{encoder_fit, vocabulary_scripts};
@@ -11,6 +11,8 @@ use nunchi_tasks::{
     check_training_plan, classify_with_model, default_prefix, embed_all, match_descriptions, Classifier, HeadKind, LabelOrder,
     Predictions, PromptClassifier, Rows, TrainingSet, ZeroShot,
 };
+
+use nunchi_train::{fine_tune_model, FineTuneOptions};
 
 use crate::source;
 use crate::table::{csv_error, csv_writer, read_labelled, read_texts, split_list};
@@ -176,17 +178,29 @@ pub struct TrainArgs<'a> {
     pub folds: usize,
     pub out: &'a Path,
     pub prefix: Option<&'a str>,
+    /// Where to save the encoder fine-tuned on the labels, if it is to be.
+    pub finetune: Option<&'a Path>,
+    /// Fine-tuning's pairs per text.
+    pub iterations: usize,
 }
 
-/// Trains a few-shot head on a labelled CSV, reports cross-validated accuracy, saves it.
+/// Trains a few-shot head on a labelled CSV (after fine-tuning the encoder on
+/// it, with `--finetune`), reports cross-validated accuracy, saves it.
 pub fn train(a: TrainArgs) -> Result<()> {
     let kind = HeadKind::parse(a.head)?;
     let data = read_labelled(a.input, a.text_column, a.label_column)?;
-    let folds = (a.folds > 0).then_some(a.folds);
+    // The tuned encoder has seen every row: cross-validating its head would flatter it.
+    let folds = (a.folds > 0 && a.finetune.is_none()).then_some(a.folds);
     // What training and cross-validation need of the labels, before minutes of embedding.
     check_training_plan(&data.labels, &data.names, folds).map_err(|e| e.context(a.input.display()))?;
-    let encoder = load_encoder(a.model, a.quant)?;
     let refs: Vec<&str> = data.texts.iter().map(String::as_str).collect();
+    let encoder = match a.finetune {
+        Some(path) => {
+            let named: Vec<&str> = data.labels.iter().map(|&i| data.names[i].as_str()).collect();
+            fine_tuned_encoder(&a, &refs, &named, path)?
+        }
+        None => load_encoder(a.model, a.quant)?,
+    };
     let prefix = a.prefix.unwrap_or(default_prefix(&encoder));
     let x = embed_texts(&encoder, &refs, prefix)?;
     let set = TrainingSet { x: Rows::new(&x, encoder.dim())?, y: &data.labels, labels: &data.names };
@@ -207,6 +221,32 @@ pub fn train(a: TrainArgs) -> Result<()> {
         a.out.display()
     );
     Ok(())
+}
+
+/// Fine-tunes the encoder of `a.model` (loaded in f32) on the labelled texts,
+/// saves it to `out` as GGUF in `a.quant`, and returns it ready to embed.
+fn fine_tuned_encoder(a: &TrainArgs, texts: &[&str], labels: &[&str], out: &Path) -> Result<SentenceEncoder<CpuBackend>> {
+    let file = source::open(a.model, "f32")?;
+    let prefix = a.prefix.unwrap_or(&file.meta.prefixes.query).to_string();
+    let opts = FineTuneOptions { num_iterations: a.iterations, ..FineTuneOptions::default() };
+    let mut progress = progress_line("fine-tuning steps");
+    let started = Instant::now();
+    let quant = Quant::parse(a.quant)?;
+    let (tuned, report) = fine_tune_model(&file, texts, labels, &prefix, quant, &opts, |step, total, _| {
+        let _ = progress(step, total);
+    })?;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| Error::input(format!("{}: {e}", out.display())))?);
+    tuned.write_gguf(&mut w)?;
+    let (first, last) = (report.losses.first().copied().unwrap_or(0.0), report.losses.last().copied().unwrap_or(0.0));
+    eprintln!(
+        "fine-tuned {} on {} pairs in {} steps ({:.1} s; loss {first:.4} → {last:.4}); saved to {}",
+        file.meta.name,
+        report.pairs,
+        report.steps,
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    SentenceEncoder::load(CpuBackend::new(), tuned)
 }
 
 #[cfg(test)]

@@ -67,22 +67,7 @@ fn classify_zero_shot_writes_a_csv_with_probabilities() {
 #[test]
 fn train_saves_a_head_that_classify_uses() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let train = dir.path().join("train.csv");
-    let mut w = csv::Writer::from_path(&train).expect("csv");
-    w.write_record(["text", "label"]).expect("row");
-    for (text, label) in [
-        ("I love this, it works perfectly", "praise"),
-        ("Fantastic quality, very happy", "praise"),
-        ("Great service and friendly staff", "praise"),
-        ("Wonderful experience, would buy again", "praise"),
-        ("My card was charged twice", "billing"),
-        ("I was billed the wrong amount", "billing"),
-        ("Why is there an extra fee on my invoice?", "billing"),
-        ("Refund the duplicate payment please", "billing"),
-    ] {
-        w.write_record([text, label]).expect("row");
-    }
-    w.flush().expect("flush");
+    let train = write_training_csv(dir.path());
     let head = dir.path().join("head.json");
     let o = nunchi(&[
         "train",
@@ -201,24 +186,128 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
     reader.records().map(|r| r.expect("CSV row").iter().map(String::from).collect()).collect()
 }
 
+/// Eight labelled texts, four praise and four billing, as `train.csv` in `dir`.
+fn write_training_csv(dir: &std::path::Path) -> PathBuf {
+    let train = dir.join("train.csv");
+    let mut w = csv::Writer::from_path(&train).expect("csv");
+    w.write_record(["text", "label"]).expect("row");
+    for (text, label) in [
+        ("I love this, it works perfectly", "praise"),
+        ("Fantastic quality, very happy", "praise"),
+        ("Great service and friendly staff", "praise"),
+        ("Wonderful experience, would buy again", "praise"),
+        ("My card was charged twice", "billing"),
+        ("I was billed the wrong amount", "billing"),
+        ("Why is there an extra fee on my invoice?", "billing"),
+        ("Refund the duplicate payment please", "billing"),
+    ] {
+        w.write_record([text, label]).expect("row");
+    }
+    w.flush().expect("flush");
+    train
+}
+
+/// `train --finetune`: the encoder tuned on the labels (SetFit's pairs, a few
+/// steps here) is saved as GGUF, the head is trained on its embeddings, and
+/// `classify` runs the two together. Quantized weights cannot be tuned.
+#[test]
+fn train_finetune_saves_a_tuned_encoder_that_classify_uses_with_its_head() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let train = write_training_csv(dir.path());
+    let (head, tuned) = (dir.path().join("head.json"), dir.path().join("tuned.gguf"));
+    let path = |p: &PathBuf| p.to_str().expect("path").to_string();
+    let o = nunchi(&[
+        "train",
+        "--model",
+        &model("all-MiniLM-L6-v2"),
+        "--input",
+        &path(&train),
+        "--out",
+        &path(&head),
+        "--finetune",
+        &path(&tuned),
+        "--iterations",
+        "3",
+        "--quant",
+        "f32",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // 8 texts × 3 iterations × (a positive and a negative) = 48 pairs, 3 batches of 16.
+    assert!(err.contains("fine-tuned all-MiniLM-L6-v2 on 48 pairs in 3 steps"), "{err}");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&head).expect("head")).expect("JSON");
+    assert_eq!(saved["model"], "all-MiniLM-L6-v2-setfit", "the head names the tuned encoder");
+
+    let embed = |m: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nunchi"))
+            .args(["embed", "--model", m, "--quant", "f32"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"My card was charged twice\n").expect("write");
+        let out = child.wait_with_output().expect("embed");
+        serde_json::from_slice::<Vec<f32>>(out.stdout.split(|&b| b == b'\n').next().expect("line")).expect("vector")
+    };
+    let (before, after) = (embed(&model("all-MiniLM-L6-v2")), embed(&path(&tuned)));
+    let moved = before.iter().zip(&after).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(moved > 1e-6, "training changed the encoder: {moved}");
+
+    let input = dir.path().join("new.txt");
+    std::fs::write(&input, "They charged my account two times\nAbsolutely brilliant product\n").expect("write");
+    let out = stdout(&nunchi(&[
+        "classify",
+        "--model",
+        &path(&tuned),
+        "--method",
+        "head",
+        "--head",
+        &path(&head),
+        "--input",
+        &path(&input),
+    ]));
+    let labels: Vec<String> =
+        csv::Reader::from_reader(out.as_bytes()).records().map(|r| r.expect("row")[1].to_string()).collect();
+    assert_eq!(labels, ["billing", "praise"]);
+
+    let quantized = nunchi(&[
+        "train",
+        "--model",
+        &model(ENCODER),
+        "--input",
+        &path(&train),
+        "--out",
+        &path(&head),
+        "--finetune",
+        &path(&tuned),
+    ]);
+    assert_error(&quantized, "f32");
+}
+
+/// Every method's report and the summary table; `setfit-N` (the encoder tuned
+/// on `head-N`'s sample, a step here) from the f32 folder, quantized as the
+/// others are.
 #[test]
 fn eval_prints_a_report_and_summary_table() {
     let out = stdout(&nunchi(&[
         "eval",
         "--model",
-        &model(ENCODER),
+        &model("all-MiniLM-L6-v2"),
         "--dataset",
         "mr",
         "--data",
         &data_dir(),
         "--methods",
-        "zero-shot,head-8",
+        "zero-shot,head-8,setfit-4",
         "--test-per-label",
         "20",
+        "--iterations",
+        "2",
     ]));
     assert!(out.contains("weighted avg"), "{out}");
     assert!(out.contains("| mr | zero-shot | 0 |"), "{out}");
     assert!(out.contains("| mr | head-8 | 16 |"), "{out}");
+    assert!(out.contains("| mr | setfit-4 | 8 |"), "{out}");
 }
 
 #[test]

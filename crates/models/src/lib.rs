@@ -22,6 +22,6 @@ pub mod weights;
 pub use classifier::{Classification, ClassifierHead, TextClassifier};
 pub use encoder::{EmbedOptions, Embeddings, Pooling, SentenceEncoder};
 pub use encoder_config::{EncoderConfig, ProblemType, Variant};
-pub use model_file::{Architecture, HfParts, ModelFile, ModelMeta, Prefixes};
+pub use model_file::{quantize_weights, Architecture, HfParts, ModelFile, ModelMeta, Prefixes};
 pub use sampling::SamplingOptions;
 pub use text2text::{CandidateScore, Flow, GenerateOptions, Generation, GenerationSession, Text2Text};

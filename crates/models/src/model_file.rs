@@ -333,6 +333,16 @@ fn drop_unused_encoder_tensors(tensors: &mut HashMap<String, Tensor>) {
         .retain(|name, _| !UNUSED_PREFIXES.iter().any(|p| name.starts_with(p)) && (has_classifier || !name.contains("pooler.")));
 }
 
+/// Stores f32 weights (a trained encoder's) in `quant`, by the same storage
+/// rule as loading: what a fine-tuned model is saved and run in.
+pub fn quantize_weights(weights: WeightMap, quant: Quant) -> Result<WeightMap> {
+    let mut tensors = HashMap::with_capacity(weights.len());
+    for (name, q) in weights.into_inner() {
+        tensors.insert(name, q.dequantize(&Device::Cpu)?);
+    }
+    quantize_all(tensors, quant)
+}
+
 /// Quantizes every float tensor by the storage rule; integer buffers
 /// (`position_ids`) are not weights and are dropped.
 fn quantize_all(tensors: HashMap<String, Tensor>, quant: Quant) -> Result<WeightMap> {

@@ -8,11 +8,13 @@
 //!   inference model's weights.
 //! - [`ops`], [`loss`]: the differentiable pieces.
 //! - [`optimizer`], [`schedule`]: AdamW with clipping, and the learning rate.
-//! - [`trainer`]: one step; [`fit`]: the whole SetFit run.
+//! - [`trainer`]: one step; [`fit`]: the whole SetFit run; [`model`]: a
+//!   model file in, a tuned model file out.
 
 pub mod encoder;
 pub mod fit;
 pub mod loss;
+pub mod model;
 pub mod ops;
 pub mod optimizer;
 pub mod pairs;
@@ -22,6 +24,7 @@ pub mod trainer;
 
 pub use encoder::{Param, TrainableEncoder};
 pub use fit::{fine_tune, FineTuneOptions, FineTuneReport};
+pub use model::fine_tune_model;
 pub use optimizer::{AdamW, AdamWOptions};
 pub use pairs::{check_examples, contrastive_pairs, Pair};
 pub use schedule::LinearSchedule;
