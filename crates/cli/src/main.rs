@@ -221,7 +221,7 @@ enum Command {
         quant: String,
         /// Fine-tune the encoder on the labels first, SetFit's way, and save it
         /// here as GGUF (in --quant); the head is then trained on its embeddings.
-        /// Needs f32 or f16 weights (a Hugging Face folder or URL, or an f32 GGUF).
+        /// Needs float or q8_0 weights (a Hugging Face folder or URL, or an f32 or q8_0 GGUF).
         #[arg(long)]
         finetune: Option<PathBuf>,
         /// Fine-tuning: positive and negative pairs per text (SetFit's num_iterations).
@@ -326,7 +326,7 @@ enum Command {
         data: PathBuf,
         /// Comma-separated: zero-shot, prompt, head-N (N per label), head-full,
         /// setfit-N (the encoder fine-tuned on head-N's sample, then its head;
-        /// needs f32 or f16 weights), model (--model is a fine-tuned classification model).
+        /// needs float or q8_0 weights), model (--model is a fine-tuned classification model).
         #[arg(long)]
         methods: Option<String>,
         /// The model method: which dataset label each model label stands for,

@@ -6,9 +6,9 @@
 //! ([`TrainableEncoder::weight_map`]), so a trained encoder runs through
 //! `SentenceEncoder` unchanged.
 //!
-//! No dropout yet: sentence-transformers trains in `train()` mode, with BERT's
-//! 0.1 dropout on hidden states and attention probabilities; this forward is
-//! the `eval()` one (what the PyTorch goldens compare against).
+//! [`TrainableEncoder::embed`] is the `eval()` forward (what the PyTorch
+//! goldens compare against); [`TrainableEncoder::embed_with`] applies dropout
+//! where `train()` mode does, as sentence-transformers trains.
 
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Tensor, Var};
@@ -18,6 +18,7 @@ use nunchi_models::encoder_config::{EncoderConfig, Variant};
 use nunchi_models::weights::WeightMap;
 use nunchi_models::Pooling;
 
+use crate::dropout::Dropout;
 use crate::ops::{activation, layer_norm, linear, masked_mean, softmax_last_dim};
 
 /// What a padding key adds to attention scores: its weight underflows to 0.
@@ -132,7 +133,8 @@ fn join(prefix: &str, name: &str) -> String {
 
 impl TrainableEncoder {
     /// Loads f32 trainable weights from a model's weights (f32 or f16, as an
-    /// f32 GGUF or a Hugging Face folder opened with `Quant::F32` gives them),
+    /// f32 GGUF or a Hugging Face folder opened with `Quant::F32` gives them;
+    /// q8_0, dequantized, as a q8_0 GGUF gives them),
     /// with or without a task head's prefix (`bert.`, `roberta.`, …).
     pub fn load(weights: &WeightMap, config: EncoderConfig) -> Result<Self> {
         Self::load_as(weights, config, DType::F32)
@@ -155,10 +157,12 @@ impl TrainableEncoder {
         let mut fetch = |name: &str, _dims: &[usize]| -> Result<Tensor> {
             let path = join(root, name);
             let t = weights.get(&path).ok_or_else(|| Error::format(format!("the model file has no tensor '{path}'")))?;
-            if !matches!(t.dtype(), GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16) {
+            // q8_0 dequantizes within about 0.4 % of each block's largest weight, far
+            // below what training moves them; 4-bit formats lose too much to start from.
+            if !matches!(t.dtype(), GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16 | GgmlDType::Q8_0) {
                 return Err(Error::input(format!(
-                    "fine-tuning needs float weights, but '{path}' is stored as {:?}: open the model with f32 weights \
-                     (a Hugging Face folder, or an f32 GGUF)",
+                    "fine-tuning needs float or q8_0 weights, but '{path}' is stored as {:?}: open the model with \
+                     f32 or q8_0 weights (a Hugging Face folder, or an f32 or q8_0 GGUF)",
                     t.dtype()
                 )));
             }
@@ -247,8 +251,15 @@ impl TrainableEncoder {
         Ok(WeightMap::new(tensors))
     }
 
-    /// Hidden states `[size, seq_len, hidden]` of a padded batch.
+    /// Hidden states `[size, seq_len, hidden]` of a padded batch (no dropout).
     pub fn hidden_states(&self, batch: &Batch) -> Result<Tensor> {
+        self.hidden_states_with(batch, &mut Dropout::off())
+    }
+
+    /// [`TrainableEncoder::hidden_states`] with `dropout` where the model's
+    /// `train()` mode applies it: after the embeddings' layer norm, on the
+    /// attention probabilities, and on each block's output before its residual.
+    pub fn hidden_states_with(&self, batch: &Batch, dropout: &mut Dropout) -> Result<Tensor> {
         let (size, t) = (batch.size, batch.seq_len);
         if t > self.config.max_tokens() {
             return Err(Error::input(format!(
@@ -268,20 +279,28 @@ impl TrainableEncoder {
         if let Some(token_type) = &self.embeddings.token_type {
             x = (x + token_type.embedding(&Tensor::from_slice(&batch.type_ids, size * t, &dev)?)?)?;
         }
-        x = self.embeddings.norm.forward(&x)?;
+        x = dropout.apply(&self.embeddings.norm.forward(&x)?)?;
         if let Some(project) = &self.embeddings.project {
             x = project.forward(&x)?;
         }
         let bias: Vec<f64> = batch.mask.iter().map(|&m| if m > 0.0 { 0.0 } else { MASKED }).collect();
         let bias = Tensor::from_vec(bias, (size, 1, 1, t), &dev)?.to_dtype(self.dtype)?;
         for layer in &self.layers {
-            x = self.layer_forward(layer, &x, &bias, size, t)?;
+            x = self.layer_forward(layer, &x, &bias, size, t, dropout)?;
         }
         Ok(x.reshape((size, t, self.config.hidden_size))?)
     }
 
     /// One transformer layer on rows `x [size·t, hidden]` (BertLayer, post-norm).
-    fn layer_forward(&self, layer: &Layer, x: &Tensor, bias: &Tensor, size: usize, t: usize) -> Result<Tensor> {
+    fn layer_forward(
+        &self,
+        layer: &Layer,
+        x: &Tensor,
+        bias: &Tensor,
+        size: usize,
+        t: usize,
+        dropout: &mut Dropout,
+    ) -> Result<Tensor> {
         let (heads, head_dim) = (self.config.num_attention_heads, self.config.head_dim());
         // `[size·t, hidden]` → `[size, heads, t, head_dim]`.
         let split = |y: Tensor| y.reshape((size, t, heads, head_dim))?.transpose(1, 2)?.contiguous();
@@ -289,17 +308,27 @@ impl TrainableEncoder {
         let k = split(layer.key.forward(x)?)?;
         let v = split(layer.value.forward(x)?)?;
         let scores = (q.matmul(&k.t()?)? * (1.0 / (head_dim as f64).sqrt()))?.broadcast_add(bias)?;
-        let ctx = softmax_last_dim(&scores)?.matmul(&v)?;
+        let ctx = dropout.apply(&softmax_last_dim(&scores)?)?.matmul(&v)?;
         let ctx = ctx.transpose(1, 2)?.reshape((size * t, heads * head_dim))?;
-        let x = layer.attention_norm.forward(&(layer.attention_output.forward(&ctx)? + x)?)?;
+        let mut attended = layer.attention_output.forward(&ctx)?;
+        // DistilBERT's block has no dropout after its attention's output projection.
+        if self.config.variant != Variant::DistilBert {
+            attended = dropout.apply(&attended)?;
+        }
+        let x = layer.attention_norm.forward(&(attended + x)?)?;
         let hidden = activation(&layer.ffn_in.forward(&x)?, self.act)?;
-        Ok(layer.output_norm.forward(&(layer.ffn_out.forward(&hidden)? + x)?)?)
+        Ok(layer.output_norm.forward(&(dropout.apply(&layer.ffn_out.forward(&hidden)?)? + x)?)?)
     }
 
     /// Sentence embeddings `[size, hidden]`, pooled as the model pools
     /// (mean over real tokens, or the first token), not normalized.
     pub fn embed(&self, batch: &Batch, pooling: Pooling) -> Result<Tensor> {
-        let hidden = self.hidden_states(batch)?;
+        self.embed_with(batch, pooling, &mut Dropout::off())
+    }
+
+    /// [`TrainableEncoder::embed`] in training mode, with `dropout`.
+    pub fn embed_with(&self, batch: &Batch, pooling: Pooling, dropout: &mut Dropout) -> Result<Tensor> {
+        let hidden = self.hidden_states_with(batch, dropout)?;
         match pooling {
             Pooling::Mean => {
                 let mask = Tensor::from_slice(&batch.mask, (batch.size, batch.seq_len), &Device::Cpu)?;

@@ -6,11 +6,12 @@
 //! - [`pairs`]: SetFit's pair sampling.
 //! - [`encoder`]: the trainable encoder, loaded from and written back to the
 //!   inference model's weights.
-//! - [`ops`], [`loss`]: the differentiable pieces.
+//! - [`ops`], [`loss`], [`dropout`]: the differentiable pieces.
 //! - [`optimizer`], [`schedule`]: AdamW with clipping, and the learning rate.
-//! - [`trainer`]: one step; [`fit`]: the whole SetFit run; [`model`]: a
-//!   model file in, a tuned model file out.
+//! - [`trainer`]: one step; [`fit`]: the SetFit run, step by step; [`model`]:
+//!   a model file in, a tuned model file out.
 
+pub mod dropout;
 pub mod encoder;
 pub mod fit;
 pub mod loss;
@@ -23,8 +24,8 @@ mod shuffle;
 pub mod trainer;
 
 pub use encoder::{Param, TrainableEncoder};
-pub use fit::{fine_tune, FineTuneOptions, FineTuneReport};
-pub use model::fine_tune_model;
+pub use fit::{fine_tune, FineTuneOptions, FineTuneReport, FineTuning};
+pub use model::{fine_tune_model, ModelFineTuning};
 pub use optimizer::{AdamW, AdamWOptions};
 pub use pairs::{check_examples, contrastive_pairs, Pair};
 pub use schedule::LinearSchedule;

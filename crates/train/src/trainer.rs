@@ -6,6 +6,7 @@ use nunchi_engine::{Error, Result};
 use nunchi_models::bert::Batch;
 use nunchi_models::Pooling;
 
+use crate::dropout::Dropout;
 use crate::encoder::TrainableEncoder;
 use crate::loss::cosine_similarity_loss;
 use crate::optimizer::{AdamW, AdamWOptions};
@@ -35,6 +36,8 @@ pub struct Trainer {
     pooling: Pooling,
     pad_id: u32,
     step: usize,
+    /// Applied in [`Trainer::step`]'s forward only; off unless set.
+    dropout: Dropout,
 }
 
 impl Trainer {
@@ -48,7 +51,16 @@ impl Trainer {
         pad_id: u32,
     ) -> Result<Self> {
         let optimizer = AdamW::new(encoder.params(), opts)?;
-        Ok(Self { encoder, optimizer, schedule, learning_rate, pooling, pad_id, step: 0 })
+        Ok(Self { encoder, optimizer, schedule, learning_rate, pooling, pad_id, step: 0, dropout: Dropout::off() })
+    }
+
+    /// Trains with dropout `p` (PyTorch's `train()` mode), its masks drawn from `seed`.
+    pub fn with_dropout(mut self, p: f64, seed: u64) -> Result<Self> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::input(format!("dropout must be in [0, 1), got {p}")));
+        }
+        self.dropout = Dropout::new(p, seed);
+        Ok(self)
     }
 
     pub fn encoder(&self) -> &TrainableEncoder {
@@ -65,10 +77,14 @@ impl Trainer {
     }
 
     /// The loss of `pairs` over the texts `seqs` (pairs index into `seqs`),
-    /// a differentiable scalar. Each text in the batch runs once, however many
-    /// pairs it is in: its gradients add up through the row selection, as they
-    /// would from separate runs.
+    /// a differentiable scalar, without dropout. Each text in the batch runs
+    /// once, however many pairs it is in: its gradients add up through the row
+    /// selection, as they would from separate runs.
     pub fn loss(&self, seqs: &[Sequence], pairs: &[Pair]) -> Result<Tensor> {
+        self.loss_with(seqs, pairs, &mut Dropout::off())
+    }
+
+    fn loss_with(&self, seqs: &[Sequence], pairs: &[Pair], dropout: &mut Dropout) -> Result<Tensor> {
         if pairs.is_empty() {
             return Err(Error::input("a training batch needs at least one pair"));
         }
@@ -83,7 +99,7 @@ impl Trainer {
         }
         let row = |i: usize| used.binary_search(&i).unwrap_or_default() as u32;
         let batch = Batch::pad(&used.iter().map(|&i| seqs[i].clone()).collect::<Vec<_>>(), self.pad_id)?;
-        let embeddings = self.encoder.embed(&batch, self.pooling)?;
+        let embeddings = self.encoder.embed_with(&batch, self.pooling, dropout)?;
         let dev = Device::Cpu;
         let side = |pick: fn(&Pair) -> usize| -> Result<Tensor> {
             let rows: Vec<u32> = pairs.iter().map(|p| row(pick(p))).collect();
@@ -95,7 +111,10 @@ impl Trainer {
 
     /// One optimizer step on `pairs`, at the schedule's rate for this step.
     pub fn step(&mut self, seqs: &[Sequence], pairs: &[Pair]) -> Result<StepStats> {
-        let loss = self.loss(seqs, pairs)?;
+        let mut dropout = std::mem::replace(&mut self.dropout, Dropout::off());
+        let loss = self.loss_with(seqs, pairs, &mut dropout);
+        self.dropout = dropout;
+        let loss = loss?;
         let value = loss.to_dtype(candle_core::DType::F32)?.to_scalar::<f32>()?;
         let mut grads = loss.backward()?;
         let lr = self.learning_rate * self.schedule.factor(self.step);

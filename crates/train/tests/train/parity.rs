@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use crate::common::*;
 use nunchi_engine::{CpuBackend, Quant};
 use nunchi_models::bert::{BertModel, PackedBatch};
+use nunchi_models::tokenizer::TextTokenizer;
 use nunchi_models::{EmbedOptions, ModelFile, Pooling, SentenceEncoder};
 use nunchi_train::TrainableEncoder;
 
@@ -72,11 +73,33 @@ fn minilm_matches_the_sentence_encoder() {
 }
 
 #[test]
-fn quantized_weights_are_refused() {
-    let path = model_path("all-MiniLM-L6-v2-q8_0.gguf");
-    let file = ModelFile::open(&path, Quant::Q8_0).expect("open");
-    let config = nunchi_models::EncoderConfig::from_json(&file.config_json).unwrap();
-    let err = TrainableEncoder::load(&file.weights, config).err().expect("q8_0 weights are refused");
+fn q8_weights_are_dequantized_and_q4_refused() {
+    let f32_file = ModelFile::open(&model_path("all-MiniLM-L6-v2"), Quant::F32).expect("open f32");
+    let q8_file = ModelFile::open(&model_path("all-MiniLM-L6-v2-q8_0.gguf"), Quant::Q8_0).expect("open q8_0");
+    let config = nunchi_models::EncoderConfig::from_json(&q8_file.config_json).unwrap();
+    let exact = TrainableEncoder::load(&f32_file.weights, config.clone()).expect("f32 loads");
+    let dequantized = TrainableEncoder::load(&q8_file.weights, config.clone()).expect("q8_0 loads, dequantized");
+    let tokenizer = TextTokenizer::from_json(&q8_file.tokenizer_json, 128).unwrap();
+    let seqs: Vec<_> = ["A slow, tender film.", "Refund my order now"]
+        .iter()
+        .map(|t| tokenizer.encode(t).map(|e| (e.ids, e.type_ids)).unwrap())
+        .collect();
+    let embed = |e: &TrainableEncoder| e.embed(&padded(&seqs), Pooling::Mean).unwrap().to_vec2::<f32>().unwrap();
+    let (want, got) = (embed(&exact), embed(&dequantized));
+    for (w, g) in want.iter().zip(&got) {
+        let cos = cosine(w, g);
+        eprintln!("q8_0 dequantized vs f32: cosine {cos:.6}");
+        assert!(cos >= 0.999, "cosine {cos}");
+    }
+
+    let q4_file = ModelFile::open(&model_path("all-MiniLM-L6-v2-q4_0.gguf"), Quant::Q4_0).expect("open q4_0");
+    let err = TrainableEncoder::load(&q4_file.weights, config).err().expect("q4_0 weights are refused");
     assert_eq!(err.code(), "E_INPUT");
-    assert!(err.message().contains("float weights"), "{err}");
+    assert!(err.message().contains("float or q8_0 weights"), "{err}");
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
 }

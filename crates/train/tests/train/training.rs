@@ -11,9 +11,10 @@ use nunchi_engine::CpuBackend;
 use nunchi_models::bert::BertModel;
 use nunchi_models::tokenizer::TextTokenizer;
 use nunchi_models::Pooling;
+use nunchi_train::dropout::Dropout;
 use nunchi_train::optimizer::clip_grad_norm;
 use nunchi_train::pairs::contrastive_pairs;
-use nunchi_train::{fine_tune, AdamWOptions, FineTuneOptions, LinearSchedule, Sequence, TrainableEncoder, Trainer};
+use nunchi_train::{fine_tune, AdamWOptions, FineTuneOptions, FineTuning, LinearSchedule, Sequence, TrainableEncoder, Trainer};
 
 /// Two classes of token sequences whose vocabularies do not overlap.
 fn toy_set() -> (Vec<Sequence>, Vec<usize>) {
@@ -34,10 +35,13 @@ fn trainer(lr: f64, total: usize, seed: u64) -> Trainer {
 /// Runs `steps` steps over the toy set's pairs in batches of 16; returns the
 /// whole set's loss before and after, and the per-step batch losses.
 fn run(steps: usize, seed: u64) -> (f32, f32, Vec<f32>, Trainer) {
+    run_with(trainer(LR, steps, seed), steps, seed)
+}
+
+fn run_with(mut t: Trainer, steps: usize, seed: u64) -> (f32, f32, Vec<f32>, Trainer) {
     let (seqs, labels) = toy_set();
     let texts = vec!["x"; seqs.len()];
     let pairs = contrastive_pairs(&texts, &labels, 4, seed).unwrap();
-    let mut t = trainer(LR, steps, seed);
     let eval = |t: &Trainer| t.loss(&seqs, &pairs).unwrap().to_scalar::<f32>().unwrap();
     let before = eval(&t);
     let losses: Vec<f32> = pairs.chunks(16).cycle().take(steps).map(|batch| t.step(&seqs, batch).unwrap().loss).collect();
@@ -99,16 +103,77 @@ fn clipping_scales_gradients_to_the_max_norm() {
     assert_eq!(gb, vec![8.0 * coef]);
 }
 
+#[test]
+fn dropout_zeroes_its_share_and_scales_the_rest() {
+    let x = Tensor::ones(200_000, candle_core::DType::F32, &Device::Cpu).unwrap();
+    let y = Dropout::new(0.1, 9).apply(&x).unwrap().to_vec1::<f32>().unwrap();
+    let zeroed = y.iter().filter(|&&v| v == 0.0).count() as f64 / y.len() as f64;
+    let mean = y.iter().map(|&v| v as f64).sum::<f64>() / y.len() as f64;
+    assert!((zeroed - 0.1).abs() < 0.005, "share zeroed {zeroed}");
+    assert!((mean - 1.0).abs() < 0.01, "mean {mean}: the kept elements are scaled by 1/(1 - p)");
+    assert!(y.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.9).abs() < 1e-6));
+    assert_eq!(Dropout::off().apply(&x).unwrap().to_vec1::<f32>().unwrap(), vec![1.0; 200_000]);
+    // The same seed draws the same masks.
+    assert_eq!(Dropout::new(0.1, 9).apply(&x).unwrap().to_vec1::<f32>().unwrap(), y);
+}
+
+#[test]
+fn training_with_dropout_is_seeded_and_still_learns() {
+    let with_dropout = |seed| trainer(LR, 20, 5).with_dropout(0.1, seed).unwrap();
+    let (before, after, losses, _) = run_with(with_dropout(3), 20, 5);
+    let (_, again, losses_again, _) = run_with(with_dropout(3), 20, 5);
+    let (_, _, other_masks, _) = run_with(with_dropout(4), 20, 5);
+    let (_, _, no_dropout, _) = run(20, 5);
+    eprintln!("toy set loss with dropout 0.1: {before:.4} before, {after:.4} after 20 steps");
+    assert!(after < 0.25 * before, "loss {before} -> {after}");
+    assert_eq!((losses.clone(), after.to_bits()), (losses_again, again.to_bits()));
+    assert_ne!(losses, other_masks, "another dropout seed draws other masks");
+    // The first step's weights are the same in both runs: only its masks differ.
+    assert_ne!(losses[0], no_dropout[0], "dropout acts in the training forward");
+    assert!(trainer(LR, 1, 5).with_dropout(1.0, 0).is_err(), "p = 1 would zero everything");
+}
+
+#[test]
+fn fine_tuning_one_step_at_a_time_is_fine_tune() {
+    let json = std::fs::read_to_string(model_path("all-MiniLM-L6-v2").join("tokenizer.json")).unwrap();
+    let tokenizer = TextTokenizer::from_json(&json, 32).unwrap();
+    let config = tiny_vocab_config();
+    let texts = ["loved it", "a delight", "wonderful acting", "hated it", "a bore", "awful plot"];
+    let labels = ["pos", "pos", "pos", "neg", "neg", "neg"];
+    let opts = FineTuneOptions { num_iterations: 3, learning_rate: 1e-3, epochs: 2, ..FineTuneOptions::default() };
+    let load = || TrainableEncoder::load(&random_weights(&config, 4), config.clone()).unwrap();
+    let (whole, report) = fine_tune(load(), &tokenizer, Pooling::Mean, &texts, &labels, &opts, |_, _, _| {}).unwrap();
+
+    let mut run = FineTuning::new(load(), &tokenizer, Pooling::Mean, &texts, &labels, &opts).unwrap();
+    // 3 iterations × 6 × 2 = 36 pairs: 3 batches an epoch, 2 epochs.
+    assert_eq!((run.total_steps(), run.steps_done()), (6, 0));
+    let mut losses = Vec::new();
+    while let Some(stats) = run.step().unwrap() {
+        losses.push(stats.loss);
+    }
+    assert!(run.is_done() && run.step().unwrap().is_none());
+    assert_eq!(losses, report.losses);
+    for (p, q) in run.encoder().params().iter().zip(whole.params()) {
+        let diff = (p.var.as_tensor() - q.var.as_tensor()).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(diff, 0.0, "{}", p.name);
+    }
+}
+
+/// A one-layer encoder over MiniLM's vocabulary, for runs with its tokenizer.
+fn tiny_vocab_config() -> nunchi_models::EncoderConfig {
+    let config = serde_json::json!({
+        "model_type": "bert", "vocab_size": 30522, "hidden_size": 16, "num_hidden_layers": 1,
+        "num_attention_heads": 2, "intermediate_size": 24, "max_position_embeddings": 32,
+    });
+    nunchi_models::EncoderConfig::from_json(&config.to_string()).unwrap()
+}
+
 /// SetFit's run with MiniLM's tokenizer over a tiny encoder of its vocabulary.
 #[test]
 fn fine_tune_runs_setfits_embedding_phase() {
     let json = std::fs::read_to_string(model_path("all-MiniLM-L6-v2").join("tokenizer.json")).unwrap();
     let tokenizer = TextTokenizer::from_json(&json, 32).unwrap();
-    let config = serde_json::json!({
-        "model_type": "bert", "vocab_size": 30522, "hidden_size": 16, "num_hidden_layers": 1,
-        "num_attention_heads": 2, "intermediate_size": 24, "max_position_embeddings": 32,
-    });
-    let config = nunchi_models::EncoderConfig::from_json(&config.to_string()).unwrap();
+    let config = tiny_vocab_config();
     let encoder = TrainableEncoder::load(&random_weights(&config, 4), config).unwrap();
     let texts = ["loved it", "a delight", "wonderful acting", "hated it", "a bore", "awful plot"];
     let labels = ["pos", "pos", "pos", "neg", "neg", "neg"];
