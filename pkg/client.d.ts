@@ -1,5 +1,5 @@
 import type {
-  pipeline, Embeddings, EmbedOptions, GenerateOptions, LoadOptions, ModelInfo, ModelSource, CandidateScore, TextClassifierScores,
+  pipeline, Embeddings, EmbedOptions, FineTuneEncoderOptions, FineTunedEncoder, GenerateOptions, LoadOptions, ModelInfo, ModelSource, CandidateScore, TextClassifierScores,
 } from './index.js';
 
 /** A model living in the worker. `info` is a snapshot from load time; `refreshInfo()` updates it. */
@@ -12,6 +12,8 @@ interface RemoteModel {
 export interface WorkerEncoder extends RemoteModel {
   /** `data` is transferred from the worker, not copied. */
   embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
+  /** `Encoder.fineTune`, its steps in the worker; `model` is transferred, not copied. */
+  fineTune(texts: string[], labels: string[], options?: FineTuneEncoderOptions): Promise<FineTunedEncoder<WorkerEncoder>>;
 }
 
 export interface WorkerTextClassifier extends RemoteModel {

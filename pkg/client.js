@@ -86,6 +86,12 @@ export function createWorkerClient(worker = startWorker(), options = {}) {
   class Encoder extends RemoteModel {
     static async load(source, opts) { return new Encoder(...(await load('encoder', source, opts))); }
     async embed(texts, opts) { return call('embed', [this.handle, texts, checkCallOptions('embed', opts)]); }
+    /** `Encoder.fineTune`, its steps in the worker: `{ encoder, model, report }`. */
+    async fineTune(texts, labels, opts) {
+      const { onProgress, signal, ...rest } = checkCallOptions('Encoder.fineTune', opts);
+      const { handle, info, model, report } = await call('fineTune', [this.handle, texts, labels, rest], { onProgress, signal });
+      return { encoder: new Encoder(handle, info), model, report };
+    }
   }
 
   class TextClassifier extends RemoteModel {

@@ -132,6 +132,13 @@ export declare class Encoder {
   /** Loads a BERT-family sentence encoder. */
   static load(source: ModelSource, options?: LoadOptions): Promise<Encoder>;
   embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
+  /**
+   * Fine-tunes a copy of this encoder on labelled texts (SetFit's contrastive
+   * phase; {@link fineTune} also trains the head). Needs float or q8_0 weights
+   * (q4 files are `E_INPUT`); the weights are read again from the load's source
+   * (Cache Storage serves URLs without a download). This encoder stays as it was.
+   */
+  fineTune(texts: string[], labels: string[], options?: FineTuneEncoderOptions): Promise<FineTunedEncoder<Encoder>>;
   readonly info: ModelInfo;
   /** Frees the model's memory; later calls reject with `E_INPUT`. */
   dispose(): void;
@@ -344,6 +351,78 @@ export interface TrainOptions extends TaskOptions, PrefixOption {
 }
 /** Trains a few-shot head on labelled texts, in seconds, on this device. */
 export declare function trainClassifier(encoder: EmbeddingModel, texts: string[], labels: string[], options?: TrainOptions): Promise<Classifier>;
+
+/** Progress of a fine-tuning run: first `step: 0` with the run's size, then one event per step. */
+export type FineTuneProgress =
+  | { status: 'train'; step: 0; steps: number; pairs: number }
+  | {
+    status: 'train'; step: number; steps: number;
+    /** The batch's CosineSimilarityLoss, before its update. */
+    loss: number;
+    /** The learning rate of this step (linear warm-up, then decay). */
+    lr: number;
+    /** The gradients' global norm before clipping to 1. */
+    gradNorm: number;
+    /** Seconds since the first step began, and the estimate of what is left. */
+    seconds: number;
+    secondsLeft: number;
+  };
+
+export interface FineTuneEncoderOptions extends PrefixOption {
+  /** Positive and negative pairs drawn per text (SetFit's `num_iterations`, default 20). */
+  iterations?: number;
+  /** Pairs per step (default 16). */
+  batchSize?: number;
+  /** Passes over the pairs (default 1). */
+  epochs?: number;
+  /** Peak learning rate (default 2e-5). */
+  learningRate?: number;
+  /** Dropout while training, as PyTorch's `train()` mode (default 0.1; 0 turns it off). */
+  dropout?: number;
+  /** Seeds the pairs, their order and the dropout masks (default 42). */
+  seed?: number;
+  /** How the tuned weights are stored (default `'q8_0'`). */
+  quant?: 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4k';
+  onProgress?: (event: FineTuneProgress | TaskProgress) => void;
+  /** Aborting rejects with `E_ABORTED` between steps; the original encoder stays usable. */
+  signal?: AbortSignal;
+}
+
+export interface FineTuneReport {
+  pairs: number;
+  steps: number;
+  /** Each step's batch loss. */
+  losses: number[];
+  /** Seconds the steps took. */
+  seconds: number;
+}
+
+export interface FineTunedEncoder<E> {
+  /** The tuned encoder, loaded and ready. */
+  encoder: E;
+  /** The tuned model as a GGUF file: keep it (Cache Storage, a download) and `Encoder.load(model)` later. */
+  model: Uint8Array;
+  report: FineTuneReport;
+}
+
+export interface FineTuneOptions extends FineTuneEncoderOptions {
+  /** The head trained on the tuned embeddings (default `'logistic'`). */
+  head?: 'logistic' | 'nearest-centroid';
+}
+
+/** An encoder that can be fine-tuned: this package's or a Worker client's. */
+export interface TunableEncoder extends EmbeddingModel {
+  fineTune(texts: string[], labels: string[], options?: FineTuneEncoderOptions): Promise<FineTunedEncoder<TunableEncoder>>;
+}
+
+/**
+ * SetFit in the page: fine-tunes the encoder on pairs of the labelled texts,
+ * then trains a few-shot head on its embeddings (no cross-validation: the tuned
+ * encoder has seen every text). Nothing leaves the device.
+ */
+export declare function fineTune<E extends TunableEncoder>(
+  encoder: E, texts: string[], labels: string[], options?: FineTuneOptions,
+): Promise<FineTunedEncoder<E> & { classifier: Classifier }>;
 
 export declare class Classifier {
   /** Made by `trainClassifier` or `Classifier.fromJSON`. */

@@ -4,6 +4,8 @@ import { nunchiError, abortError } from './errors.js';
 import { checkCallOptions } from './options.js';
 import { resolveSource } from './source.js';
 import { createPipeline } from './pipeline.js';
+import { checkExamples, runFineTuning } from './finetune.js';
+import { taskPrefix } from './tasks.js';
 
 /** Shared by every model kind: options, source resolution, device choice, progress, timing. */
 async function loadModel(className, source, opts, where, workload) {
@@ -141,7 +143,8 @@ function alive(inner, what) {
 export class Encoder {
   #placed;
   #reload;
-  constructor(placed, reload) { this.#placed = placed; this.#reload = reload; }
+  #source;
+  constructor(placed, reload, source) { this.#placed = placed; this.#reload = reload; this.#source = source; }
 
   /** Loads a BERT-family sentence encoder (all-MiniLM-L6-v2, bge/e5-small, …). */
   static async load(source, opts) {
@@ -149,7 +152,28 @@ export class Encoder {
     // After a WebGPU failure the model is rebuilt on the CPU from the same
     // source (Cache Storage serves URLs again without a download).
     const reload = () => loadModel('Encoder', source, { ...opts, device: 'cpu', onProgress: undefined }, 'Encoder.load', EMBED_WORKLOAD);
-    return new Encoder(placed, reload);
+    // Fine-tuning reads the weights again from the source, as loaded.
+    const { cache, hubUrl, device } = opts ?? {};
+    return new Encoder(placed, reload, { source, cache, hubUrl, device });
+  }
+
+  /**
+   * Fine-tunes a copy of this encoder on labelled texts (SetFit's contrastive
+   * phase; `fineTune` adds the head): `{ encoder, model, report }`, the tuned
+   * Encoder (on this one's device choice), its GGUF bytes and the run's report.
+   * Needs float or q8_0 weights; this encoder is left as it was.
+   */
+  async fineTune(texts, labels, opts) {
+    const { quant = 'q8_0', prefix, onProgress, signal, ...run } = checkCallOptions('Encoder.fineTune', opts);
+    checkExamples(texts, labels, 'Encoder.fineTune');
+    alive(this.#placed?.inner, 'this Encoder');
+    const { source, cache, hubUrl, device } = this.#source;
+    const src = await resolveSource(source, { signal, cache, hubUrl });
+    const { model, report } = await runFineTuning(src, texts, labels, {
+      ...run, quant, prefix: taskPrefix(this, prefix), onProgress, signal,
+    });
+    const encoder = await Encoder.load(model, { device, signal });
+    return { encoder, model, report };
   }
 
   /** Embeds texts: `{ data: Float32Array, dims: [n, d], truncated: number[] }`. */
@@ -330,6 +354,7 @@ export function wasmMemoryBytes() {
  */
 export const pipeline = createPipeline({ Encoder, TextClassifier, Text2Text });
 
+export { fineTune } from './finetune.js';
 export {
   zeroShot, classify, textClassification, trainClassifier, Classifier, evaluate, cluster, embedAll, DEFAULT_TEMPLATE,
   detectLanguage,

@@ -6,6 +6,10 @@ import { nunchiError, checkOptions } from './errors.js';
 
 const LOAD = ['onProgress', 'device', 'cache', 'signal', 'quant', 'hubUrl'];
 const EMBED = ['pooling', 'normalize'];
+/** SetFit's settings (absent: its defaults), the stored quantization, and the tasks' prefix. */
+const FINE_TUNE = [
+  'iterations', 'batchSize', 'epochs', 'learningRate', 'dropout', 'seed', 'quant', 'prefix', 'onProgress', 'signal',
+];
 
 /** Option names per call, by the name errors use. */
 export const OPTIONS = {
@@ -28,6 +32,8 @@ export const OPTIONS = {
   textClassification: ['topK', 'onProgress', 'signal'],
   predict: ['onProgress', 'signal'],
   trainClassifier: ['head', 'folds', 'prefix', 'onProgress', 'signal'],
+  'Encoder.fineTune': FINE_TUNE,
+  fineTune: [...FINE_TUNE, 'head'],
   cluster: [
     'k', 'kRange', 'minClusterSize', 'seed', 't5', 'sentiment', 'prefix', 'dates', 'period', 'onProgress', 'signal',
   ],

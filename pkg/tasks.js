@@ -16,7 +16,7 @@ export function checkTexts(texts, where) {
   if (texts.length === 0) throw nunchiError('E_INPUT', `${where}: no texts given: pass at least one`);
 }
 
-function checkLabels(labels, where) {
+export function checkLabels(labels, where) {
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
     throw nunchiError('E_INPUT', `${where}: labels must be an array of strings`);
   }

@@ -42,6 +42,19 @@ async function handle(id, op, args) {
       const result = await model(h).classify(texts);
       return [result, [result.scores.buffer, result.logits.buffer]];
     }
+    case 'fineTune': {
+      const [h, texts, labels, opts = {}] = args;
+      const controller = new AbortController();
+      running.set(id, controller);
+      const { encoder, model: bytes, report } = await model(h).fineTune(texts, labels, {
+        ...opts, signal: controller.signal, onProgress: (progress) => self.postMessage({ id, progress }),
+      });
+      const tuned = nextHandle++;
+      models.set(tuned, encoder);
+      // A copy goes to the page: the tuned Encoder keeps its bytes to fine-tune again.
+      const copy = bytes.slice();
+      return [{ handle: tuned, info: encoder.info, model: copy, report }, [copy.buffer]];
+    }
     case 'generate': {
       const [h, prompt, opts = {}] = args;
       const controller = new AbortController();

@@ -29,6 +29,8 @@ const INTERFACES = {
   textClassification: 'TextClassificationOptions',
   predict: 'TaskOptions',
   trainClassifier: 'TrainOptions',
+  'Encoder.fineTune': 'FineTuneEncoderOptions',
+  fineTune: 'FineTuneOptions',
   cluster: 'ClusterOptions',
   assignTopics: 'AssignTopicsOptions',
   topicTrends: 'TopicTrendsOptions',

@@ -137,6 +137,11 @@ impl FineTuning {
         self.total
     }
 
+    /// The contrastive pairs sampled from the texts.
+    pub fn pairs(&self) -> usize {
+        self.pairs.len()
+    }
+
     /// Steps taken so far.
     pub fn steps_done(&self) -> usize {
         self.trainer.steps()

@@ -6,6 +6,7 @@ mod classifier;
 mod data;
 mod encoder;
 mod errors;
+mod finetune;
 mod loader;
 mod tasks;
 mod text2text;
@@ -16,6 +17,7 @@ use wasm_bindgen::prelude::*;
 
 pub use classifier::TextClassifier;
 pub use encoder::Encoder;
+pub use finetune::FineTuning;
 pub use tasks::Classifier;
 pub use text2text::Text2Text;
 /// `initThreadPool(n)` in JS: the threads build's rayon pool on `n` Web Workers.
