@@ -566,6 +566,18 @@ test('pasted reviews labelled by hand: train on the labelled rows, predict the r
   const predicted = await page.locator('#cls-table tbody td.label').allTextContents();
   assert.ok(predicted.every((l) => l === 'positive' || l === 'negative'), predicted.join());
   await shot('9-hand-labels');
+
+  // The same rows with the encoder fine-tuned first: 8 texts × 20 iterations × 2 = 320 pairs, 20 steps.
+  await page.check('#cls-finetune');
+  await runAndWait('cls');
+  assert.match(await page.textContent('#cls-results'), /Trained on 8 texts\..*fine-tuned in 20 steps/);
+  assert.equal(await page.locator('#cls-loss svg').count(), 1, 'the loss curve is drawn');
+  assert.match(await page.getAttribute('#cls-tuned-model', 'download'), /-setfit-q8_0\.gguf$/);
+  const tunedLabels = await page.locator('#cls-table tbody td.label').allTextContents();
+  assert.equal(tunedLabels.length, 4);
+  assert.ok(tunedLabels.every((l) => l === 'positive' || l === 'negative'), tunedLabels.join());
+  await shot('9b-fine-tuned');
+  await page.uncheck('#cls-finetune');
 });
 
 test('WebGPU (--enable-unsafe-webgpu): auto times it and says what it chose; ?device=webgpu runs on it, answers matching the CPU run', async () => {

@@ -1,11 +1,12 @@
 // View 1: the review classifier (zero-shot labels, a head trained on the
 // user's labels, or Flan-T5 prompting), with metrics when true labels are known.
-import { zeroShot, trainClassifier, classify, evaluate, splitRows, textClassification } from 'nunchi';
+import { zeroShot, trainClassifier, fineTune, classify, evaluate, splitRows, textClassification } from 'nunchi';
+import * as Plot from '@observablehq/plot';
 import { loadModel, loadClassifier, currentT5 } from './models.js';
 import { inputBlock } from './input.js';
 import { SAMPLES } from './config.js';
 import { t, lang, onLangChange, stringIn } from './i18n.js';
-import { h, ht, pct, runJob, taskProgress } from './ui.js';
+import { h, ht, pct, runJob, taskProgress, describeTimeLeft } from './ui.js';
 import { toCsv, setDownload } from './data.js';
 import { tableTools } from './table-tools.js';
 import { handLabels } from './hand-labels.js';
@@ -83,6 +84,53 @@ function metrics(report, extra) {
     confusionTable(report));
 }
 
+/**
+ * An onProgress for fineTune: its steps, with the loss and the time left, drive
+ * `progress` and collect `losses`; the embedding and head stages go to taskProgress.
+ */
+function tuneProgress(progress, losses) {
+  const task = taskProgress(progress);
+  return (e) => {
+    if (e.status !== 'train' || e.steps === undefined) return task(e);
+    if (e.step === 0) return progress(0, t('cls.tuneStart', e));
+    losses.push({ step: e.step, loss: e.loss });
+    const left = e.step < e.steps ? ` ${describeTimeLeft(e.secondsLeft)}` : '';
+    progress(e.step / e.steps, t('cls.tuneStep', { ...e, loss: e.loss.toFixed(3) }) + left);
+  };
+}
+
+function lossCurve(losses) {
+  return h('figure', { class: 'loss-curve', id: 'cls-loss' }, h('figcaption', {}, t('cls.lossCurve')), Plot.plot({
+    height: 160,
+    x: { label: 'step' },
+    y: { label: 'loss', grid: true, zero: true },
+    marks: [Plot.line(losses, { x: 'step', y: 'loss', stroke: '#1e3a8a' }), Plot.dot(losses, { x: 'step', y: 'loss', r: 2, fill: '#1e3a8a', tip: true })],
+  }));
+}
+
+/**
+ * "Train on my labels" with the encoder fine-tuned first: the tuned classifier's
+ * results, and, where the rows' labels are known, the frozen encoder's accuracy
+ * on them for comparison. Returns `{ results, before, losses, model, steps, seconds }`.
+ */
+async function fineTunedResults(enc, train, labels, texts, known, progress, signal) {
+  const losses = [];
+  const tuned = await fineTune(enc, train, labels, { onProgress: tuneProgress(progress, losses), signal });
+  try {
+    const results = await tuned.classifier.predict(texts, { onProgress: taskProgress(progress), signal });
+    let before = null;
+    if (known) {
+      const frozen = await trainClassifier(enc, train, labels, { folds: 0, signal });
+      before = (await frozen.evaluate(texts, known, { onProgress: taskProgress(progress), signal })).accuracy;
+      frozen.dispose();
+    }
+    return { results, before, losses, model: tuned.model, ...tuned.report };
+  } finally {
+    tuned.classifier.dispose();
+    tuned.encoder.dispose();
+  }
+}
+
 /** The results, sortable by any column and filterable by text and label (table-tools.js). */
 function resultsTable(texts, results, truth) {
   const [text, label, confidence, trueLabel] = t('cls.resultCols');
@@ -145,6 +193,7 @@ export function initClassifier() {
     out.replaceChildren();
     show = null;
     let texts = data.texts, truth = data.labels, results, extra = null; // extra: () => text
+    let figure = null; // () => elements shown under the metrics
     if (m === 'zero-shot' || m === 'prompt') {
       const { labels, descriptions } = editor.get();
       if (labels.length < 2) throw new Error(t('cls.needLabels'));
@@ -185,15 +234,28 @@ export function initClassifier() {
       const folds = minCount >= 2 ? Math.min(5, minCount) : 0;
       progress(null, t('job.loadingEncoder'));
       const enc = await loadModel('encoder', signal);
-      const clf = await trainClassifier(enc, train.map((i) => data.texts[i]), trainLabels, { folds, onProgress: taskProgress(progress), signal });
+      const trainTexts = train.map((i) => data.texts[i]);
       texts = test.map((i) => data.texts[i]);
-      results = await clf.predict(texts, { onProgress: taskProgress(progress), signal });
       const known = test.map((i) => data.labels[i]);
       truth = known.every(Boolean) ? known : null;
-      const cv = clf.crossValidation;
-      extra = () => t('cls.trainedOn', { n: train.length }) + (heldOut ? t('cls.heldOut') : '')
-        + (cv ? t('cls.crossValidation', { folds: cv.folds, accuracy: pct(cv.meanAccuracy) }) : '.');
-      clf.dispose();
+      const trained = t('cls.trainedOn', { n: train.length }) + (heldOut ? t('cls.heldOut') : '');
+      if (document.getElementById('cls-finetune').checked) {
+        const run = await fineTunedResults(enc, trainTexts, trainLabels, texts, truth, progress, signal);
+        results = run.results;
+        const link = ht('a', 'cls.downloadTuned', { class: 'button', id: 'cls-tuned-model' });
+        setDownload(link, run.model, `${enc.info.model}-setfit-q8_0.gguf`, 'application/octet-stream');
+        extra = () => `${trained}.` + t('cls.tuned', { steps: run.steps, s: run.seconds.toFixed(0) })
+          + (run.before === null ? '' : t('cls.beforeAfter', {
+            before: pct(run.before), after: pct(results.filter((r, i) => r.label === truth[i]).length / texts.length),
+          }));
+        figure = () => [lossCurve(run.losses), h('p', {}, link)];
+      } else {
+        const clf = await trainClassifier(enc, trainTexts, trainLabels, { folds, onProgress: taskProgress(progress), signal });
+        results = await clf.predict(texts, { onProgress: taskProgress(progress), signal });
+        const cv = clf.crossValidation;
+        extra = () => trained + (cv ? t('cls.crossValidation', { folds: cv.folds, accuracy: pct(cv.meanAccuracy) }) : '.');
+        clf.dispose();
+      }
     }
 
     const predicted = results.map((r) => r.label);
@@ -207,7 +269,7 @@ export function initClassifier() {
     show = () => {
       const note = extra ? extra() : '';
       out.replaceChildren(report ? metrics(report, note) : note ? h('p', {}, note) : '',
-        h('p', {}, link), ...resultsTable(texts, results, truth));
+        ...(figure ? figure() : []), h('p', {}, link), ...resultsTable(texts, results, truth));
     };
     show();
     progress(1, t('cls.done', { n: texts.length }));
