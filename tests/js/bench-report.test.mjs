@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserTables, flopPerToken, footer, header, webgpuTables } from '../../bench/browser/report.mjs';
-import { clusterCliTables, clusterTables, demoTables, poolTables, ratio, resultsDocument, round, soakTables, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
+import { clusterCliTables, clusterTables, demoTables, fineTuneTables, poolTables, ratio, resultsDocument, round, soakTables, table, toJson, wasmBaseline, wasmTables } from '../../bench/report.mjs';
 import { evalPlan, evalTables } from '../../bench/eval-report.mjs';
 import { renderTable, validateResults } from '../../bench/render-docs.mjs';
 
@@ -232,6 +232,23 @@ test('soak: memory after the first, the baseline (second) and the last cycle, th
   const blank = soakTables({ cycles: cycles.map((c) => ({ ...c, jsHeap: null })), texts: 1000, minutes: 15 });
   assert.deepEqual(blank.memory.rows[2], ['JS heap, page (after GC)', null, null, null, null, null]);
   assertSameLayout('soak', tables);
+});
+
+test('fine-tuning cost: first and median step, totals and memory per side', () => {
+  const steps = (times) => times.map((seconds, i) => ({ step: i + 1, seconds, loss: 0.3 }));
+  const sides = [
+    { side: 'main', threads: 1, steps: steps([4, 6, 8.5, 11]), total: 14.2, wasm: 600 * 2 ** 20 },
+    { side: 'worker', threads: 2, steps: steps([3, 5, 7, 9]), total: 12, wasm: 640 * 2 ** 20 },
+  ];
+  const tables = fineTuneTables({ sides, perLabel: 8, iterations: 20 });
+  assert.deepEqual(Object.keys(tables), ['cost']);
+  // Step times are the differences of the cumulative seconds: 4, 2, 2.5, 2.5 → median 2.5.
+  assert.deepEqual(tables.cost.rows, [
+    ['main thread', 1, 4, 4, 2.5, 11, 14.2, 600],
+    ['Worker client', 2, 4, 3, 2, 9, 12, 640],
+  ]);
+  assert.match(tables.cost.caption, /8 MR reviews per label, 20 iterations: 640 pairs/);
+  assertSameLayout('finetune', tables);
 });
 
 /** A synthetic `nunchi eval --json` file: `results` of [method, training texts, weighted F1, accuracy]. */
