@@ -17,7 +17,8 @@ bind_and_optimize() { # cargo-output.wasm out-dir [wasm-opt feature flags...]
   local input="$1" out="pkg/$2"
   shift 2
   local stamp="$out/.built-from" sum
-  sum="$(sha256sum "$input" | cut -d' ' -f1) wasm-bindgen $WASM_BINDGEN_VERSION"
+  # wasm-opt's presence is in the stamp too, so an unoptimised build is redone once it is installed.
+  sum="$(sha256sum "$input" | cut -d' ' -f1) wasm-bindgen $WASM_BINDGEN_VERSION $([ -x node_modules/.bin/wasm-opt ] && echo wasm-opt || echo no-wasm-opt)"
   if [ -f "$out/nunchi_wasm_bg.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
     echo "build-wasm: $out is up to date" >&2
     return
@@ -25,8 +26,10 @@ bind_and_optimize() { # cargo-output.wasm out-dir [wasm-opt feature flags...]
   rm -f "$stamp"
   wasm-bindgen --target web --out-dir "$out" --out-name nunchi_wasm "$input"
   if [ -x node_modules/.bin/wasm-opt ]; then
-    echo "build-wasm: wasm-opt -O3 $out (about a minute)" >&2
-    node_modules/.bin/wasm-opt -O3 "$@" --enable-bulk-memory --enable-nontrapping-float-to-int \
+    # -O2: -O3 takes 7.5 minutes a build on this module (it holds the training code) against
+    # 1.5, for 1-4 % on embeddings and nothing on training (docs/architecture.md#the-npm-package-build).
+    echo "build-wasm: wasm-opt -O2 $out (about 1.5 minutes)" >&2
+    node_modules/.bin/wasm-opt -O2 "$@" --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals "$out/nunchi_wasm_bg.wasm" -o "$out/nunchi_wasm_bg.wasm"
   fi
   echo "$sum" >"$stamp"

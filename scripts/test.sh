@@ -15,6 +15,11 @@ trap print_stages EXIT
 # outputs that no later stage reads are removed once their stage is done.
 drop_when_slim() { if [ "${NUNCHI_CI_SLIM:-0}" = 1 ]; then rm -rf "$@"; fi; }
 
+# Test builds skip the release profile's cross-crate (thin) LTO: it re-optimises the whole
+# dependency graph once per test binary, and there are two dozen of them. The npm package's
+# wasm (build-wasm.sh, below) keeps it: that is what ships.
+export CARGO_PROFILE_RELEASE_LTO=false
+
 stage "cargo fmt --check" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 drop_when_slim target/debug # clippy's; every later build is a release one
@@ -26,7 +31,7 @@ stage "Rust tests (release)" cargo test --release --workspace
 # their features as in the run above and are reused, not built again.
 stage "Rust tests, threads feature" cargo test --release --workspace --features nunchi-models/threads \
   --test q8 --test team --test concurrent_embed
-stage "wasm package" ./scripts/build-wasm.sh
+stage "wasm package" env -u CARGO_PROFILE_RELEASE_LTO ./scripts/build-wasm.sh
 # Our wasm SIMD128 kernels against their scalar twins and candle, on wasm32 under Node
 # (wasm-bindgen-test-runner comes with the wasm-bindgen-cli that build-wasm.sh installs).
 stage "wasm kernel tests (Node)" ./scripts/test-wasm-kernels.sh

@@ -10,14 +10,14 @@ import { embedProfiled, setupProfiledEncoder } from './page.js';
 
 const run = promisify(execFile);
 
-/** A copy of the package's wasm that keeps function names (wasm-bindgen + wasm-opt -O3 -g), in a
+/** A copy of the package's wasm that keeps function names (wasm-bindgen + wasm-opt -O2 -g), in a
  * temporary folder to mount at /pkg-prof/wasm/; undefined (with a note) when there is no raw build. */
 export async function namedWasmBuild(notes) {
   const raw = path.join(root, 'target/wasm32-unknown-unknown/release/nunchi_wasm.wasm');
   if (!existsSync(raw)) { notes.push('--profile: no target/wasm32-unknown-unknown/release/nunchi_wasm.wasm; run scripts/build-wasm.sh'); return undefined; }
   const out = mkdtempSync(path.join(os.tmpdir(), 'nunchi-prof-'));
   await run('wasm-bindgen', ['--target', 'web', '--out-dir', out, '--out-name', 'nunchi_wasm', raw]);
-  await run(path.join(root, 'node_modules/.bin/wasm-opt'), ['-O3', '-g', '--enable-simd', '--enable-bulk-memory',
+  await run(path.join(root, 'node_modules/.bin/wasm-opt'), ['-O2', '-g', '--enable-simd', '--enable-bulk-memory',
     '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
     path.join(out, 'nunchi_wasm_bg.wasm'), '-o', path.join(out, 'nunchi_wasm_bg.wasm')]);
   return out;
