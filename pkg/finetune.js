@@ -6,17 +6,10 @@
 import { ensureWasm, yieldToEventLoop } from './runtime.js';
 import { nunchiError, abortError } from './errors.js';
 import { checkCallOptions } from './options.js';
-import { checkTexts, checkLabels, trainClassifier } from './tasks.js';
+import { checkExamples, trainClassifier } from './tasks.js';
 
 /** The options that reach Rust's run (the rest are the package's). */
 const RUN_OPTIONS = ['iterations', 'batchSize', 'epochs', 'learningRate', 'dropout', 'seed'];
-
-/** Checks the texts and labels a fine-tuning call gets. */
-export function checkExamples(texts, labels, where) {
-  checkTexts(texts, where);
-  checkLabels(labels, where);
-  if (labels.length !== texts.length) throw nunchiError('E_INPUT', `${where}: ${labels.length} labels for ${texts.length} texts`);
-}
 
 /**
  * Runs SetFit's steps on a resolved model source (`resolveSource`'s result),

@@ -4,8 +4,8 @@ import { nunchiError, abortError } from './errors.js';
 import { checkCallOptions } from './options.js';
 import { resolveSource } from './source.js';
 import { createPipeline } from './pipeline.js';
-import { checkExamples, runFineTuning } from './finetune.js';
-import { taskPrefix } from './tasks.js';
+import { runFineTuning } from './finetune.js';
+import { checkExamples, taskPrefix } from './tasks.js';
 
 /** Shared by every model kind: options, source resolution, device choice, progress, timing. */
 async function loadModel(className, source, opts, where, workload) {

@@ -22,6 +22,13 @@ export function checkLabels(labels, where) {
   }
 }
 
+/** Checks labelled texts: both arrays of strings, one label per text. */
+export function checkExamples(texts, labels, where) {
+  checkTexts(texts, where);
+  checkLabels(labels, where);
+  if (labels.length !== texts.length) throw nunchiError('E_INPUT', `${where}: ${labels.length} labels for ${texts.length} texts`);
+}
+
 /**
  * The text tasks put before every input: the model's own query prefix (e5's
  * "query: ", recommended for classification and clustering) unless `prefix`
@@ -272,8 +279,7 @@ export class Classifier {
 
   /** Predicts labelled texts and returns the classification report. */
   async evaluate(texts, labels, opts) {
-    checkLabels(labels, 'evaluate');
-    if (labels.length !== texts.length) throw nunchiError('E_INPUT', `evaluate: ${labels.length} labels for ${texts.length} texts`);
+    checkExamples(texts, labels, 'evaluate');
     const results = await this.predict(texts, opts);
     return evaluate(labels, results.map((r) => r.label), this.labels);
   }
@@ -304,9 +310,7 @@ export class Classifier {
 export async function trainClassifier(encoder, texts, labels, opts) {
   const { head = 'logistic', folds = 5, prefix, onProgress, signal } =
     checkCallOptions('trainClassifier', opts);
-  checkTexts(texts, 'trainClassifier');
-  checkLabels(labels, 'trainClassifier');
-  if (labels.length !== texts.length) throw nunchiError('E_INPUT', `trainClassifier: ${labels.length} labels for ${texts.length} texts`);
+  checkExamples(texts, labels, 'trainClassifier');
   const wasm = await ensureWasm();
   const { names, y } = indexLabels(labels);
   const { data, dim } = await embedAll(encoder, texts, { onProgress, signal, prefix });
