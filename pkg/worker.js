@@ -15,22 +15,36 @@ function model(handle) {
   return m;
 }
 
+/** An AbortController for request `id`, which the page's 'abort' reaches. */
+function cancellable(id) {
+  const controller = new AbortController();
+  running.set(id, controller);
+  return controller;
+}
+
+/** Posts request `id`'s progress events to the page. */
+const progressTo = (id) => (progress) => self.postMessage({ id, progress });
+
+/** A new model's handle; if the page has already given up on the request, the model is freed instead. */
+function keep(m, controller) {
+  if (controller.signal.aborted) {
+    m.dispose();
+    throw abortError();
+  }
+  const h = nextHandle++;
+  models.set(h, m);
+  return h;
+}
+
 async function handle(id, op, args) {
   switch (op) {
     case 'load': {
       const [kind, source, opts = {}] = args;
       const Kind = KINDS[kind];
       if (!Kind) throw nunchiError('E_INPUT', `unknown model kind '${kind}'`);
-      const controller = new AbortController();
-      running.set(id, controller);
-      const m = await Kind.load(source, { ...opts, signal: controller.signal, onProgress: (progress) => self.postMessage({ id, progress }) });
-      if (controller.signal.aborted) { // the page has already given up on it
-        m.dispose();
-        throw abortError();
-      }
-      const h = nextHandle++;
-      models.set(h, m);
-      return [{ handle: h, info: m.info }];
+      const controller = cancellable(id);
+      const m = await Kind.load(source, { ...opts, signal: controller.signal, onProgress: progressTo(id) });
+      return [{ handle: keep(m, controller), info: m.info }];
     }
     case 'embed': {
       const [h, texts, opts] = args;
@@ -44,21 +58,18 @@ async function handle(id, op, args) {
     }
     case 'fineTune': {
       const [h, texts, labels, opts = {}] = args;
-      const controller = new AbortController();
-      running.set(id, controller);
+      const controller = cancellable(id);
       const { encoder, model: bytes, report } = await model(h).fineTune(texts, labels, {
-        ...opts, signal: controller.signal, onProgress: (progress) => self.postMessage({ id, progress }),
+        ...opts, signal: controller.signal, onProgress: progressTo(id),
       });
-      const tuned = nextHandle++;
-      models.set(tuned, encoder);
+      const tuned = keep(encoder, controller);
       // A copy goes to the page: the tuned Encoder keeps its bytes to fine-tune again.
       const copy = bytes.slice();
       return [{ handle: tuned, info: encoder.info, model: copy, report }, [copy.buffer]];
     }
     case 'generate': {
       const [h, prompt, opts = {}] = args;
-      const controller = new AbortController();
-      running.set(id, controller);
+      const controller = cancellable(id);
       const text = await model(h).generate(prompt, { ...opts, signal: controller.signal, onToken: (token) => self.postMessage({ id, token }) });
       return [text];
     }
