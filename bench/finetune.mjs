@@ -68,11 +68,4 @@ export async function main(argv = process.argv.slice(2)) {
     machine: machine({ chromium: sides[0].chromium }), tables: fineTuneTables({ sides, perLabel, iterations }) });
 }
 
-if (isMain(import.meta.url)) {
-  try {
-    await main();
-  } catch (e) {
-    console.error(e.message);
-    process.exitCode = 1;
-  }
-}
+if (isMain(import.meta.url)) await main();
