@@ -1,9 +1,11 @@
 //! Our f32 GEMM against its scalar twin (bit for bit) and against candle's
 //! matmul (the `gemm` crate), natively and on wasm32 (`scripts/test-wasm-kernels.sh`
-//! runs this file under Node with `+simd128`, where the SIMD kernel runs).
+//! runs this file under Node with `+simd128`, where the SIMD kernel runs); and
+//! `matmul_t`, the kernel as a differentiable candle op, against candle's
+//! matmul and its gradients.
 
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor, Var};
 use nunchi_engine::cpu::dense::{self, PackedF32Matrix, PANEL};
 use nunchi_engine::{Backend, CpuBackend};
 
@@ -64,6 +66,30 @@ fn kernel_equals_scalar_twin_bit_for_bit() {
                 every_tile_equals(&x, &w, bias, &want, &what);
             }
         }
+    }
+}
+
+/// Any split of the rows (training's products on the threads build) gives the
+/// whole product bit for bit.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn row_splits_equal_the_whole_product() {
+    let mut rng = Rng::new(23);
+    let (n, k) = (13, 40);
+    let w = PackedF32Matrix::from_rows(&weights(&mut rng, n, k), n, k).expect("pack");
+    let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+    for m in [0, 1, 5, 70] {
+        let x = rng.activations(m * k);
+        let mut want = vec![0f32; m * n];
+        dense::gemm(&x, &w, Some(&bias), &mut want);
+        for tasks in [0, 1, 2, 3, 7, 100] {
+            let mut got = vec![f32::NAN; m * n];
+            dense::gemm_split_rows_into(tasks, &x, &w, Some(&bias), &mut got);
+            assert_bits_equal(&format!("m {m}, {tasks} tasks"), &got, &want);
+        }
+        let mut got = vec![f32::NAN; m * n];
+        dense::gemm_split_rows(&x, &w, Some(&bias), &mut got);
+        assert_bits_equal(&format!("m {m}, the build's split"), &got, &want);
     }
 }
 
@@ -161,4 +187,66 @@ fn backend_linear_matches_candle_for_f32_and_f16() {
             assert!((g - t).abs() <= 1e-4 * (1.0 + t.abs()), "{dtype:?} output {i}: {g} vs {t}");
         }
     }
+}
+
+/// Max of |got − want| / (1 + |want|).
+fn worst_relative(got: &Tensor, want: &Tensor) -> f64 {
+    let values = |t: &Tensor| t.to_dtype(DType::F64).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+    let (got, want) = (values(got), values(want));
+    assert_eq!(got.len(), want.len());
+    got.iter().zip(&want).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0, f64::max)
+}
+
+/// `matmul_t` (the op training's linear layers run on in wasm) against
+/// candle's matmul in f64: the product and both gradients, on shapes that
+/// leave partial tiles and panels, and a training-sized one.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn matmul_t_and_its_gradients_match_candles_matmul() {
+    let mut rng = Rng::new(24);
+    let mut random = |rows: usize, cols: usize| {
+        let v: Vec<f32> = (0..rows * cols).map(|_| rng.unit()).collect();
+        Tensor::from_vec(v, (rows, cols), &Device::Cpu).unwrap()
+    };
+    for (rows, k, n) in [(1, 1, 1), (7, 13, 11), (37, 70, 19), (96, 384, 24)] {
+        let (x, w, upstream) = (random(rows, k), random(n, k), random(rows, n));
+        let (xv, wv) = (Var::from_tensor(&x).unwrap(), Var::from_tensor(&w).unwrap());
+        let y = dense::matmul_t(xv.as_tensor(), wv.as_tensor()).unwrap();
+        let grads = (&y * &upstream).unwrap().sum_all().unwrap().backward().unwrap();
+        let f64_var = |t: &Tensor| Var::from_tensor(&t.to_dtype(DType::F64).unwrap()).unwrap();
+        let (xr, wr) = (f64_var(&x), f64_var(&w));
+        let yr = xr.as_tensor().matmul(&wr.as_tensor().t().unwrap()).unwrap();
+        let grads_r = (&yr * &upstream.to_dtype(DType::F64).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
+        let errors = [
+            ("product", worst_relative(&y, &yr)),
+            ("∂x", worst_relative(grads.get(xv.as_tensor()).unwrap(), grads_r.get(xr.as_tensor()).unwrap())),
+            ("∂w", worst_relative(grads.get(wv.as_tensor()).unwrap(), grads_r.get(wr.as_tensor()).unwrap())),
+        ];
+        // f32 sums of up to 384 products of values in [-1, 1].
+        for (what, err) in errors {
+            assert!(err < 1e-5, "[{rows}, {k}] · [{n}, {k}]ᵀ: {what} off by {err:e}");
+        }
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn matmul_t_reads_views_and_refuses_what_it_cannot_multiply() {
+    let mut rng = Rng::new(25);
+    let mut random = |rows: usize, cols: usize| {
+        let v: Vec<f32> = (0..rows * cols).map(|_| rng.unit()).collect();
+        Tensor::from_vec(v, (rows, cols), &Device::Cpu).unwrap()
+    };
+    // A transposed view is not contiguous: the op copies it first.
+    let (xt, w) = (random(9, 5), random(4, 9));
+    let x = xt.t().unwrap();
+    let got = dense::matmul_t(&x, &w).unwrap();
+    assert!(worst_relative(&got, &x.matmul(&w.t().unwrap()).unwrap()) < 1e-6);
+
+    let f64s = Tensor::zeros((2, 3), DType::F64, &Device::Cpu).unwrap();
+    let err = dense::matmul_t(&f64s, &f64s).expect_err("f64 is refused").to_string();
+    assert!(err.contains("f32 operands only"), "{err}");
+    let (a, b) = (random(2, 3), random(2, 4));
+    let err = dense::matmul_t(&a, &b).expect_err("inner sizes differ").to_string();
+    assert!(err.contains("inner sizes differ"), "{err}");
 }

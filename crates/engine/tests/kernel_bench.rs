@@ -100,6 +100,34 @@ fn dense_kernel_throughput() {
     }
 }
 
+/// A training step's linear layers, forward and backward (the two transposed
+/// products), for a batch of 16 pairs of 24-token texts (768 rows):
+/// `dense::matmul_t` beside candle's matmul under candle's autograd.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[ignore = "a benchmark, run by hand"]
+fn training_product_throughput() {
+    use candle_core::Var;
+    log!("| rows | n | k | candle matmul, fwd + bwd | matmul_t, fwd + bwd | ratio |");
+    let rows = 768;
+    for (n, k) in [(384, 384), (1536, 384), (384, 1536)] {
+        let mut rng = common::Rng::new(2);
+        let mut random = |r: usize, c: usize| {
+            let v: Vec<f32> = (0..r * c).map(|_| rng.next_signed_f32()).collect();
+            Tensor::from_vec(v, (r, c), &Device::Cpu).expect("tensor")
+        };
+        let (x, w, up) =
+            (Var::from_tensor(&random(rows, k)).expect("x"), Var::from_tensor(&random(n, k)).expect("w"), random(rows, n));
+        let step = |product: &dyn Fn() -> Tensor| {
+            drop((product() * &up).and_then(|y| y.sum_all()).and_then(|s| s.backward()).expect("backward"))
+        };
+        // Three products of rows·n·k each: the forward and the two gradients.
+        let candle = gflops(3 * rows, n, k, || step(&|| x.as_tensor().matmul(&w.as_tensor().t().expect("t")).expect("matmul")));
+        let ours = gflops(3 * rows, n, k, || step(&|| dense::matmul_t(x.as_tensor(), w.as_tensor()).expect("matmul_t")));
+        log!("| {rows} | {n} | {k} | {candle:.1} GFLOP/s | {ours:.1} GFLOP/s | {:.2}× |", ours / candle);
+    }
+}
+
 /// GFLOP/s of each register tile, as table cells (SIMD builds only).
 #[allow(unused_variables)]
 fn tile_columns(x: &[f32], packed: &PackedF32Matrix, m: usize) -> String {

@@ -6,7 +6,7 @@
 //! - [`pairs`]: SetFit's pair sampling.
 //! - [`encoder`]: the trainable encoder, loaded from and written back to the
 //!   inference model's weights.
-//! - [`ops`], [`loss`], [`dropout`]: the differentiable pieces.
+//! - [`ops`], [`gelu_erf`], [`layer_norm`], [`loss`], [`dropout`]: the differentiable pieces.
 //! - [`optimizer`], [`schedule`]: AdamW with clipping, and the learning rate.
 //! - [`trainer`]: one step; [`fit`]: the SetFit run, step by step; [`model`]:
 //!   a model file in, a tuned model file out.
@@ -14,6 +14,8 @@
 pub mod dropout;
 pub mod encoder;
 pub mod fit;
+pub mod gelu_erf;
+pub mod layer_norm;
 pub mod loss;
 pub mod model;
 pub mod ops;

@@ -13,6 +13,7 @@ use nunchi_models::{quantize_weights, EncoderConfig, ModelFile, ModelMeta, Pooli
 
 use crate::encoder::TrainableEncoder;
 use crate::fit::{FineTuneOptions, FineTuneReport, FineTuning};
+use crate::pairs::check_examples;
 use crate::trainer::StepStats;
 
 /// What a tuned model's name ends with, so its heads and files say what it is.
@@ -35,6 +36,9 @@ impl ModelFineTuning {
         prefix: &str,
         opts: &FineTuneOptions,
     ) -> Result<Self> {
+        // The user's own texts are checked before the weights load (seconds, and
+        // hundreds of megabytes), and before the prefix could hide an empty one.
+        check_examples(texts, labels)?;
         if !file.arch.is_encoder() {
             return Err(Error::input(format!(
                 "this is a {} model; fine-tuning needs a BERT-family sentence encoder",

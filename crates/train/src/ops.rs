@@ -1,30 +1,31 @@
-//! The encoder's pieces written from candle's basic ops, so that candle's
-//! autograd differentiates them: candle-nn's fused `layer_norm` and
-//! `softmax_last_dim` are forward-only (`apply_op*_no_bwd`), and candle's own
-//! `gelu_erf` backward rounds 1/√(2π) to 0.398942. Each works in the tensor's own dtype:
-//! f32 for training, f64 for the finite-difference tests.
+//! The encoder's pieces, differentiable by candle's autograd: candle-nn's
+//! fused `layer_norm` and `softmax_last_dim` are forward-only
+//! (`apply_op*_no_bwd`), and candle's own `gelu_erf` backward rounds 1/√(2π)
+//! to 0.398942. Layer norm and GELU are ops of ours with written backwards
+//! ([`crate::layer_norm`], [`crate::gelu_erf`]), which keep no intermediates;
+//! the rest are candle's basic ops. Each works in the tensor's own dtype: f32
+//! for training, f64 for the finite-difference tests.
 
-use candle_core::{Result, Tensor, D};
+use candle_core::{DType, Result, Tensor, D};
+use nunchi_engine::cpu::dense::{self, matmul_t};
 use nunchi_engine::Activation;
 
-/// `x [rows, in] · wᵀ + b`, `w [out, in]` (PyTorch's `nn.Linear`).
-pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
-    x.matmul(&w.t()?)?.broadcast_add(b)
-}
+use crate::gelu_erf::gelu_erf;
+pub use crate::layer_norm::layer_norm;
 
-/// Layer norm over the last dim with the biased variance, as `nn.LayerNorm`:
-/// `(x - mean) / sqrt(var + eps) · gamma + beta`.
-pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f64) -> Result<Tensor> {
-    let centered = x.broadcast_sub(&x.mean_keepdim(D::Minus1)?)?;
-    let var = centered.sqr()?.mean_keepdim(D::Minus1)?;
-    centered.broadcast_div(&(var + eps)?.sqrt()?)?.broadcast_mul(gamma)?.broadcast_add(beta)
+/// `x [rows, in] · wᵀ + b`, `w [out, in]` (PyTorch's `nn.Linear`). In f32
+/// where this build has our SIMD kernel (wasm), the product runs on it
+/// ([`matmul_t`]); elsewhere, and in f64, on candle's matmul.
+pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let product = if dense::HAS_SIMD_KERNEL && x.dtype() == DType::F32 { matmul_t(x, w)? } else { x.matmul(&w.t()?)? };
+    product.broadcast_add(b)
 }
 
 /// The feed-forward activation, as transformers' `ACT2FN` computes it.
 pub fn activation(x: &Tensor, act: Activation) -> Result<Tensor> {
     match act {
-        // `gelu`: x · Φ(x) = x/2 · (1 + erf(x/√2)); candle's erf backward is exact.
-        Activation::GeluErf => (x * ((x / std::f64::consts::SQRT_2)?.erf()? + 1.0)?)? * 0.5,
+        // `gelu`: x · Φ(x) = x/2 · (1 + erf(x/√2)), one op that keeps no intermediates.
+        Activation::GeluErf => gelu_erf(x),
         // `gelu_new`: x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).
         Activation::GeluTanh => {
             let inner = ((x + (x.powf(3.0)? * 0.044715)?)? * (2.0 / std::f64::consts::PI).sqrt())?;

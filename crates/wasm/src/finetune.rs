@@ -66,9 +66,6 @@ impl FineTuning {
         options: JsValue,
     ) -> Result<FineTuning, JsValue> {
         let opts = Options::parse(options)?;
-        if texts.len() != labels.len() {
-            return Err(input(format!("fineTune: {} labels for {} texts", labels.len(), texts.len())));
-        }
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let inner = ModelFineTuning::new(&file, &refs, &labels, prefix, &opts).map_err(to_js)?;
         Ok(FineTuning { inner })

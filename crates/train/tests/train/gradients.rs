@@ -93,6 +93,45 @@ fn gelu_erf_values() {
 }
 
 #[test]
+fn gelu_erf_op_equals_candles_basic_ops_bit_for_bit() {
+    // The op replaced `((x / √2).erf() + 1) · x · 0.5`; its forward keeps those values.
+    let mut rng = Rng::new(5);
+    let v: Vec<f32> = (0..4096).map(|_| 6.0 * rng.next_signed_f32()).collect();
+    let x = Tensor::from_vec(v, (64, 64), &Device::Cpu).unwrap();
+    let basic = ((&x * ((&x / std::f64::consts::SQRT_2).unwrap().erf().unwrap() + 1.0).unwrap()).unwrap() * 0.5).unwrap();
+    let op = activation(&x, Activation::GeluErf).unwrap();
+    let bits = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&op), bits(&basic));
+    let err = activation(&x.to_dtype(DType::U32).unwrap(), Activation::GeluErf).expect_err("u32 is refused").to_string();
+    assert!(err.contains("f32 or f64 only"), "{err}");
+}
+
+#[test]
+fn layer_norm_op_matches_candles_basic_ops() {
+    // The op replaced `centered / √(mean(centered²) + eps) · γ + β` written in basic ops.
+    let mut rng = Rng::new(6);
+    let mut random32 = |dims: &[usize], scale: f32| {
+        let v: Vec<f32> = (0..dims.iter().product()).map(|_| scale * rng.next_signed_f32()).collect();
+        Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
+    };
+    let (x, gamma, beta) = (random32(&[48, 384], 4.0), random32(&[384], 1.0), random32(&[384], 1.0));
+    let centered = x.broadcast_sub(&x.mean_keepdim(1).unwrap()).unwrap();
+    let var = centered.sqr().unwrap().mean_keepdim(1).unwrap();
+    let basic = centered
+        .broadcast_div(&(var + 1e-12).unwrap().sqrt().unwrap())
+        .unwrap()
+        .broadcast_mul(&gamma)
+        .unwrap()
+        .broadcast_add(&beta)
+        .unwrap();
+    let op = layer_norm(&x, &gamma, &beta, 1e-12).unwrap();
+    let diff = (op - basic).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff < 1e-5, "max |op − basic ops| {diff}");
+    let err = layer_norm(&x, &gamma.narrow(0, 0, 10).unwrap(), &beta, 1e-12).expect_err("a short gamma is refused");
+    assert!(err.to_string().contains("gamma"), "{err}");
+}
+
+#[test]
 fn masked_softmax() {
     let mut rng = Rng::new(4);
     let bias = Tensor::new(&[[0.0, 0.0, -1e9, 0.0], [0.0, -1e9, -1e9, 0.0]], &Device::Cpu).unwrap();

@@ -10,7 +10,7 @@ use nunchi_engine::{CpuBackend, Quant};
 use nunchi_models::bert::{BertModel, PackedBatch};
 use nunchi_models::tokenizer::TextTokenizer;
 use nunchi_models::{EmbedOptions, ModelFile, Pooling, SentenceEncoder};
-use nunchi_train::TrainableEncoder;
+use nunchi_train::{ModelFineTuning, TrainableEncoder};
 
 /// Mean of each packed span's rows of `hidden` (`[1, tokens, dim]`, row-major).
 fn span_means(hidden: &[f32], spans: &[(usize, usize)], dim: usize) -> Vec<f32> {
@@ -102,4 +102,24 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
     dot / (norm(a) * norm(b))
+}
+
+#[test]
+fn examples_are_checked_before_the_weights_load_and_before_the_prefix() {
+    // q4_0 weights cannot be trained: an error about the examples here proves
+    // they were checked first, and an empty text stays empty after "query: ".
+    let q4_file = ModelFile::open(&model_path("all-MiniLM-L6-v2-q4_0.gguf"), Quant::Q4_0).expect("open q4_0");
+    let opts = nunchi_train::FineTuneOptions::default();
+    let texts = ["great film", "  ", "dull", "boring"];
+    let labels = ["pos", "pos", "neg", "neg"];
+    let err = ModelFineTuning::new(&q4_file, &texts, &labels, "query: ", &opts).err().expect("an empty text is refused");
+    assert_eq!(err.code(), "E_INPUT");
+    assert!(err.message().contains("text 1 is empty"), "{err}");
+
+    let err = ModelFineTuning::new(&q4_file, &texts, &labels[..3], "", &opts).err().expect("a missing label is refused");
+    assert!(err.message().contains("4 texts but 3 labels"), "{err}");
+
+    let texts = ["great film", "fine", "dull", "boring"];
+    let err = ModelFineTuning::new(&q4_file, &texts, &labels, "", &opts).err().expect("q4_0 weights are refused");
+    assert!(err.message().contains("float or q8_0 weights"), "{err}");
 }

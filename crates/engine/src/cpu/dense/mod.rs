@@ -7,13 +7,17 @@
 //! 384 × 1536 matrix) costs as much as the product. Natively candle's AVX
 //! path with threads stays, so there the twin is only tested.
 
+pub mod autograd;
 pub mod pack;
 pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod wasm;
 
+pub use autograd::matmul_t;
 pub use pack::{PackedF32Matrix, PANEL};
 
+use crate::cpu::q8::parallel::MIN_MACS_PER_TASK;
+use crate::cpu::threads::threads;
 use crate::error::{Error, Result};
 
 /// Whether this build has the SIMD kernel (otherwise the scalar twin runs).
@@ -26,6 +30,36 @@ pub fn gemm(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32
     wasm::gemm(x, w, bias, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     scalar::gemm_slow(x, w, bias, out);
+}
+
+/// [`gemm`] with the rows cut into one block per kernel thread (the threads
+/// build), for products of many rows such as training's.
+pub fn gemm_split_rows(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+    let rows = out.len() / w.n();
+    let tasks = threads().min(rows * w.n() * w.k() / MIN_MACS_PER_TASK).max(1);
+    gemm_split_rows_into(tasks, x, w, bias, out)
+}
+
+/// [`gemm_split_rows`] into `tasks` blocks of rows, on rayon's pool with the
+/// `threads` feature and one after another without it (tests check any split
+/// against the whole). Rows are independent, so every value is what [`gemm`]
+/// alone gives it.
+pub fn gemm_split_rows_into(tasks: usize, x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+    let (n, k) = (w.n(), w.k());
+    let rows = out.len() / n;
+    let per_task = rows.div_ceil(tasks.max(1));
+    if per_task >= rows {
+        return gemm(x, w, bias, out);
+    }
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(per_task * n).zip(x.par_chunks(per_task * k)).for_each(|(out, x)| gemm(x, w, bias, out));
+    }
+    #[cfg(not(feature = "threads"))]
+    for (out, x) in out.chunks_mut(per_task * n).zip(x.chunks(per_task * k)) {
+        gemm(x, w, bias, out);
+    }
 }
 
 /// `y = x · Wᵀ + bias` for `x` holding whole rows of `w.k()` values.
