@@ -189,6 +189,12 @@ fn backend_linear_matches_candle_for_f32_and_f16() {
     }
 }
 
+/// A `rows × cols` tensor of values in [-1, 1).
+fn random_matrix(rng: &mut Rng, rows: usize, cols: usize) -> Tensor {
+    let v: Vec<f32> = (0..rows * cols).map(|_| rng.unit()).collect();
+    Tensor::from_vec(v, (rows, cols), &Device::Cpu).unwrap()
+}
+
 /// Max of |got − want| / (1 + |want|).
 fn worst_relative(got: &Tensor, want: &Tensor) -> f64 {
     let values = |t: &Tensor| t.to_dtype(DType::F64).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
@@ -204,10 +210,7 @@ fn worst_relative(got: &Tensor, want: &Tensor) -> f64 {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn matmul_t_and_its_gradients_match_candles_matmul() {
     let mut rng = Rng::new(24);
-    let mut random = |rows: usize, cols: usize| {
-        let v: Vec<f32> = (0..rows * cols).map(|_| rng.unit()).collect();
-        Tensor::from_vec(v, (rows, cols), &Device::Cpu).unwrap()
-    };
+    let mut random = |rows: usize, cols: usize| random_matrix(&mut rng, rows, cols);
     for (rows, k, n) in [(1, 1, 1), (7, 13, 11), (37, 70, 19), (96, 384, 24)] {
         let (x, w, upstream) = (random(rows, k), random(n, k), random(rows, n));
         let (xv, wv) = (Var::from_tensor(&x).unwrap(), Var::from_tensor(&w).unwrap());
@@ -233,10 +236,7 @@ fn matmul_t_and_its_gradients_match_candles_matmul() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn matmul_t_reads_views_and_refuses_what_it_cannot_multiply() {
     let mut rng = Rng::new(25);
-    let mut random = |rows: usize, cols: usize| {
-        let v: Vec<f32> = (0..rows * cols).map(|_| rng.unit()).collect();
-        Tensor::from_vec(v, (rows, cols), &Device::Cpu).unwrap()
-    };
+    let mut random = |rows: usize, cols: usize| random_matrix(&mut rng, rows, cols);
     // A transposed view is not contiguous: the op copies it first.
     let (xt, w) = (random(9, 5), random(4, 9));
     let x = xt.t().unwrap();

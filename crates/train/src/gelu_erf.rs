@@ -46,16 +46,7 @@ impl CustomOp1 for GeluErf {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let out = match storage {
-            CpuStorage::F32(v) => CpuStorage::F32(
-                contiguous_values(v, layout, self.name())?.iter().map(|&x| gelu_forward!(f32, erf_f32, x)).collect(),
-            ),
-            CpuStorage::F64(v) => CpuStorage::F64(
-                contiguous_values(v, layout, self.name())?.iter().map(|&x| gelu_forward!(f64, erf_f64, x)).collect(),
-            ),
-            other => bail!("{}: f32 or f64 only, got {:?}", self.name(), other.dtype()),
-        };
-        Ok((out, layout.shape().clone()))
+        map_floats(self.name(), storage, layout, |x| gelu_forward!(f32, erf_f32, x), |x| gelu_forward!(f64, erf_f64, x))
     }
 
     fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
@@ -72,15 +63,22 @@ impl CustomOp1 for GeluErfDerivative {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let out = match storage {
-            CpuStorage::F32(v) => CpuStorage::F32(
-                contiguous_values(v, layout, self.name())?.iter().map(|&x| gelu_derivative!(f32, erf_f32, x)).collect(),
-            ),
-            CpuStorage::F64(v) => CpuStorage::F64(
-                contiguous_values(v, layout, self.name())?.iter().map(|&x| gelu_derivative!(f64, erf_f64, x)).collect(),
-            ),
-            other => bail!("{}: f32 or f64 only, got {:?}", self.name(), other.dtype()),
-        };
-        Ok((out, layout.shape().clone()))
+        map_floats(self.name(), storage, layout, |x| gelu_derivative!(f32, erf_f32, x), |x| gelu_derivative!(f64, erf_f64, x))
     }
+}
+
+/// `storage`'s values mapped elementwise, by `on_f32` or `on_f64` for its dtype.
+fn map_floats(
+    op: &str,
+    storage: &CpuStorage,
+    layout: &Layout,
+    on_f32: impl Fn(f32) -> f32,
+    on_f64: impl Fn(f64) -> f64,
+) -> Result<(CpuStorage, Shape)> {
+    let out = match storage {
+        CpuStorage::F32(v) => CpuStorage::F32(contiguous_values(v, layout, op)?.iter().map(|&x| on_f32(x)).collect()),
+        CpuStorage::F64(v) => CpuStorage::F64(contiguous_values(v, layout, op)?.iter().map(|&x| on_f64(x)).collect()),
+        other => bail!("{op}: f32 or f64 only, got {:?}", other.dtype()),
+    };
+    Ok((out, layout.shape().clone()))
 }
