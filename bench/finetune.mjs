@@ -1,8 +1,8 @@
 // `npm run bench:finetune`: what fine-tuning an encoder (SetFit, `fineTune`) costs in
 // headless Chromium: MiniLM q8_0 on MR, N reviews per label (default 8: 640 pairs, 40
 // steps of 16), on the page's main thread (one thread) and through the Worker client
-// with the threads build (a cross-origin-isolated page). Per side: the seconds of the
-// first step and the median step, the steps' total, the time from the call to the
+// with the threads build (a cross-origin-isolated page). Per side: the package's estimate
+// before the first step, the seconds of the first step and the median step, the steps' total, the time from the call to the
 // tuned Encoder (reading the weights again, dequantizing, quantizing and loading the
 // result included), and the wasm memory afterwards (it never shrinks: the peak).
 //
@@ -14,7 +14,7 @@ import { fineTuneTables } from './report.mjs';
 
 const ENCODER = '/models/all-MiniLM-L6-v2-q8_0.gguf';
 
-/** One fine-tuning run in the page: `{ steps: [{ step, seconds, loss }], total, wasm, threads }`. */
+/** One fine-tuning run in the page: `{ estimate, steps: [{ step, seconds, loss }], total, wasm, threads }`. */
 export async function tuneInPage({ texts, labels, encoder, side, iterations }) {
   const nunchi = await import('/pkg/index.js');
   const { createWorkerClient } = await import('/pkg/client.js');
@@ -22,14 +22,18 @@ export async function tuneInPage({ texts, labels, encoder, side, iterations }) {
   const models = client ?? nunchi;
   const enc = await models.Encoder.load(new URL(encoder, location.href).href, { device: 'cpu' });
   const steps = [];
+  let estimate = null;
   const t0 = performance.now();
   const tuned = await enc.fineTune(texts, labels, {
     iterations,
-    onProgress: (e) => { if (e.step > 0) steps.push({ step: e.step, seconds: e.seconds, loss: e.loss }); },
+    onProgress: (e) => {
+      if (e.step === 0) estimate = e.secondsLeft;
+      else if (e.step > 0) steps.push({ step: e.step, seconds: e.seconds, loss: e.loss });
+    },
   });
   const total = (performance.now() - t0) / 1000;
   const info = client ? await tuned.encoder.refreshInfo() : tuned.encoder.info;
-  const result = { steps, total, wasm: client ? info.wasmMemoryBytes : nunchi.wasmMemoryBytes(), threads: info.threads };
+  const result = { estimate, steps, total, wasm: client ? info.wasmMemoryBytes : nunchi.wasmMemoryBytes(), threads: info.threads };
   tuned.encoder.dispose();
   enc.dispose();
   client?.terminate();

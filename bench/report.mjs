@@ -226,25 +226,26 @@ export function soakTables({ cycles, texts, minutes, baseline = 2 }) {
   };
 }
 
-/** finetune.json: `sides` of { side, steps: [{ step, seconds, loss }], total, wasm, threads }. */
+/** finetune.json: `sides` of { side, estimate, steps: [{ step, seconds, loss }], total, wasm, threads }. */
 export function fineTuneTables({ sides, perLabel, iterations }) {
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : null; };
-  const row = ({ side, steps, total, wasm, threads }) => {
+  const row = ({ side, estimate, steps, total, wasm, threads }) => {
     const each = steps.map((s, i) => s.seconds - (i ? steps[i - 1].seconds : 0));
     const label = side === 'main' ? 'main thread' : 'Worker client';
-    return [label, threads, steps.length, each[0], median(each), steps.at(-1)?.seconds, total, wasm / 2 ** 20];
+    return [label, threads, steps.length, estimate, each[0], median(each), steps.at(-1)?.seconds, total, wasm / 2 ** 20];
   };
   const pairs = 2 * perLabel * 2 * iterations;
   return {
     cost: table({
       caption: `fine-tuning all-MiniLM-L6-v2 q8_0 (SetFit: batches of 16 pairs, dropout 0.1) on ${num(perLabel)} MR reviews per label, `
-        + `${num(iterations)} iterations: ${num(pairs)} pairs. Steps: seconds of the first and the median step, and all of them; `
+        + `${num(iterations)} iterations: ${num(pairs)} pairs. Estimated: the steps' seconds as the package estimates them before the first, `
+        + 'from its forward pass; steps: seconds of the first and the median step, and all of them; '
         + 'call to tuned Encoder: from the call to the tuned model loaded (the weights read again and dequantized, and the result '
         + 'quantized to q8_0 and loaded, included); wasm memory: after the run, its peak (wasm memory never shrinks)',
-      columns: ['', 'threads', 'steps', 'first step, s', 'median step, s', 'all steps, s', 'call to tuned Encoder, s', 'wasm memory, MiB'],
+      columns: ['', 'threads', 'steps', 'estimated, s', 'first step, s', 'median step, s', 'all steps, s', 'call to tuned Encoder, s', 'wasm memory, MiB'],
       rows: sides.map(row),
       digits: 2,
-      columnDigits: [null, 0, 0, 2, 2, 1, 1, 0],
+      columnDigits: [null, 0, 0, 1, 2, 2, 1, 1, 0],
     }),
   };
 }

@@ -14,7 +14,8 @@ const RUN_OPTIONS = ['iterations', 'batchSize', 'epochs', 'learningRate', 'dropo
 /**
  * Runs SetFit's steps on a resolved model source (`resolveSource`'s result),
  * texts already prefixed by Rust with `prefix`. Progress: `{ status: 'train',
- * step: 0, steps, pairs }` first, then after each step `{ status: 'train', step,
+ * step: 0, steps, pairs, secondsLeft }` first (the estimate before training,
+ * from the first forward pass), then after each step `{ status: 'train', step,
  * steps, loss, lr, gradNorm, seconds, secondsLeft }`. Returns the tuned model as
  * GGUF bytes (weights in `quant`) and the run's report.
  */
@@ -27,9 +28,13 @@ export async function runFineTuning(src, texts, labels, opts) {
     : wasm.FineTuning.fromHfFiles(src, src.safetensors, texts, labels, prefix, options);
   try {
     const { steps, pairs } = run;
-    onProgress?.({ status: 'train', step: 0, steps, pairs });
-    const losses = [];
     const t0 = performance.now();
+    // The first step's forward pass, run ahead and timed, estimates the run before it starts.
+    run.forwardNext();
+    const estimate = run.estimateSeconds((performance.now() - t0) / 1000);
+    onProgress?.({ status: 'train', step: 0, steps, pairs, secondsLeft: estimate });
+    const losses = [];
+    let firstStep;
     for (;;) {
       // Between steps: the page paints, and a cancel lands here.
       await yieldToEventLoop();
@@ -38,7 +43,10 @@ export async function runFineTuning(src, texts, labels, opts) {
       if (!stats) break;
       losses.push(stats.loss);
       const seconds = (performance.now() - t0) / 1000;
-      onProgress?.({ status: 'train', ...stats, seconds, secondsLeft: (seconds / stats.step) * (steps - stats.step) });
+      firstStep ??= seconds;
+      // The first step runs cold, so the rate comes from the steps after it; until there is one, the estimate's.
+      const perStep = stats.step > 1 ? (seconds - firstStep) / (stats.step - 1) : estimate / (steps + 1);
+      onProgress?.({ status: 'train', ...stats, seconds, secondsLeft: perStep * (steps - stats.step) });
     }
     const seconds = (performance.now() - t0) / 1000;
     return { model: run.toGguf(quant), report: { pairs, steps, losses, seconds } };

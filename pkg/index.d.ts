@@ -354,7 +354,11 @@ export declare function trainClassifier(encoder: EmbeddingModel, texts: string[]
 
 /** Progress of a fine-tuning run: first `step: 0` with the run's size, then one event per step. */
 export type FineTuneProgress =
-  | { status: 'train'; step: 0; steps: number; pairs: number }
+  | {
+    status: 'train'; step: 0; steps: number; pairs: number;
+    /** The run's seconds, estimated before it starts from its first forward pass. */
+    secondsLeft: number;
+  }
   | {
     status: 'train'; step: number; steps: number;
     /** The batch's CosineSimilarityLoss, before its update. */

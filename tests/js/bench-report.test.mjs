@@ -234,18 +234,18 @@ test('soak: memory after the first, the baseline (second) and the last cycle, th
   assertSameLayout('soak', tables);
 });
 
-test('fine-tuning cost: first and median step, totals and memory per side', () => {
+test('fine-tuning cost: the estimate, first and median step, totals and memory per side', () => {
   const steps = (times) => times.map((seconds, i) => ({ step: i + 1, seconds, loss: 0.3 }));
   const sides = [
-    { side: 'main', threads: 1, steps: steps([4, 6, 8.5, 11]), total: 14.2, wasm: 600 * 2 ** 20 },
-    { side: 'worker', threads: 2, steps: steps([3, 5, 7, 9]), total: 12, wasm: 640 * 2 ** 20 },
+    { side: 'main', threads: 1, estimate: 9.5, steps: steps([4, 6, 8.5, 11]), total: 14.2, wasm: 600 * 2 ** 20 },
+    { side: 'worker', threads: 2, estimate: 8, steps: steps([3, 5, 7, 9]), total: 12, wasm: 640 * 2 ** 20 },
   ];
   const tables = fineTuneTables({ sides, perLabel: 8, iterations: 20 });
   assert.deepEqual(Object.keys(tables), ['cost']);
   // Step times are the differences of the cumulative seconds: 4, 2, 2.5, 2.5 → median 2.5.
   assert.deepEqual(tables.cost.rows, [
-    ['main thread', 1, 4, 4, 2.5, 11, 14.2, 600],
-    ['Worker client', 2, 4, 3, 2, 9, 12, 640],
+    ['main thread', 1, 4, 9.5, 4, 2.5, 11, 14.2, 600],
+    ['Worker client', 2, 4, 8, 3, 2, 9, 12, 640],
   ]);
   assert.match(tables.cost.caption, /8 MR reviews per label, 20 iterations: 640 pairs/);
   assertSameLayout('finetune', tables);

@@ -92,7 +92,7 @@ function tuneProgress(progress, losses) {
   const task = taskProgress(progress);
   return (e) => {
     if (e.status !== 'train' || e.steps === undefined) return task(e);
-    if (e.step === 0) return progress(0, t('cls.tuneStart', e));
+    if (e.step === 0) return progress(0, `${t('cls.tuneStart', e)} ${describeTimeLeft(e.secondsLeft)}`);
     losses.push({ step: e.step, loss: e.loss });
     const left = e.step < e.steps ? ` ${describeTimeLeft(e.secondsLeft)}` : '';
     progress(e.step / e.steps, t('cls.tuneStep', { ...e, loss: e.loss.toFixed(3) }) + left);

@@ -1,8 +1,8 @@
 //! Our f32 GEMM against its scalar twin (bit for bit) and against candle's
 //! matmul (the `gemm` crate), natively and on wasm32 (`scripts/test-wasm-kernels.sh`
 //! runs this file under Node with `+simd128`, where the SIMD kernel runs); and
-//! `matmul_t`, the kernel as a differentiable candle op, against candle's
-//! matmul and its gradients.
+//! `matmul_t` and `linear_t`, the kernel as differentiable candle ops, against
+//! candle's matmul and its gradients.
 
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Tensor, Var};
@@ -203,31 +203,42 @@ fn worst_relative(got: &Tensor, want: &Tensor) -> f64 {
     got.iter().zip(&want).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0, f64::max)
 }
 
-/// `matmul_t` (the op training's linear layers run on in wasm) against
-/// candle's matmul in f64: the product and both gradients, on shapes that
-/// leave partial tiles and panels, and a training-sized one.
+/// `matmul_t` and `linear_t` (the ops training's linear layers run on in
+/// wasm) against candle's matmul (and add) in f64: the product and every
+/// gradient, on shapes that leave partial tiles and panels, and a training-sized one.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
-fn matmul_t_and_its_gradients_match_candles_matmul() {
+fn matmul_t_linear_t_and_their_gradients_match_candles_matmul() {
     let mut rng = Rng::new(24);
     let mut random = |rows: usize, cols: usize| random_matrix(&mut rng, rows, cols);
     for (rows, k, n) in [(1, 1, 1), (7, 13, 11), (37, 70, 19), (96, 384, 24)] {
-        let (x, w, upstream) = (random(rows, k), random(n, k), random(rows, n));
-        let (xv, wv) = (Var::from_tensor(&x).unwrap(), Var::from_tensor(&w).unwrap());
-        let y = dense::matmul_t(xv.as_tensor(), wv.as_tensor()).unwrap();
-        let grads = (&y * &upstream).unwrap().sum_all().unwrap().backward().unwrap();
-        let f64_var = |t: &Tensor| Var::from_tensor(&t.to_dtype(DType::F64).unwrap()).unwrap();
-        let (xr, wr) = (f64_var(&x), f64_var(&w));
-        let yr = xr.as_tensor().matmul(&wr.as_tensor().t().unwrap()).unwrap();
-        let grads_r = (&yr * &upstream.to_dtype(DType::F64).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
-        let errors = [
-            ("product", worst_relative(&y, &yr)),
-            ("∂x", worst_relative(grads.get(xv.as_tensor()).unwrap(), grads_r.get(xr.as_tensor()).unwrap())),
-            ("∂w", worst_relative(grads.get(wv.as_tensor()).unwrap(), grads_r.get(wr.as_tensor()).unwrap())),
+        let (x, w, b, upstream) = (random(rows, k), random(n, k), random(1, n).flatten_all().unwrap(), random(rows, n));
+        let vars = [&x, &w, &b].map(|t| Var::from_tensor(t).unwrap());
+        let f64_vars = [&x, &w, &b].map(|t| Var::from_tensor(&t.to_dtype(DType::F64).unwrap()).unwrap());
+        let [xv, wv, bv] = vars.each_ref().map(Var::as_tensor);
+        let [xr, wr, br] = f64_vars.each_ref().map(Var::as_tensor);
+        let product_r = xr.matmul(&wr.t().unwrap()).unwrap();
+        let runs = [
+            ("matmul_t", dense::matmul_t(xv, wv).unwrap(), product_r.clone()),
+            ("linear_t", dense::linear_t(xv, wv, bv).unwrap(), product_r.broadcast_add(br).unwrap()),
         ];
-        // f32 sums of up to 384 products of values in [-1, 1].
-        for (what, err) in errors {
-            assert!(err < 1e-5, "[{rows}, {k}] · [{n}, {k}]ᵀ: {what} off by {err:e}");
+        for (op, y, yr) in runs {
+            let grads = (&y * &upstream).unwrap().sum_all().unwrap().backward().unwrap();
+            let grads_r = (&yr * &upstream.to_dtype(DType::F64).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
+            let mut errors = vec![
+                ("product", worst_relative(&y, &yr)),
+                ("∂x", worst_relative(grads.get(xv).unwrap(), grads_r.get(xr).unwrap())),
+                ("∂w", worst_relative(grads.get(wv).unwrap(), grads_r.get(wr).unwrap())),
+            ];
+            if op == "linear_t" {
+                errors.push(("∂b", worst_relative(grads.get(bv).unwrap(), grads_r.get(br).unwrap())));
+            } else {
+                assert!(grads.get(bv).is_none());
+            }
+            // f32 sums of up to 384 products of values in [-1, 1].
+            for (what, err) in errors {
+                assert!(err < 1e-5, "{op} [{rows}, {k}] · [{n}, {k}]ᵀ: {what} off by {err:e}");
+            }
         }
     }
 }
@@ -249,4 +260,7 @@ fn matmul_t_reads_views_and_refuses_what_it_cannot_multiply() {
     let (a, b) = (random(2, 3), random(2, 4));
     let err = dense::matmul_t(&a, &b).expect_err("inner sizes differ").to_string();
     assert!(err.contains("inner sizes differ"), "{err}");
+    let (w, bias) = (random(4, 3), random(1, 3).flatten_all().unwrap());
+    let err = dense::linear_t(&a, &w, &bias).expect_err("a bias per output").to_string();
+    assert!(err.contains("a bias of 3 values for 4 outputs"), "{err}");
 }

@@ -47,9 +47,9 @@ fn main() -> nunchi_engine::Result<()> {
         let loss = trainer.loss(&seqs, &pairs)?;
         let value = loss.to_scalar::<f32>()?;
         let t1 = Instant::now();
-        let mut grads = loss.backward()?;
+        let grads = loss.backward()?;
         let t2 = Instant::now();
-        optimizer.step(&mut grads, 2e-5)?;
+        optimizer.step(&grads, 2e-5)?;
         let t3 = Instant::now();
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
         println!(

@@ -19,7 +19,7 @@ use nunchi_models::weights::WeightMap;
 use nunchi_models::Pooling;
 
 use crate::dropout::Dropout;
-use crate::ops::{activation, layer_norm, linear, masked_mean, softmax_last_dim};
+use crate::ops::{activation, attention_softmax, layer_norm, linear, masked_mean};
 
 /// What a padding key adds to attention scores: its weight underflows to 0.
 const MASKED: f64 = -1e9;
@@ -307,8 +307,8 @@ impl TrainableEncoder {
         let q = split(layer.query.forward(x)?)?;
         let k = split(layer.key.forward(x)?)?;
         let v = split(layer.value.forward(x)?)?;
-        let scores = (q.matmul(&k.t()?)? * (1.0 / (head_dim as f64).sqrt()))?.broadcast_add(bias)?;
-        let ctx = dropout.apply(&softmax_last_dim(&scores)?)?.matmul(&v)?;
+        let probs = attention_softmax(&q.matmul(&k.t()?)?, bias, 1.0 / (head_dim as f64).sqrt())?;
+        let ctx = dropout.apply(&probs)?.matmul(&v)?;
         let ctx = ctx.transpose(1, 2)?.reshape((size * t, heads * head_dim))?;
         let mut attended = layer.attention_output.forward(&ctx)?;
         // DistilBERT's block has no dropout after its attention's output projection.

@@ -11,6 +11,7 @@
 //! - [`trainer`]: one step; [`fit`]: the SetFit run, step by step; [`model`]:
 //!   a model file in, a tuned model file out.
 
+pub mod attention_softmax;
 pub mod dropout;
 pub mod encoder;
 pub mod fit;

@@ -71,6 +71,11 @@ impl ModelFineTuning {
         self.run.step()
     }
 
+    /// Runs the next step's forward pass ahead ([`FineTuning::forward_next`]).
+    pub fn forward_next(&mut self) -> Result<bool> {
+        self.run.forward_next()
+    }
+
     /// The tuned model so far, stored as `quant`, named with [`TUNED_SUFFIX`].
     pub fn tuned_file(&self, quant: Quant) -> Result<ModelFile> {
         let meta = ModelMeta {

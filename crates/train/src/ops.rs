@@ -1,24 +1,29 @@
 //! The encoder's pieces, differentiable by candle's autograd: candle-nn's
 //! fused `layer_norm` and `softmax_last_dim` are forward-only
 //! (`apply_op*_no_bwd`), and candle's own `gelu_erf` backward rounds 1/√(2π)
-//! to 0.398942. Layer norm and GELU are ops of ours with written backwards
-//! ([`crate::layer_norm`], [`crate::gelu_erf`]), which keep no intermediates;
-//! the rest are candle's basic ops. Each works in the tensor's own dtype: f32
+//! to 0.398942. Layer norm, GELU and the attention's softmax are ops of ours
+//! with written backwards ([`crate::layer_norm`], [`crate::gelu_erf`],
+//! [`crate::attention_softmax`]), which keep no intermediates; in wasm the
+//! linear layers run on our SIMD kernel ([`linear_t`]); the rest are candle's
+//! basic ops. Each works in the tensor's own dtype: f32
 //! for training, f64 for the finite-difference tests.
 
 use candle_core::{DType, Result, Tensor, D};
-use nunchi_engine::cpu::dense::{self, matmul_t};
+use nunchi_engine::cpu::dense::{self, linear_t};
 use nunchi_engine::Activation;
 
+pub use crate::attention_softmax::attention_softmax;
 use crate::gelu_erf::gelu_erf;
 pub use crate::layer_norm::layer_norm;
 
 /// `x [rows, in] · wᵀ + b`, `w [out, in]` (PyTorch's `nn.Linear`). In f32
-/// where this build has our SIMD kernel (wasm), the product runs on it
-/// ([`matmul_t`]); elsewhere, and in f64, on candle's matmul.
+/// where this build has our SIMD kernel (wasm), it runs on it as one op
+/// ([`linear_t`]); elsewhere, and in f64, on candle's matmul and add.
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let product = if dense::HAS_SIMD_KERNEL && x.dtype() == DType::F32 { matmul_t(x, w)? } else { x.matmul(&w.t()?)? };
-    product.broadcast_add(b)
+    if dense::HAS_SIMD_KERNEL && x.dtype() == DType::F32 {
+        return linear_t(x, w, b);
+    }
+    x.matmul(&w.t()?)?.broadcast_add(b)
 }
 
 /// The feed-forward activation, as transformers' `ACT2FN` computes it.
@@ -33,13 +38,6 @@ pub fn activation(x: &Tensor, act: Activation) -> Result<Tensor> {
         }
         Activation::Relu => x.relu(),
     }
-}
-
-/// Softmax over the last dim. The max subtracted for range cancels out of the
-/// result and its gradient, so it is detached from the graph.
-pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
-    let shifted = x.broadcast_sub(&x.max_keepdim(D::Minus1)?.detach())?.exp()?;
-    shifted.broadcast_div(&shifted.sum_keepdim(D::Minus1)?)
 }
 
 /// Mean of `x [batch, tokens, dim]` over the tokens whose `mask [batch, tokens]`

@@ -111,14 +111,28 @@ impl Trainer {
 
     /// One optimizer step on `pairs`, at the schedule's rate for this step.
     pub fn step(&mut self, seqs: &[Sequence], pairs: &[Pair]) -> Result<StepStats> {
+        let loss = self.forward(seqs, pairs)?;
+        self.update(loss)
+    }
+
+    /// A step's first half: the loss of `pairs` in `train()` mode (dropout
+    /// on), its graph kept for [`Trainer::update`].
+    pub fn forward(&mut self, seqs: &[Sequence], pairs: &[Pair]) -> Result<Tensor> {
         let mut dropout = std::mem::replace(&mut self.dropout, Dropout::off());
         let loss = self.loss_with(seqs, pairs, &mut dropout);
         self.dropout = dropout;
-        let loss = loss?;
+        loss
+    }
+
+    /// A step's second half: backward from `loss` (from [`Trainer::forward`]),
+    /// then AdamW at the schedule's rate for this step.
+    pub fn update(&mut self, loss: Tensor) -> Result<StepStats> {
         let value = loss.to_dtype(candle_core::DType::F32)?.to_scalar::<f32>()?;
-        let mut grads = loss.backward()?;
+        let grads = loss.backward()?;
+        // The forward graph's activations go before AdamW's buffers come.
+        drop(loss);
         let lr = self.learning_rate * self.schedule.factor(self.step);
-        let grad_norm = self.optimizer.step(&mut grads, lr)?;
+        let grad_norm = self.optimizer.step(&grads, lr)?;
         self.step += 1;
         Ok(StepStats { loss: value, lr, grad_norm })
     }

@@ -3,11 +3,11 @@
 //! tiny encoder's loss gradient, parameter by parameter.
 
 use crate::common::*;
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor, Var, D};
 use nunchi_engine::{Activation, Rng};
 use nunchi_models::Pooling;
 use nunchi_train::loss::{cosine_similarity, cosine_similarity_loss};
-use nunchi_train::ops::{activation, layer_norm, linear, masked_mean, softmax_last_dim};
+use nunchi_train::ops::{activation, attention_softmax, layer_norm, linear, masked_mean};
 use nunchi_train::TrainableEncoder;
 
 const H: f64 = 1e-5;
@@ -132,11 +132,30 @@ fn layer_norm_op_matches_candles_basic_ops() {
 }
 
 #[test]
-fn masked_softmax() {
+fn attention_softmax_with_a_padding_mask() {
     let mut rng = Rng::new(4);
-    let bias = Tensor::new(&[[0.0, 0.0, -1e9, 0.0], [0.0, -1e9, -1e9, 0.0]], &Device::Cpu).unwrap();
-    let x = [random(&[2, 4], 2.0, &mut rng)];
-    check("softmax with a padding mask", &x, |x| softmax_last_dim(&x[0].broadcast_add(&bias)?));
+    // Two texts of 4 keys, the first with one padded, the second with two.
+    let bias = Tensor::new(&[0.0, 0.0, -1e9, 0.0, 0.0, -1e9, -1e9, 0.0], &Device::Cpu).unwrap().reshape((2, 1, 1, 4)).unwrap();
+    let scores = [random(&[2, 2, 3, 4], 2.0, &mut rng)];
+    check("attention softmax", &scores, |x| attention_softmax(&x[0], &bias, 0.5));
+}
+
+#[test]
+fn attention_softmax_op_matches_candles_basic_ops() {
+    // The op replaced `softmax(scores · scale + bias)` written in basic ops.
+    let mut rng = Rng::new(8);
+    let v: Vec<f32> = (0..4 * 12 * 20 * 20).map(|_| 8.0 * rng.next_signed_f32()).collect();
+    let scores = Tensor::from_vec(v, (4, 12, 20, 20), &Device::Cpu).unwrap();
+    let mask: Vec<f32> = (0..4 * 20).map(|i| if i % 20 < 20 - 3 * (i / 20) { 0.0 } else { -1e4 }).collect();
+    let bias = Tensor::from_vec(mask, (4, 1, 1, 20), &Device::Cpu).unwrap();
+    let z = (&scores * 0.125).unwrap().broadcast_add(&bias).unwrap();
+    let shifted = z.broadcast_sub(&z.max_keepdim(D::Minus1).unwrap()).unwrap().exp().unwrap();
+    let basic = shifted.broadcast_div(&shifted.sum_keepdim(D::Minus1).unwrap()).unwrap();
+    let op = attention_softmax(&scores, &bias, 0.125).unwrap();
+    let diff = (op - basic).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff < 1e-7, "max |op − basic ops| {diff}");
+    let err = attention_softmax(&scores, &bias.narrow(0, 0, 3).unwrap(), 0.125).expect_err("a bias per text").to_string();
+    assert!(err.contains("a bias of shape"), "{err}");
 }
 
 #[test]

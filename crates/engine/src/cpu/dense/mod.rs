@@ -13,7 +13,7 @@ pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod wasm;
 
-pub use autograd::matmul_t;
+pub use autograd::{linear_t, matmul_t};
 pub use pack::{PackedF32Matrix, PANEL};
 
 use crate::cpu::q8::parallel::MIN_MACS_PER_TASK;
