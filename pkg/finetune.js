@@ -31,8 +31,8 @@ export async function runFineTuning(src, texts, labels, opts) {
     const t0 = performance.now();
     // The first step's forward pass, run ahead and timed, estimates the run before it starts.
     run.forwardNext();
-    const estimate = run.estimateSeconds((performance.now() - t0) / 1000);
-    onProgress?.({ status: 'train', step: 0, steps, pairs, secondsLeft: estimate });
+    const firstForward = (performance.now() - t0) / 1000;
+    onProgress?.({ status: 'train', step: 0, steps, pairs, secondsLeft: run.estimateSeconds(firstForward) });
     const losses = [];
     let firstStep;
     for (;;) {
@@ -45,8 +45,10 @@ export async function runFineTuning(src, texts, labels, opts) {
       const seconds = (performance.now() - t0) / 1000;
       firstStep ??= seconds;
       // The first step runs cold, so the rate comes from the steps after it; until there is one, the estimate's.
-      const perStep = stats.step > 1 ? (seconds - firstStep) / (stats.step - 1) : estimate / (steps + 1);
-      onProgress?.({ status: 'train', ...stats, seconds, secondsLeft: perStep * (steps - stats.step) });
+      const secondsLeft = stats.step > 1
+        ? ((seconds - firstStep) / (stats.step - 1)) * (steps - stats.step)
+        : run.estimateSeconds(firstForward);
+      onProgress?.({ status: 'train', ...stats, seconds, secondsLeft });
     }
     const seconds = (performance.now() - t0) / 1000;
     return { model: run.toGguf(quant), report: { pairs, steps, losses, seconds } };

@@ -48,7 +48,6 @@ impl Dropout {
 
 /// Which elements a dropout keeps, one bit each (the graph holds this, not an
 /// activation-sized tensor of factors), and the factor the kept ones take.
-#[derive(Clone)]
 struct Mask {
     keep: Arc<Vec<u64>>,
     scale: f64,

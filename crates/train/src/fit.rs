@@ -157,7 +157,8 @@ impl FineTuning {
 
     /// Takes the next step; `None` once every step is taken.
     pub fn step(&mut self) -> Result<Option<StepStats>> {
-        if self.pending.is_none() && !self.forward_next()? {
+        // The forward may have run ahead already; `forward_next` then keeps it.
+        if !self.forward_next()? {
             return Ok(None);
         }
         let Some(loss) = self.pending.take() else { return Ok(None) };

@@ -99,33 +99,31 @@ impl AdamW {
                 }
             };
             // In place in the parameter's own storage: no copy of it or of its gradient.
-            slot.var.inplace_op2(&grad.contiguous()?, &InPlace { name: "adamw", update: std::cell::RefCell::new(update) })?;
+            slot.var.inplace_op2(&grad.contiguous()?, &InPlace(std::cell::RefCell::new(update)))?;
         }
         Ok(norm)
     }
 }
 
 /// A parameter update applied to its storage in place, reading the gradient's.
-struct InPlace<F> {
-    name: &'static str,
-    update: std::cell::RefCell<F>,
-}
+struct InPlace<F>(std::cell::RefCell<F>);
 
 impl<F: FnMut(&mut [f32], &[f32])> candle_core::InplaceOp2 for InPlace<F> {
     fn name(&self) -> &'static str {
-        self.name
+        "nunchi-adamw"
     }
 
     fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> candle_core::Result<()> {
+        let name = self.name();
         let (CpuStorage::F32(theta), CpuStorage::F32(g)) = (s1, s2) else {
-            candle_core::bail!("{}: f32 weights and gradients only", self.name)
+            candle_core::bail!("{name}: f32 weights and gradients only")
         };
-        let Some((start, end)) = l1.contiguous_offsets() else { candle_core::bail!("{}: weights must be contiguous", self.name) };
-        let g = contiguous_values(g, l2, self.name)?;
+        let Some((start, end)) = l1.contiguous_offsets() else { candle_core::bail!("{name}: weights must be contiguous") };
+        let g = contiguous_values(g, l2, name)?;
         if end - start != g.len() {
-            candle_core::bail!("{}: {} weights, {} gradients", self.name, end - start, g.len());
+            candle_core::bail!("{name}: {} weights, {} gradients", end - start, g.len());
         }
-        (self.update.borrow_mut())(&mut theta[start..end], g);
+        (self.0.borrow_mut())(&mut theta[start..end], g);
         Ok(())
     }
 }

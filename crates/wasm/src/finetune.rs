@@ -125,13 +125,15 @@ impl FineTuning {
         self.inner.forward_next().map_err(to_js)
     }
 
-    /// The whole run's seconds, estimated before it starts from the seconds
-    /// of its first forward pass (`forwardNext`'s).
+    /// The seconds of the steps left, estimated from the seconds of the run's
+    /// first forward pass (`forwardNext`'s before any step).
     #[wasm_bindgen(js_name = estimateSeconds)]
     pub fn estimate_seconds(&self, first_forward_seconds: f64) -> f64 {
         let warm_step = first_forward_seconds / COLD_FIRST_PASS * STEP_PER_FORWARD;
-        // The first step runs cold too: about one warm step more.
-        warm_step * (self.steps() + 1) as f64
+        let done = self.inner.run().steps_done();
+        // Before any step, the first runs cold too: about one warm step more.
+        let cold_extra = usize::from(done == 0);
+        warm_step * (self.steps() - done.min(self.steps()) + cold_extra) as f64
     }
 
     /// Takes the next step: `{ step, steps, loss, lr, gradNorm }`, or `null` once done.
