@@ -6,7 +6,7 @@
 
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device, Tensor, Var};
-use nunchi_engine::cpu::dense::{self, PackedF32Matrix, PANEL};
+use nunchi_engine::cpu::dense::{self, Lhs, PackedF32Matrix, PANEL};
 use nunchi_engine::{Backend, CpuBackend};
 
 mod common;
@@ -42,7 +42,19 @@ fn packing_keeps_every_weight() {
         for lane in n - (packed.panels() - 1) * PANEL..PANEL {
             assert!((0..k).all(|i| last[i * PANEL + lane] == 0.0), "[{n}, {k}] padding lane {lane}");
         }
+        // Packing a matrix's columns is packing its transpose's rows.
+        let by_columns = PackedF32Matrix::from_columns(&transpose(&w, n), k, n).expect("pack columns");
+        assert_eq!((by_columns.n(), by_columns.k()), (n, k));
+        for p in 0..packed.panels() {
+            assert_bits_equal(&format!("[{n}, {k}] panel {p} by columns"), by_columns.panel(p), packed.panel(p));
+        }
     }
+}
+
+/// The `[cols, rows]` transpose of a row-major matrix with `rows` rows.
+fn transpose(m: &[f32], rows: usize) -> Vec<f32> {
+    let cols = m.len() / rows;
+    (0..cols * rows).map(|at| m[(at % rows) * cols + at / rows]).collect()
 }
 
 /// The build's kernel (SIMD on wasm32) and every tile shape against the twin.
@@ -55,15 +67,22 @@ fn kernel_equals_scalar_twin_bit_for_bit() {
         let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
         for m in ROWS {
             let x = rng.activations(m * k);
+            // The same rows read in place from their transpose (as `∂w = gᵀ · x` reads `g`).
+            let x_t = transpose(&x, m);
             for bias in [None, Some(&bias[..])] {
                 let mut want = vec![0f32; m * n];
-                dense::scalar::gemm_slow(&x, &w, bias, &mut want);
-                let what = format!("m {m} [{n}, {k}] bias {}", bias.is_some());
-                let mut got = vec![f32::NAN; m * n];
-                dense::gemm(&x, &w, bias, &mut got);
-                assert_bits_equal(&what, &got, &want);
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                every_tile_equals(&x, &w, bias, &want, &what);
+                dense::scalar::gemm_slow(Lhs::rows(&x, k), &w, bias, &mut want);
+                for (layout, lhs) in [("rows", Lhs::rows(&x, k)), ("transposed", Lhs::transposed(&x_t, m))] {
+                    let what = format!("m {m} [{n}, {k}] bias {} {layout}", bias.is_some());
+                    let mut got = vec![f32::NAN; m * n];
+                    dense::scalar::gemm_slow(lhs, &w, bias, &mut got);
+                    assert_bits_equal(&format!("{what}, twin"), &got, &want);
+                    got.fill(f32::NAN);
+                    dense::gemm(lhs, &w, bias, &mut got);
+                    assert_bits_equal(&what, &got, &want);
+                    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                    every_tile_equals(lhs, &w, bias, &want, &what);
+                }
             }
         }
     }
@@ -80,23 +99,27 @@ fn row_splits_equal_the_whole_product() {
     let bias: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
     for m in [0, 1, 5, 70] {
         let x = rng.activations(m * k);
+        let x_t = transpose(&x, m.max(1));
         let mut want = vec![0f32; m * n];
-        dense::gemm(&x, &w, Some(&bias), &mut want);
-        for tasks in [0, 1, 2, 3, 7, 100] {
+        dense::gemm(Lhs::rows(&x, k), &w, Some(&bias), &mut want);
+        let transposed = (m > 0).then(|| ("transposed", Lhs::transposed(&x_t, m)));
+        for (layout, lhs) in [("rows", Lhs::rows(&x, k))].into_iter().chain(transposed) {
+            for tasks in [0, 1, 2, 3, 7, 100] {
+                let mut got = vec![f32::NAN; m * n];
+                dense::gemm_split_rows_into(tasks, lhs, &w, Some(&bias), &mut got);
+                assert_bits_equal(&format!("m {m} {layout}, {tasks} tasks"), &got, &want);
+            }
             let mut got = vec![f32::NAN; m * n];
-            dense::gemm_split_rows_into(tasks, &x, &w, Some(&bias), &mut got);
-            assert_bits_equal(&format!("m {m}, {tasks} tasks"), &got, &want);
+            dense::gemm_split_rows(lhs, &w, Some(&bias), &mut got);
+            assert_bits_equal(&format!("m {m} {layout}, the build's split"), &got, &want);
         }
-        let mut got = vec![f32::NAN; m * n];
-        dense::gemm_split_rows(&x, &w, Some(&bias), &mut got);
-        assert_bits_equal(&format!("m {m}, the build's split"), &got, &want);
     }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn every_tile_equals(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, want: &[f32], what: &str) {
+fn every_tile_equals(x: Lhs, w: &PackedF32Matrix, bias: Option<&[f32]>, want: &[f32], what: &str) {
     use dense::wasm::gemm_tiled;
-    type Gemm = fn(&[f32], &PackedF32Matrix, Option<&[f32]>, &mut [f32]);
+    type Gemm = fn(Lhs, &PackedF32Matrix, Option<&[f32]>, &mut [f32]);
     let runs: [(&str, Gemm); 5] = [
         ("1x1", gemm_tiled::<1, 1>),
         ("3x1", gemm_tiled::<3, 1>),
@@ -147,6 +170,8 @@ fn bad_shapes_are_errors_not_panics() {
     assert!(PackedF32Matrix::from_rows(&[0.0; 6], 2, 4).is_err());
     assert!(PackedF32Matrix::from_rows(&[], 0, 4).is_err());
     assert!(PackedF32Matrix::from_rows(&[], 4, 0).is_err());
+    assert!(PackedF32Matrix::from_columns(&[0.0; 6], 2, 4).is_err());
+    assert!(PackedF32Matrix::from_columns(&[], 0, 4).is_err());
     let w = PackedF32Matrix::from_rows(&[0.5; 12], 3, 4).expect("pack");
     assert!(dense::linear(&[0.0; 5], &w, None).is_err());
     assert!(dense::linear(&[0.0; 4], &w, Some(&[0.0; 2])).is_err());

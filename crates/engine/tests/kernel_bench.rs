@@ -83,21 +83,51 @@ fn gflops(m: usize, n: usize, k: usize, mut f: impl FnMut()) -> f64 {
 #[ignore = "a benchmark, run by hand"]
 fn dense_kernel_throughput() {
     log!("| m | n | k | candle matmul | ours (linear) | tiles: 2x1 4x1 6x1 2x2 3x2 |");
-    for (m, n, k) in
-        [(25, 384, 384), (25, 1536, 384), (25, 384, 1536), (25, 768, 768), (25, 3072, 768), (25, 768, 3072), (256, 1536, 384)]
-    {
+    let shapes = [(25, 384, 384), (25, 1536, 384), (25, 384, 1536), (25, 768, 768), (25, 3072, 768), (25, 768, 3072)];
+    let training = [(768, 384, 384), (768, 1536, 384), (768, 384, 1536)];
+    for (m, n, k) in shapes.into_iter().chain(training) {
         let mut rng = common::Rng::new(1);
         let w: Vec<f32> = (0..n * k).map(|_| 0.1 * rng.next_signed_f32()).collect();
         let x: Vec<f32> = (0..m * k).map(|_| rng.next_signed_f32()).collect();
         let wt = Tensor::from_slice(&w, (n, k), &Device::Cpu).expect("w");
         let xt = Tensor::from_slice(&x, (m, k), &Device::Cpu).expect("x");
         let packed = PackedF32Matrix::from_rows(&w, n, k).expect("pack");
-        let candle = gflops(m, n, k, || drop(xt.matmul(&wt.t().expect("t")).expect("matmul")));
-        let ours = gflops(m, n, k, || drop(dense::linear(&x, &packed, None).expect("linear")));
-        let line =
-            format!("| {m} | {n} | {k} | {candle:.1} | {ours:.1} ({:.2}×) |{}", ours / candle, tile_columns(&x, &packed, m));
-        log!("{line}");
+        let mut runs: Vec<Box<dyn FnMut() + '_>> = vec![
+            Box::new(|| drop(xt.matmul(&wt.t().expect("t")).expect("matmul"))),
+            Box::new(|| drop(dense::linear(&x, &packed, None).expect("linear"))),
+        ];
+        runs.extend(tiles().into_iter().map(|tile| -> Box<dyn FnMut() + '_> {
+            let (x, packed, mut out) = (&x, &packed, vec![0f32; m * n]);
+            Box::new(move || tile(dense::Lhs::rows(x, k), packed, None, &mut out))
+        }));
+        let figures = interleaved_medians(&mut runs, |f| gflops(m, n, k, f));
+        let tiles: String = figures[2..].iter().map(|g| format!(" {g:.1}")).collect();
+        log!("| {m} | {n} | {k} | {:.1} | {:.1} ({:.2}×) |{tiles} |", figures[0], figures[1], figures[1] / figures[0]);
     }
+}
+
+/// The register tiles the sweep above measures (SIMD builds only).
+#[allow(clippy::type_complexity)]
+fn tiles() -> Vec<fn(dense::Lhs, &PackedF32Matrix, Option<&[f32]>, &mut [f32])> {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use dense::wasm::gemm_tiled;
+        return vec![gemm_tiled::<2, 1>, gemm_tiled::<4, 1>, gemm_tiled::<6, 1>, gemm_tiled::<2, 2>, gemm_tiled::<3, 2>];
+    }
+    #[allow(unreachable_code)]
+    Vec::new()
+}
+
+/// Each run's median figure over three rounds that take the runs in turn,
+/// so that a neighbour's burst on a shared machine hits them all alike.
+fn interleaved_medians(runs: &mut [Box<dyn FnMut() + '_>], mut measure: impl FnMut(&mut dyn FnMut()) -> f64) -> Vec<f64> {
+    let mut figures = vec![Vec::new(); runs.len()];
+    for _ in 0..3 {
+        for (run, figures) in runs.iter_mut().zip(&mut figures) {
+            figures.push(measure(run));
+        }
+    }
+    figures.into_iter().map(median).collect()
 }
 
 /// A training step's linear layers, forward and backward (the two transposed
@@ -122,27 +152,20 @@ fn training_product_throughput() {
             drop((product() * &up).and_then(|y| y.sum_all()).and_then(|s| s.backward()).expect("backward"))
         };
         // Three products of rows·n·k each: the forward and the two gradients.
-        let candle = gflops(3 * rows, n, k, || step(&|| x.as_tensor().matmul(&w.as_tensor().t().expect("t")).expect("matmul")));
-        let ours = gflops(3 * rows, n, k, || step(&|| dense::matmul_t(x.as_tensor(), w.as_tensor()).expect("matmul_t")));
+        // Rounds alternate the two, and each side's median is kept, so a
+        // neighbour's burst on a shared machine hits both alike.
+        let (mut candle, mut ours) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            candle
+                .push(gflops(3 * rows, n, k, || step(&|| x.as_tensor().matmul(&w.as_tensor().t().expect("t")).expect("matmul"))));
+            ours.push(gflops(3 * rows, n, k, || step(&|| dense::matmul_t(x.as_tensor(), w.as_tensor()).expect("matmul_t"))));
+        }
+        let (candle, ours) = (median(candle), median(ours));
         log!("| {rows} | {n} | {k} | {candle:.1} GFLOP/s | {ours:.1} GFLOP/s | {:.2}× |", ours / candle);
     }
 }
 
-/// GFLOP/s of each register tile, as table cells (SIMD builds only).
-#[allow(unused_variables)]
-fn tile_columns(x: &[f32], packed: &PackedF32Matrix, m: usize) -> String {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        use dense::wasm::gemm_tiled;
-        type Gemm = fn(&[f32], &PackedF32Matrix, Option<&[f32]>, &mut [f32]);
-        let tiles: [Gemm; 5] =
-            [gemm_tiled::<2, 1>, gemm_tiled::<4, 1>, gemm_tiled::<6, 1>, gemm_tiled::<2, 2>, gemm_tiled::<3, 2>];
-        let (n, k) = (packed.n(), packed.k());
-        let mut out = vec![0f32; m * n];
-        let cells: Vec<String> =
-            tiles.iter().map(|run| format!(" {:.1}", gflops(m, n, k, || run(x, packed, None, &mut out)))).collect();
-        return cells.concat() + " |";
-    }
-    #[allow(unreachable_code)]
-    String::new()
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }

@@ -5,14 +5,14 @@
 //! scalar twin. The bias goes in with the product (the kernel adds it), so a
 //! linear layer keeps one activation in the graph, not two.
 //!
-//! The backward's two products are the same op on transposed copies:
-//! `∂x = g · w = g · (wᵀ)ᵀ` and `∂w = gᵀ · x = gᵀ · (xᵀ)ᵀ`; `∂b` sums `g`
-//! over the rows. A copy costs one pass over an operand, against a product's
-//! pass per output column.
+//! The backward's two products run on the same kernel with no transposed
+//! copies: `∂x = g · w = g · (wᵀ)ᵀ` packs `w` by columns, and
+//! `∂w = gᵀ · x = gᵀ · (xᵀ)ᵀ` reads `g` transposed where it lies and packs
+//! `x` by columns; `∂b` sums `g` over the rows.
 
-use super::{gemm_split_rows, PackedF32Matrix};
+use super::{gemm_split_rows, Lhs, PackedF32Matrix};
 use candle_core::backend::BackendStorage;
-use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Storage, Tensor};
 
 /// `x [rows, k] · w [n, k]ᵀ → [rows, n]`, differentiable in both operands;
 /// both must be f32.
@@ -99,13 +99,33 @@ fn product(
     let (x, w) = (contiguous_values(x, l1, op)?, contiguous_values(w, l2, op)?);
     let packed = PackedF32Matrix::from_rows(w, n, k).map_err(candle_core::Error::wrap)?;
     let mut out = vec![0f32; rows * n];
-    gemm_split_rows(x, &packed, bias, &mut out);
+    gemm_split_rows(Lhs::rows(x, k), &packed, bias, &mut out);
     Ok((CpuStorage::F32(out), Shape::from((rows, n))))
 }
 
-/// `(∂x, ∂w)` of `x · wᵀ` for the upstream `grad`.
+/// `(∂x, ∂w)` of `x [rows, k] · w [n, k]ᵀ` for the upstream `grad [rows, n]`:
+/// `∂x = g · w` and `∂w = gᵀ · x`, each operand read where it lies.
 fn product_grads(x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<(Tensor, Tensor)> {
-    Ok((matmul_t(grad, &w.t()?)?, matmul_t(&grad.t()?, &x.t()?)?))
+    const OP: &str = "nunchi-matmul-t backward";
+    let (x, w, grad) = (x.contiguous()?, w.contiguous()?, grad.contiguous()?);
+    let ((rows, k), (n, _)) = (x.dims2()?, w.dims2()?);
+    let (xs, ws, gs) = (x.storage_and_layout(), w.storage_and_layout(), grad.storage_and_layout());
+    let (x_values, w_values, g_values) = (f32_values(&xs, OP)?, f32_values(&ws, OP)?, f32_values(&gs, OP)?);
+    let by_columns =
+        |m: &[f32], rows: usize, cols: usize| PackedF32Matrix::from_columns(m, rows, cols).map_err(candle_core::Error::wrap);
+    let mut grad_x = vec![0f32; rows * k];
+    gemm_split_rows(Lhs::rows(g_values, n), &by_columns(w_values, n, k)?, None, &mut grad_x);
+    let mut grad_w = vec![0f32; n * k];
+    gemm_split_rows(Lhs::transposed(g_values, n), &by_columns(x_values, rows, k)?, None, &mut grad_w);
+    Ok((Tensor::from_vec(grad_x, (rows, k), x.device())?, Tensor::from_vec(grad_w, (n, k), w.device())?))
+}
+
+/// The f32 values of a contiguous tensor's storage.
+fn f32_values<'a>((storage, layout): &'a (impl std::ops::Deref<Target = Storage>, &Layout), op: &str) -> Result<&'a [f32]> {
+    match &**storage {
+        Storage::Cpu(CpuStorage::F32(values)) => contiguous_values(values, layout, op),
+        other => bail!("{op}: f32 tensors on the CPU only, got {:?}", other.dtype()),
+    }
 }
 
 /// The values a contiguous layout covers, for custom ops that make their

@@ -8,12 +8,14 @@
 //! path with threads stays, so there the twin is only tested.
 
 pub mod autograd;
+pub mod lhs;
 pub mod pack;
 pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod wasm;
 
 pub use autograd::{linear_t, matmul_t};
+pub use lhs::Lhs;
 pub use pack::{PackedF32Matrix, PANEL};
 
 use crate::cpu::q8::parallel::MIN_MACS_PER_TASK;
@@ -25,7 +27,7 @@ pub const HAS_SIMD_KERNEL: bool = cfg!(all(target_arch = "wasm32", target_featur
 
 /// `out = x · Wᵀ (+ bias)` with the fastest kernel this build has; `x` is
 /// `rows × k`, `out` `rows × n`.
-pub fn gemm(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm(x: Lhs, w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     wasm::gemm(x, w, bias, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -34,7 +36,7 @@ pub fn gemm(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32
 
 /// [`gemm`] with the rows cut into one block per kernel thread (the threads
 /// build), for products of many rows such as training's.
-pub fn gemm_split_rows(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_split_rows(x: Lhs, w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
     let rows = out.len() / w.n();
     let tasks = threads().min(rows * w.n() * w.k() / MIN_MACS_PER_TASK).max(1);
     gemm_split_rows_into(tasks, x, w, bias, out)
@@ -44,22 +46,24 @@ pub fn gemm_split_rows(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out
 /// `threads` feature and one after another without it (tests check any split
 /// against the whole). Rows are independent, so every value is what [`gemm`]
 /// alone gives it.
-pub fn gemm_split_rows_into(tasks: usize, x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
-    let (n, k) = (w.n(), w.k());
+pub fn gemm_split_rows_into(tasks: usize, x: Lhs, w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+    let n = w.n();
     let rows = out.len() / n;
     let per_task = rows.div_ceil(tasks.max(1));
     if per_task >= rows {
         return gemm(x, w, bias, out);
     }
+    let block = |(b, out): (usize, &mut [f32])| {
+        let first = b * per_task;
+        gemm(x.slice_rows(first..first + out.len() / n), w, bias, out)
+    };
     #[cfg(feature = "threads")]
     {
         use rayon::prelude::*;
-        out.par_chunks_mut(per_task * n).zip(x.par_chunks(per_task * k)).for_each(|(out, x)| gemm(x, w, bias, out));
+        out.par_chunks_mut(per_task * n).enumerate().for_each(block);
     }
     #[cfg(not(feature = "threads"))]
-    for (out, x) in out.chunks_mut(per_task * n).zip(x.chunks(per_task * k)) {
-        gemm(x, w, bias, out);
-    }
+    out.chunks_mut(per_task * n).enumerate().for_each(block);
 }
 
 /// `y = x · Wᵀ + bias` for `x` holding whole rows of `w.k()` values.
@@ -74,6 +78,6 @@ pub fn linear(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>) -> Result<Ve
         }
     }
     let mut out = vec![0f32; x.len() / k * n];
-    gemm(x, w, bias, &mut out);
+    gemm(Lhs::rows(x, k), w, bias, &mut out);
     Ok(out)
 }

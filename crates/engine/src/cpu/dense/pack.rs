@@ -45,6 +45,30 @@ impl PackedF32Matrix {
         Ok(packed)
     }
 
+    /// Packs the transpose of a row-major `[rows, cols]` matrix `m`, so
+    /// that `x · (mᵀ)ᵀ = x · m`: a panel is eight of `m`'s columns, which lie
+    /// side by side in each of its rows, so packing copies runs of eight
+    /// instead of scattering single values (a gradient's `g · w` packs `w`
+    /// this way, with no transposed copy first).
+    pub fn from_columns(m: &[f32], rows: usize, cols: usize) -> Result<Self> {
+        if rows == 0 || cols == 0 {
+            return Err(Error::format(format!("an f32 matrix needs rows and columns, got [{rows}, {cols}]")));
+        }
+        if m.len() != rows * cols {
+            return Err(Error::format(format!("a [{rows}, {cols}] f32 matrix has {} values, got {}", rows * cols, m.len())));
+        }
+        let (n, k) = (cols, rows);
+        let mut packed = Self { n, k, lines: vec![CacheLine([0.0; 16]); (n.div_ceil(PANEL) * k * PANEL).div_ceil(16)] };
+        let values = packed.values_mut();
+        for (i, row) in m.chunks_exact(cols).enumerate() {
+            for (panel, columns) in row.chunks(PANEL).enumerate() {
+                let at = panel * k * PANEL + i * PANEL;
+                values[at..at + columns.len()].copy_from_slice(columns);
+            }
+        }
+        Ok(packed)
+    }
+
     /// Output features (rows of W).
     pub fn n(&self) -> usize {
         self.n

@@ -6,6 +6,7 @@
 
 use core::arch::wasm32::*;
 
+use super::lhs::Lhs;
 use super::pack::{PackedF32Matrix, PANEL};
 
 /// Rows swept by every column panel before the next rows.
@@ -17,16 +18,15 @@ const ROW_PANEL: usize = 32;
 const K_BLOCK: usize = 128;
 
 /// The default tile, from the sweep in tests/kernel_bench.rs.
-pub fn gemm(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm(x: Lhs, w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
     gemm_tiled::<4, 1>(x, w, bias, out)
 }
 
 /// [`gemm`] with a chosen register tile; `MR` in 1..=6, `P` in 1..=2.
-pub fn gemm_tiled<const MR: usize, const P: usize>(x: &[f32], w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn gemm_tiled<const MR: usize, const P: usize>(x: Lhs, w: &PackedF32Matrix, bias: Option<&[f32]>, out: &mut [f32]) {
     const { assert!(MR >= 1 && MR <= 6 && P >= 1 && P <= 2) };
-    let (n, k) = (w.n(), w.k());
-    let rows = x.len() / k;
-    assert_eq!(x.len(), rows * k, "gemm input: whole rows");
+    let (n, k, rows) = (w.n(), w.k(), x.row_count());
+    assert_eq!(x.k(), k, "gemm: inner sizes");
     assert_eq!(out.len(), rows * n, "gemm output size");
     let panels = w.panels();
     for panel_start in (0..rows).step_by(ROW_PANEL) {
@@ -39,7 +39,7 @@ pub fn gemm_tiled<const MR: usize, const P: usize>(x: &[f32], w: &PackedF32Matri
             while p0 < panels {
                 let ps = P.min(panels - p0);
                 for r0 in (panel_start..panel_end).step_by(MR) {
-                    let tile = Tile { x, w, r0, p0, inputs: inputs.clone(), bias: pass_bias };
+                    let tile = Tile { x: &x, w, r0, p0, inputs: inputs.clone(), bias: pass_bias };
                     let rs = MR.min(panel_end - r0);
                     match (rs, ps) {
                         (1, 1) => tile.run::<1, 1>(out),
@@ -65,7 +65,7 @@ pub fn gemm_tiled<const MR: usize, const P: usize>(x: &[f32], w: &PackedF32Matri
 
 /// Where one register tile sits: rows `r0..r0+R`, panels `p0..p0+NP`.
 struct Tile<'a> {
-    x: &'a [f32],
+    x: &'a Lhs<'a>,
     w: &'a PackedF32Matrix,
     r0: usize,
     p0: usize,
@@ -80,56 +80,79 @@ impl Tile<'_> {
     // A call per tile, so `gemm_tiled` stays one small loop nest.
     #[inline(never)]
     fn run<const R: usize, const NP: usize>(&self, out: &mut [f32]) {
-        let (n, k) = (self.w.n(), self.w.k());
+        let n = self.w.n();
         let wp: [&[f32]; NP] = core::array::from_fn(|p| self.w.panel(self.p0 + p));
-        let xr: [&[f32]; R] = core::array::from_fn(|r| &self.x[(self.r0 + r) * k..(self.r0 + r + 1) * k]);
+        let xr: [&[f32]; R] = core::array::from_fn(|r| self.x.row(self.r0 + r));
+        let step = self.x.input_step();
         let mut acc = [[[f32x4_splat(0.0); 2]; NP]; R];
         if self.inputs.start > 0 {
             for (r, row) in acc.iter_mut().enumerate() {
                 for (p, halves) in row.iter_mut().enumerate() {
-                    let c0 = (self.p0 + p) * PANEL;
-                    let mut lanes = [0f32; PANEL];
-                    let have = n.saturating_sub(c0).min(PANEL);
-                    lanes[..have].copy_from_slice(&out[(self.r0 + r) * n + c0..(self.r0 + r) * n + c0 + have]);
-                    *halves = [f32x4(lanes[0], lanes[1], lanes[2], lanes[3]), f32x4(lanes[4], lanes[5], lanes[6], lanes[7])];
+                    *halves = load_columns(&out[(self.r0 + r) * n..(self.r0 + r + 1) * n], (self.p0 + p) * PANEL);
                 }
             }
         }
         for i in self.inputs.clone() {
-            // SAFETY: a panel holds k × 8 values and a row k; wasm loads need no alignment.
+            // SAFETY: a panel holds k × 8 values and a row k, `step` apart; wasm loads need no alignment.
             let wv: [[v128; 2]; NP] = core::array::from_fn(|p| unsafe {
                 let at = wp[p].as_ptr().add(i * PANEL);
                 [v128_load(at as *const v128), v128_load(at.add(4) as *const v128)]
             });
             for r in 0..R {
-                let xv = unsafe { v128_load32_splat(xr[r].as_ptr().add(i) as *const u32) };
+                let xv = unsafe { v128_load32_splat(xr[r].as_ptr().add(i * step) as *const u32) };
                 for p in 0..NP {
                     acc[r][p][0] = f32x4_add(acc[r][p][0], f32x4_mul(xv, wv[p][0]));
                     acc[r][p][1] = f32x4_add(acc[r][p][1], f32x4_mul(xv, wv[p][1]));
                 }
             }
         }
+        let bias: [[v128; 2]; NP] =
+            core::array::from_fn(|p| self.bias.map_or([f32x4_splat(0.0); 2], |b| load_columns(b, (self.p0 + p) * PANEL)));
         for (r, row) in acc.iter().enumerate() {
             let out_row = &mut out[(self.r0 + r) * n..(self.r0 + r + 1) * n];
             for (p, halves) in row.iter().enumerate() {
-                let c0 = (self.p0 + p) * PANEL;
-                let lanes = [
-                    f32x4_extract_lane::<0>(halves[0]),
-                    f32x4_extract_lane::<1>(halves[0]),
-                    f32x4_extract_lane::<2>(halves[0]),
-                    f32x4_extract_lane::<3>(halves[0]),
-                    f32x4_extract_lane::<0>(halves[1]),
-                    f32x4_extract_lane::<1>(halves[1]),
-                    f32x4_extract_lane::<2>(halves[1]),
-                    f32x4_extract_lane::<3>(halves[1]),
-                ];
-                for (j, &y) in lanes.iter().enumerate().take(n.saturating_sub(c0).min(PANEL)) {
-                    out_row[c0 + j] = match self.bias {
-                        Some(bias) => y + bias[c0 + j],
-                        None => y,
-                    };
-                }
+                let sums = match self.bias {
+                    Some(_) => [f32x4_add(halves[0], bias[p][0]), f32x4_add(halves[1], bias[p][1])],
+                    None => *halves,
+                };
+                store_columns(out_row, (self.p0 + p) * PANEL, sums);
             }
         }
+    }
+}
+
+/// The [`PANEL`] values of `line` from column `c0`, as two f32x4; columns
+/// past the end read as zero.
+#[inline(always)]
+fn load_columns(line: &[f32], c0: usize) -> [v128; 2] {
+    if let Some(values) = line.get(c0..c0 + PANEL) {
+        // SAFETY: eight values in bounds; wasm loads need no alignment.
+        return unsafe { [v128_load(values.as_ptr() as *const v128), v128_load(values.as_ptr().add(4) as *const v128)] };
+    }
+    let mut lanes = [0f32; PANEL];
+    let have = line.len().saturating_sub(c0);
+    lanes[..have].copy_from_slice(&line[c0..]);
+    [f32x4(lanes[0], lanes[1], lanes[2], lanes[3]), f32x4(lanes[4], lanes[5], lanes[6], lanes[7])]
+}
+
+/// Writes the columns of `sums` that `line` has from column `c0`, one lane
+/// at a time straight into `line`: with the two vectors stored whole, or
+/// through an array on the stack, V8 ran some tiles 10 to 200× slower in
+/// some processes and not in others (Node 20 on AMD EPYC,
+/// tests/kernel_bench.rs); lane stores never did.
+#[inline(always)]
+fn store_columns(line: &mut [f32], c0: usize, sums: [v128; 2]) {
+    let lanes = [
+        f32x4_extract_lane::<0>(sums[0]),
+        f32x4_extract_lane::<1>(sums[0]),
+        f32x4_extract_lane::<2>(sums[0]),
+        f32x4_extract_lane::<3>(sums[0]),
+        f32x4_extract_lane::<0>(sums[1]),
+        f32x4_extract_lane::<1>(sums[1]),
+        f32x4_extract_lane::<2>(sums[1]),
+        f32x4_extract_lane::<3>(sums[1]),
+    ];
+    for (y, lane) in line.iter_mut().skip(c0).zip(lanes) {
+        *y = lane;
     }
 }
