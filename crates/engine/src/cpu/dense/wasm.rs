@@ -106,16 +106,29 @@ impl Tile<'_> {
                 }
             }
         }
-        let bias: [[v128; 2]; NP] =
-            core::array::from_fn(|p| self.bias.map_or([f32x4_splat(0.0); 2], |b| load_columns(b, (self.p0 + p) * PANEL)));
+        // Lane by lane, each checked against the row's end: whole-vector
+        // stores (or unchecked lanes) run faster in a quiet V8 but made some
+        // tiles 10–200× slower in Node 20 with AVX (docs/architecture.md).
         for (r, row) in acc.iter().enumerate() {
             let out_row = &mut out[(self.r0 + r) * n..(self.r0 + r + 1) * n];
             for (p, halves) in row.iter().enumerate() {
-                let sums = match self.bias {
-                    Some(_) => [f32x4_add(halves[0], bias[p][0]), f32x4_add(halves[1], bias[p][1])],
-                    None => *halves,
-                };
-                store_columns(out_row, (self.p0 + p) * PANEL, sums);
+                let c0 = (self.p0 + p) * PANEL;
+                let lanes = [
+                    f32x4_extract_lane::<0>(halves[0]),
+                    f32x4_extract_lane::<1>(halves[0]),
+                    f32x4_extract_lane::<2>(halves[0]),
+                    f32x4_extract_lane::<3>(halves[0]),
+                    f32x4_extract_lane::<0>(halves[1]),
+                    f32x4_extract_lane::<1>(halves[1]),
+                    f32x4_extract_lane::<2>(halves[1]),
+                    f32x4_extract_lane::<3>(halves[1]),
+                ];
+                for (j, &y) in lanes.iter().enumerate().take(n.saturating_sub(c0).min(PANEL)) {
+                    out_row[c0 + j] = match self.bias {
+                        Some(bias) => y + bias[c0 + j],
+                        None => y,
+                    };
+                }
             }
         }
     }
@@ -133,26 +146,4 @@ fn load_columns(line: &[f32], c0: usize) -> [v128; 2] {
     let have = line.len().saturating_sub(c0);
     lanes[..have].copy_from_slice(&line[c0..]);
     [f32x4(lanes[0], lanes[1], lanes[2], lanes[3]), f32x4(lanes[4], lanes[5], lanes[6], lanes[7])]
-}
-
-/// Writes the columns of `sums` that `line` has from column `c0`, one lane
-/// at a time straight into `line`: with the two vectors stored whole, or
-/// through an array on the stack, V8 ran some tiles 10 to 200× slower in
-/// some processes and not in others (Node 20 on AMD EPYC,
-/// tests/kernel_bench.rs); lane stores never did.
-#[inline(always)]
-fn store_columns(line: &mut [f32], c0: usize, sums: [v128; 2]) {
-    let lanes = [
-        f32x4_extract_lane::<0>(sums[0]),
-        f32x4_extract_lane::<1>(sums[0]),
-        f32x4_extract_lane::<2>(sums[0]),
-        f32x4_extract_lane::<3>(sums[0]),
-        f32x4_extract_lane::<0>(sums[1]),
-        f32x4_extract_lane::<1>(sums[1]),
-        f32x4_extract_lane::<2>(sums[1]),
-        f32x4_extract_lane::<3>(sums[1]),
-    ];
-    for (y, lane) in line.iter_mut().skip(c0).zip(lanes) {
-        *y = lane;
-    }
 }
