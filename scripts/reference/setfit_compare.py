@@ -31,8 +31,8 @@ Datasets (``--data``, default ``../shared/data`` from the repository root):
 * ``banking77``: ``banking77/{train,test}.csv``. The test set is 20 texts per
   intent drawn once from ``test.csv``; the training sample comes from
   ``train.csv``. Default N = 10, seed 0: 770 texts, 30,800 pairs, 1,925
-  steps per tool. On one thread of a 2-core Xeon VM setfit took 25 min and
-  nunchi's setfit-10 projected about 70 min (~2.2 s/step).
+  steps per tool. On one thread setfit took 25 min (2-core Xeon VM) and
+  nunchi's setfit-10 81 min (2.5 s/step, 2-core AMD EPYC VM).
 
 Texts are whitespace-trimmed (as nunchi's CSV reader does), and the CSV is
 UTF-8, so both tools see identical strings.
