@@ -26,14 +26,8 @@ struct CacheLine([f32; 16]);
 impl PackedF32Matrix {
     /// Packs a row-major `[n, k]` matrix.
     pub fn from_rows(w: &[f32], n: usize, k: usize) -> Result<Self> {
-        if k == 0 || n == 0 {
-            return Err(Error::format(format!("an f32 weight matrix needs rows and columns, got [{n}, {k}]")));
-        }
-        if w.len() != n * k {
-            return Err(Error::format(format!("a [{n}, {k}] f32 matrix has {} values, got {}", n * k, w.len())));
-        }
-        let panels = n.div_ceil(PANEL);
-        let mut packed = Self { n, k, lines: vec![CacheLine([0.0; 16]); (panels * k * PANEL).div_ceil(16)] };
+        check_shape(w, n, k)?;
+        let mut packed = Self::zeroed(n, k);
         let values = packed.values_mut();
         for (row, weights) in w.chunks_exact(k).enumerate() {
             let (panel, lane) = (row / PANEL, row % PANEL);
@@ -51,14 +45,9 @@ impl PackedF32Matrix {
     /// instead of scattering single values (a gradient's `g · w` packs `w`
     /// this way, with no transposed copy first).
     pub fn from_columns(m: &[f32], rows: usize, cols: usize) -> Result<Self> {
-        if rows == 0 || cols == 0 {
-            return Err(Error::format(format!("an f32 matrix needs rows and columns, got [{rows}, {cols}]")));
-        }
-        if m.len() != rows * cols {
-            return Err(Error::format(format!("a [{rows}, {cols}] f32 matrix has {} values, got {}", rows * cols, m.len())));
-        }
+        check_shape(m, rows, cols)?;
         let (n, k) = (cols, rows);
-        let mut packed = Self { n, k, lines: vec![CacheLine([0.0; 16]); (n.div_ceil(PANEL) * k * PANEL).div_ceil(16)] };
+        let mut packed = Self::zeroed(n, k);
         let values = packed.values_mut();
         for (i, row) in m.chunks_exact(cols).enumerate() {
             for (panel, columns) in row.chunks(PANEL).enumerate() {
@@ -67,6 +56,11 @@ impl PackedF32Matrix {
             }
         }
         Ok(packed)
+    }
+
+    /// `n` outputs of `k` inputs, all zero (the padding columns stay so).
+    fn zeroed(n: usize, k: usize) -> Self {
+        Self { n, k, lines: vec![CacheLine([0.0; 16]); (n.div_ceil(PANEL) * k * PANEL).div_ceil(16)] }
     }
 
     /// Output features (rows of W).
@@ -108,4 +102,15 @@ impl PackedF32Matrix {
     pub fn size_in_bytes(&self) -> usize {
         self.lines.len() * 64
     }
+}
+
+/// That `m` holds a `[rows, cols]` matrix with rows and columns.
+fn check_shape(m: &[f32], rows: usize, cols: usize) -> Result<()> {
+    if rows == 0 || cols == 0 {
+        return Err(Error::format(format!("an f32 weight matrix needs rows and columns, got [{rows}, {cols}]")));
+    }
+    if m.len() != rows * cols {
+        return Err(Error::format(format!("a [{rows}, {cols}] f32 matrix has {} values, got {}", rows * cols, m.len())));
+    }
+    Ok(())
 }
